@@ -1,0 +1,109 @@
+# Nagarik. `make demo` and `make test` do everything from a fresh clone; see README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+RASA_VENV := .venv-rasa
+APP_VENV := .venv
+RASA := $(RASA_VENV)/bin/rasa
+APP_PY := $(APP_VENV)/bin/python
+SPACY_DIR := build/spacy_nagarik
+MODEL := models/nagarik.tar.gz
+PIP_FLAGS := --quiet --disable-pip-version-check --no-input
+# Keep TensorFlow's start-up chatter out of the way.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONWARNINGS ?= ignore
+# Where the test databases live; `make test` adds PostgreSQL when this is set (.ci/run sets it).
+NAGARIK_TEST_DATABASE_URL ?=
+export NAGARIK_TEST_DATABASE_URL
+# The database the demo uses (SQLite under var/ unless DATABASE_URL says otherwise).
+export DATABASE_URL ?=
+TRAINING_FILES := config.yml $(shell find domain data -name '*.yml' 2>/dev/null)
+
+.PHONY: help setup spacy train seed demo actions test lint unit validate story-test rest-test bench clean
+
+help:
+	@echo "make demo    set up, build, train if needed, seed, and chat with the assistant"
+	@echo "make test    set up and run every test (lint, unit, data validation, conversation tests)"
+	@echo "make train   build the spaCy pipeline and train the Rasa model if anything changed"
+	@echo "make seed    migrate the database and load seed/catalog.yml and seed/applications.yml"
+	@echo "make bench   measure NLU accuracy per language, latency, memory and training time"
+
+# --- environments ---------------------------------------------------------------------------
+setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
+
+$(RASA_VENV)/.installed: requirements/rasa.in requirements/rasa.lock
+	@PY=$$(scripts/find-python310) && echo "==> Rasa environment $(RASA_VENV) (Python: $$PY)" && \
+	  { [ -x $(RASA_VENV)/bin/python ] || "$$PY" -m venv $(RASA_VENV); }
+	@echo "==> installing pinned Rasa requirements (first time: about 2 minutes, 2.7 GB)"
+	@$(RASA_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/rasa.in -c requirements/rasa.lock
+	@touch $@
+
+$(APP_VENV)/.installed: requirements/app.in requirements/app.lock
+	@PY=$$(scripts/find-python310) && echo "==> action-server environment $(APP_VENV) (Python: $$PY)" && \
+	  { [ -x $(APP_VENV)/bin/python ] || "$$PY" -m venv $(APP_VENV); }
+	@echo "==> installing pinned action-server requirements"
+	@$(APP_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/app.in -c requirements/app.lock
+	@touch $@
+
+# --- build ----------------------------------------------------------------------------------
+spacy: $(SPACY_DIR)/meta.json
+
+$(SPACY_DIR)/meta.json: seed/catalog.yml nlu_pipeline/build_spacy.py nagarik/catalog.py nagarik/text.py | setup
+	@echo "==> building the spaCy entity ruler from seed/catalog.yml"
+	@$(RASA_VENV)/bin/python -m nlu_pipeline.build_spacy $(SPACY_DIR)
+
+train: $(MODEL)
+
+$(MODEL): $(TRAINING_FILES) $(SPACY_DIR)/meta.json | setup
+	@echo "==> training the Rasa model (about 3 minutes on 2 cores)"
+	@$(RASA) train --fixed-model-name nagarik --out models --quiet
+	@touch $@
+
+seed: | setup
+	@echo "==> migrating and seeding the civic database"
+	@$(APP_PY) -m nagarik.manage init
+
+# --- run ------------------------------------------------------------------------------------
+demo: setup train seed
+	@echo "==> chat as the citizen 919876543210 (the owner of BC-2026-001234). Type /stop to leave."
+	@scripts/with-servers $(RASA) shell --model models --endpoints endpoints.yml --conversation-id 919876543210
+
+actions: setup seed
+	@$(APP_PY) -m rasa_sdk --actions actions --port 5055
+
+# --- tests ----------------------------------------------------------------------------------
+test: setup lint unit validate train story-test rest-test
+	@echo "==> all tests passed"
+
+lint: | setup
+	@echo "==> ruff"
+	@$(APP_VENV)/bin/ruff check .
+
+unit: | setup
+	@echo "==> unit and action tests (SQLite$${NAGARIK_TEST_DATABASE_URL:+ and PostgreSQL})"
+	@$(APP_PY) -m pytest -q tests/unit
+
+validate: | setup
+	@echo "==> rasa data validate --fail-on-warnings"
+	@$(RASA) data validate --fail-on-warnings --quiet
+
+story-test: train
+	@echo "==> conversation tests: rasa test core --fail-on-prediction-errors (tests/stories)"
+	@rm -f var/test/nagarik.db* && mkdir -p var/test
+	@export DATABASE_URL=sqlite:///$(CURDIR)/var/test/nagarik.db && $(APP_PY) -m nagarik.manage init >/dev/null && \
+	  scripts/with-servers $(RASA) test core --stories tests/stories --model models --endpoints endpoints.yml \
+	    --fail-on-prediction-errors --out results/stories --quiet
+
+rest-test: train
+	@echo "==> REST channel tests against a running Rasa server (tests/rest)"
+	@rm -f var/test/nagarik.db* var/test/tracker.db && mkdir -p var/test
+	@export DATABASE_URL=sqlite:///$(CURDIR)/var/test/nagarik.db && $(APP_PY) -m nagarik.manage init >/dev/null && \
+	  RASA_ENDPOINTS=tests/rest/endpoints.yml scripts/with-servers --rasa $(APP_PY) -m pytest -q tests/rest
+
+# --- measurements ---------------------------------------------------------------------------
+bench: setup train seed
+	@scripts/bench
+
+clean:
+	rm -rf build models results var/test .pytest_cache

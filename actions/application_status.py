@@ -1,0 +1,152 @@
+"""Application status: the form that asks for the number (and, for anyone but the registered
+phone, the applicant's date of birth) and the action that tells the result.
+
+The privacy rules themselves live in nagarik.applications; this module only talks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    date_text,
+    in_language,
+    latest_entities,
+    latest_intent,
+    latest_text,
+    load_catalog,
+    reply_language,
+    sender,
+)
+from nagarik import applications, db
+from nagarik.applications import Outcome
+from nagarik.text import looks_like_an_attempted_number, parse_application_number, parse_date
+
+# Messages that are about something else: the form lets rules answer them, then asks again.
+NOT_AN_ANSWER = {
+    "cancel",
+    "help",
+    "human_handoff",
+    "out_of_scope",
+    "greet",
+    "goodbye",
+    "thank",
+    "choose_language",
+    "ask_service",
+    "ask_documents",
+    "ask_fee",
+    "ask_processing_time",
+    "ask_where_to_apply",
+    "ask_office_hours",
+    "ask_holidays",
+    "file_grievance",
+    "check_grievance",
+}
+NOT_NEEDED = "not_needed"  # status_dob when the registered phone asked, or checks are paused
+STATUS_SLOTS = ("application_number", "status_dob", "status_outcome")
+
+
+class ValidateApplicationStatusForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_application_status_form"
+
+    async def extract_application_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        requested = tracker.get_slot("requested_slot")
+        if requested not in (None, "application_number") or tracker.get_slot("application_number"):
+            return {}
+        for value in latest_entities(tracker, "application_number"):
+            return {"application_number": value}
+        text = latest_text(tracker)
+        if requested == "application_number" and latest_intent(tracker) not in NOT_AN_ANSWER and not text.startswith("/"):
+            return {"application_number": text}
+        return {}
+
+    def validate_application_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        number = parse_application_number(str(value))
+        if number is None:
+            if tracker.get_slot("requested_slot") == "application_number" or looks_like_an_attempted_number(str(value)):
+                dispatcher.utter_message(response="utter_application_number_invalid")
+            return {"application_number": None}
+        with db.session_scope() as session:
+            check = applications.check_by_sender(session, number, sender(tracker))
+        if check.outcome is Outcome.NEEDS_SECOND_CHECK:
+            return {"application_number": number}
+        return {"application_number": number, "status_dob": NOT_NEEDED, "status_outcome": check.outcome.value}
+
+    async def extract_status_dob(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        text = latest_text(tracker)
+        if tracker.get_slot("requested_slot") != "status_dob" or latest_intent(tracker) in NOT_AN_ANSWER or text.startswith("/"):
+            return {}
+        return {"status_dob": text}
+
+    def validate_status_dob(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value == NOT_NEEDED:
+            return {}
+        date_of_birth = parse_date(str(value))
+        if date_of_birth is None:
+            dispatcher.utter_message(response="utter_status_dob_invalid")
+            return {"status_dob": None}
+        with db.session_scope() as session:
+            check = applications.check_by_date_of_birth(
+                session, tracker.get_slot("application_number"), sender(tracker), date_of_birth
+            )
+        # The date itself is never kept in a slot.
+        return {"status_dob": "given", "status_outcome": check.outcome.value}
+
+
+class ActionApplicationStatus(Action):
+    """Tells the status, or the one reply shared by 'wrong answer' and 'no such application'."""
+
+    def name(self) -> str:
+        return "action_application_status"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        outcome = tracker.get_slot("status_outcome")
+        number = tracker.get_slot("application_number")
+        reset = [SlotSet(slot, None) for slot in STATUS_SLOTS]
+        if outcome == Outcome.RATE_LIMITED.value:
+            dispatcher.utter_message(response="utter_status_rate_limited")
+            return reset
+        if outcome != Outcome.VERIFIED.value or not number:
+            dispatcher.utter_message(response="utter_status_not_verified")
+            return reset
+        catalog = load_catalog()
+        language = reply_language(tracker)
+        with db.session_scope() as session:
+            application = session.get(db.Application, number)
+            assert application is not None  # VERIFIED only comes with an existing application
+            service = catalog.service(application.service_key)
+            stage = catalog.stage(application.stage_key)
+            assert service is not None and stage is not None
+            dispatcher.utter_message(
+                response="utter_application_status",
+                number=application.number,
+                service_name=in_language(service.names, language),
+                stage=in_language(stage.names, language),
+                next_step=in_language(stage.next_step, language),
+                expected_date=date_text(application.expected_on),
+            )
+        dispatcher.utter_message(response="utter_anything_else")
+        return reset
+
+
+class ActionResetApplicationStatus(Action):
+    """After a cancelled status check: forget the number so the next check starts clean."""
+
+    def name(self) -> str:
+        return "action_reset_application_status"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        dispatcher.utter_message(response="utter_cancelled")
+        return [SlotSet(slot, None) for slot in STATUS_SLOTS]

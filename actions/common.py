@@ -1,0 +1,93 @@
+"""What every action needs: who is writing, in which language, the catalog, and small formatters.
+
+Replies come from the domain (`domain/responses/`); actions only fill their placeholders.
+Catalog texts (service names, fees, documents) come from the database in the reply language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from nagarik import db
+from nagarik.catalog import LANGUAGES, Catalog
+from nagarik.catalog_store import read_catalog
+from nagarik.text import best_match, truncate
+
+LIST_ROW_TITLE_LIMIT = 24
+LIST_ROW_LIMIT = 10
+
+Button = dict[str, str]
+
+
+def sender(tracker: Tracker) -> str:
+    """The citizen's phone number in WhatsApp form (the channel's sender id)."""
+    return tracker.sender_id
+
+
+def reply_language(tracker: Tracker) -> str:
+    language = tracker.get_slot("language")
+    return language if language in LANGUAGES else "en"
+
+
+def in_language(texts: dict[str, Any], language: str) -> Any:
+    return texts.get(language) or texts["en"]
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def latest_text(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+def latest_entities(tracker: Tracker, entity: str) -> list[str]:
+    return [str(e["value"]) for e in tracker.latest_message.get("entities", []) if e.get("entity") == entity]
+
+
+def load_catalog() -> Catalog:
+    with db.session_scope() as session:
+        return read_catalog(session)
+
+
+def resolve(catalog_items: Iterable[Any], value: str) -> str | None:
+    """A catalog key from an entity value: the key itself (button payloads) or any synonym or name."""
+    items = list(catalog_items)
+    for item in items:
+        if value == item.key:
+            return item.key
+    return best_match(value, ((item.key, (*item.synonyms, *item.names.values())) for item in items))
+
+
+def response_text(domain: dict[str, Any], name: str, language: str) -> str:
+    """The text of a short domain response (a label) in the reply language."""
+    variations = domain.get("responses", {}).get(name, [])
+    fallback = ""
+    for variation in variations:
+        conditions = variation.get("condition") or []
+        if not conditions:
+            fallback = variation.get("text", "")
+        elif any(c.get("name") == "language" and c.get("value") == language for c in conditions):
+            return variation.get("text", "")
+    return fallback
+
+
+def bullets(items: Iterable[str]) -> str:
+    return "\n".join(f"• {item}" for item in items)
+
+
+def numbered(items: Iterable[str]) -> str:
+    return "\n".join(f"{position}. {item}" for position, item in enumerate(items, start=1))
+
+
+def date_text(value: dt.date | None) -> str:
+    return value.strftime("%d-%m-%Y") if value else "-"
+
+
+def row(title: str, payload: str) -> Button:
+    """A list row / reply button, its title kept within WhatsApp's limit without splitting a letter."""
+    return {"title": truncate(title, LIST_ROW_TITLE_LIMIT), "payload": payload}

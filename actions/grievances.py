@@ -1,0 +1,430 @@
+"""Grievances in the chat: the filing form (extraction, validation and corrections in one place),
+submission, cancellation and "my complaints".
+
+Filing, routing, deadlines and duplicate checks live in nagarik.grievances.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    date_text,
+    in_language,
+    latest_entities,
+    latest_intent,
+    latest_text,
+    load_catalog,
+    reply_language,
+    resolve,
+    response_text,
+    row,
+    sender,
+)
+from nagarik import db, grievances
+from nagarik.catalog import Catalog
+from nagarik.text import fold, parse_grievance_id, truncate
+
+FIELD_SLOTS = {
+    "category": "grievance_category",
+    "description": "grievance_description",
+    "location": "grievance_location",
+    "evidence": "grievance_evidence",
+}
+GRIEVANCE_SLOTS = (*FIELD_SLOTS.values(), "grievance_confirmed")
+NO_EVIDENCE = "none"
+MIN_DESCRIPTION_CHARS = 8
+MIN_LOCATION_CHARS = 3
+
+# Messages that are about something else: rules answer them and the form asks again.
+NOT_AN_ANSWER = {
+    "cancel",
+    "help",
+    "human_handoff",
+    "out_of_scope",
+    "greet",
+    "goodbye",
+    "thank",
+    "choose_language",
+    "ask_service",
+    "ask_documents",
+    "ask_fee",
+    "ask_processing_time",
+    "ask_where_to_apply",
+    "ask_office_hours",
+    "ask_holidays",
+    "check_application_status",
+    "check_grievance",
+    "correct_grievance",
+}
+
+# Words that say which field a correction is about ("no, the location is 5th cross").
+_FIELD_CUES = {
+    "location": {
+        "location",
+        "place",
+        "address",
+        "area",
+        "landmark",
+        "jagah",
+        "jagha",
+        "jaga",
+        "pata",
+        "sthan",
+        "जगह",
+        "स्थान",
+        "पता",
+        "इलाका",
+        "ಸ್ಥಳ",
+        "ವಿಳಾಸ",
+        "ಜಾಗ",
+        "ಏರಿಯಾ",
+    },
+    "description": {
+        "description",
+        "problem",
+        "details",
+        "detail",
+        "issue",
+        "samasya",
+        "vivaran",
+        "dikkat",
+        "विवरण",
+        "समस्या",
+        "दिक्कत",
+        "ವಿವರ",
+        "ವಿವರಣೆ",
+        "ಸಮಸ್ಯೆ",
+    },
+    "evidence": {"photo", "pic", "picture", "image", "foto", "फोटो", "तस्वीर", "ಫೋಟೋ", "ಚಿತ್ರ"},
+}
+# Words around a corrected value that are not part of it.
+_FILLERS = {
+    "no",
+    "not",
+    "sorry",
+    "the",
+    "is",
+    "it",
+    "its",
+    "it's",
+    "should",
+    "be",
+    "to",
+    "wrong",
+    "change",
+    "correct",
+    "actually",
+    "i",
+    "meant",
+    "mean",
+    "please",
+    "pls",
+    "plz",
+    "my",
+    "a",
+    "an",
+    "of",
+    "nahi",
+    "nahin",
+    "galat",
+    "hai",
+    "he",
+    "likho",
+    "kar",
+    "karo",
+    "do",
+    "badlo",
+    "sahi",
+    "नहीं",
+    "गलत",
+    "है",
+    "लिखो",
+    "करो",
+    "बदलो",
+    "सही",
+    "ಇಲ್ಲ",
+    "ತಪ್ಪು",
+    "ತಪ್ಪಾಗಿದೆ",
+    "ಬದಲಾಯಿಸಿ",
+    "ಸರಿ",
+    "ಅಲ್ಲ",
+    "ಬರೆಯಿರಿ",
+}
+
+
+def correction(tracker: Tracker, catalog: Catalog) -> tuple[str | None, str | None]:
+    """Which field a correction is about, and the new value if the message carries one."""
+    for field in latest_entities(tracker, "grievance_field"):
+        if field in FIELD_SLOTS:
+            return field, None
+    for value in latest_entities(tracker, "grievance_category"):
+        key = resolve(catalog.grievance_categories, value)
+        if key:
+            return "category", key
+    words = fold(latest_text(tracker)).split()
+    for field, cues in _FIELD_CUES.items():
+        positions = [i for i, word in enumerate(words) if word in cues]
+        if positions:
+            rest = [w for w in words[positions[0] + 1 :] if w not in _FILLERS and w not in cues]
+            value = " ".join(rest)
+            if field == "evidence" or len(value) < MIN_LOCATION_CHARS:
+                return field, None
+            return field, value
+    key = grievances.category_in_text(catalog, latest_text(tracker))
+    if key:
+        return "category", key
+    return None, None
+
+
+def is_change_request_without_field(tracker: Tracker) -> bool:
+    """'Change something' / 'no' at the summary: the citizen is shown the fields to pick from."""
+    intent = latest_intent(tracker)
+    return tracker.get_slot("requested_slot") == "grievance_confirmed" and intent in ("correct_grievance", "deny")
+
+
+class ValidateGrievanceForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_grievance_form"
+
+    async def extract_grievance_category(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        requested = tracker.get_slot("requested_slot")
+        intent = latest_intent(tracker)
+        catalog = load_catalog()
+        if intent == "correct_grievance" or (intent == "deny" and requested == "grievance_confirmed"):
+            return self._apply_correction(dispatcher, tracker, catalog)
+        if requested not in (None, "grievance_category"):
+            return {}
+        for value in latest_entities(tracker, "grievance_category"):
+            key = resolve(catalog.grievance_categories, value)
+            if key:
+                return {"grievance_category": key}
+        key = grievances.category_in_text(catalog, latest_text(tracker))
+        if key:
+            return {"grievance_category": key}
+        if requested == "grievance_category" and intent not in NOT_AN_ANSWER:
+            return {"grievance_category": latest_text(tracker)}  # rejected by validation, asked again
+        return {}
+
+    def _apply_correction(self, dispatcher: CollectingDispatcher, tracker: Tracker, catalog: Catalog) -> dict[str, Any]:
+        field, value = correction(tracker, catalog)
+        if field is None:
+            if is_change_request_without_field(tracker):
+                dispatcher.utter_message(response="utter_ask_grievance_field")
+                return {"grievance_confirmed": None}
+            return {}
+        if value is None:
+            return {FIELD_SLOTS[field]: None, "grievance_confirmed": None}
+        dispatcher.utter_message(response="utter_grievance_corrected")
+        return {FIELD_SLOTS[field]: value, "grievance_confirmed": None}
+
+    def validate_grievance_category(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:
+            return {"grievance_category": None}
+        key = resolve(load_catalog().grievance_categories, str(value))
+        return {"grievance_category": key}  # None: the form shows the categories again
+
+    async def extract_grievance_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._free_text(tracker, "grievance_description")
+
+    def validate_grievance_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:
+            return {"grievance_description": None}
+        text = str(value).strip()
+        if len(text) < MIN_DESCRIPTION_CHARS:
+            dispatcher.utter_message(response="utter_grievance_description_too_short")
+            return {"grievance_description": None}
+        return {"grievance_description": text[:2000]}
+
+    async def extract_grievance_location(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return self._free_text(tracker, "grievance_location")
+
+    def validate_grievance_location(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is None:
+            return {"grievance_location": None}
+        text = str(value).strip()
+        if len(text) < MIN_LOCATION_CHARS:
+            dispatcher.utter_message(response="utter_grievance_location_too_short")
+            return {"grievance_location": None}
+        return {"grievance_location": text[:500]}
+
+    async def extract_grievance_evidence(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "grievance_evidence":
+            return {}
+        if latest_intent(tracker) == "deny":
+            return {"grievance_evidence": NO_EVIDENCE}
+        return self._free_text(tracker, "grievance_evidence")
+
+    async def extract_grievance_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") == "grievance_confirmed" and latest_intent(tracker) == "affirm":
+            return {"grievance_confirmed": True}
+        return {}
+
+    @staticmethod
+    def _free_text(tracker: Tracker, slot: str) -> dict[str, Any]:
+        text = latest_text(tracker)
+        if tracker.get_slot("requested_slot") != slot or latest_intent(tracker) in NOT_AN_ANSWER or text.startswith("/"):
+            return {}
+        return {slot: text}
+
+
+def category_rows(catalog: Catalog, language: str) -> list[dict[str, str]]:
+    return [
+        row(in_language(c.names, language), f'/inform{{"grievance_category":"{c.key}"}}') for c in catalog.grievance_categories
+    ]
+
+
+class ActionAskGrievanceCategory(Action):
+    def name(self) -> str:
+        return "action_ask_grievance_category"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        rows = category_rows(load_catalog(), reply_language(tracker))
+        dispatcher.utter_message(response="utter_ask_grievance_category", buttons=rows)
+        return []
+
+
+class ActionAskGrievanceConfirmed(Action):
+    """Shows the summary to confirm, unless the citizen was just asked which field to change."""
+
+    def name(self) -> str:
+        return "action_ask_grievance_confirmed"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        if is_change_request_without_field(tracker) and not latest_entities(tracker, "grievance_field"):
+            return []  # the field list was just shown; the summary follows the correction
+        catalog = load_catalog()
+        language = reply_language(tracker)
+        category = catalog.category(tracker.get_slot("grievance_category") or "")
+        evidence = tracker.get_slot("grievance_evidence")
+        dispatcher.utter_message(
+            response="utter_ask_grievance_confirmed",
+            category=in_language(category.names, language) if category else "-",
+            description=truncate(tracker.get_slot("grievance_description") or "-", 300),
+            location=truncate(tracker.get_slot("grievance_location") or "-", 200),
+            evidence=response_text(domain, "utter_no_evidence", language)
+            if evidence in (None, NO_EVIDENCE)
+            else truncate(evidence, 100),
+        )
+        return []
+
+
+class ActionSubmitGrievance(Action):
+    def name(self) -> str:
+        return "action_submit_grievance"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        catalog = load_catalog()
+        language = reply_language(tracker)
+        evidence = tracker.get_slot("grievance_evidence")
+        with db.session_scope() as session:
+            filing = grievances.file_grievance(
+                session,
+                catalog,
+                phone=sender(tracker),
+                category=tracker.get_slot("grievance_category"),
+                description=tracker.get_slot("grievance_description"),
+                location=tracker.get_slot("grievance_location"),
+                evidence=None if evidence in (None, NO_EVIDENCE) else evidence,
+                language=language,
+            )
+            grievance = filing.grievance
+            department = in_language(catalog.department(grievance.department_key).name, language)
+            if filing.duplicate:
+                dispatcher.utter_message(
+                    response="utter_grievance_duplicate",
+                    tracking_id=grievance.tracking_id,
+                    status=response_text(domain, f"utter_grievance_status_{grievance.status}", language),
+                    department=department,
+                    due_date=date_text(grievance.due_on),
+                )
+            else:
+                dispatcher.utter_message(
+                    response="utter_grievance_registered",
+                    tracking_id=grievance.tracking_id,
+                    department=department,
+                    due_date=date_text(grievance.due_on),
+                )
+        return [SlotSet(slot, None) for slot in GRIEVANCE_SLOTS]
+
+
+class ActionResetGrievance(Action):
+    """After a cancelled filing: nothing is stored and the half-filled answers are forgotten."""
+
+    def name(self) -> str:
+        return "action_reset_grievance"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        dispatcher.utter_message(response="utter_grievance_cancelled")
+        return [SlotSet(slot, None) for slot in GRIEVANCE_SLOTS]
+
+
+class ActionGrievanceStatus(Action):
+    """One grievance by ID, or the latest five; only ever the sender's own."""
+
+    def name(self) -> str:
+        return "action_grievance_status"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        catalog = load_catalog()
+        language = reply_language(tracker)
+        ids = [parse_grievance_id(v) for v in latest_entities(tracker, "grievance_id")]
+        tracking_id = next((i for i in ids if i), None) or parse_grievance_id(latest_text(tracker))
+
+        def status_label(status: str) -> str:
+            return response_text(domain, f"utter_grievance_status_{status}", language)
+
+        with db.session_scope() as session:
+            if tracking_id:
+                grievance = grievances.grievance_for_filer(session, tracking_id, sender(tracker))
+                if grievance is None:
+                    dispatcher.utter_message(response="utter_grievance_not_found")
+                    return [SlotSet("grievance_id", None)]
+                category = catalog.category(grievance.category_key)
+                history = "\n".join(
+                    f"{date_text(e.created_at.date())}: {status_label(e.status)}" + (f" ({e.note})" if e.note else "")
+                    for e in grievance.events
+                )
+                dispatcher.utter_message(
+                    response="utter_grievance_status",
+                    tracking_id=grievance.tracking_id,
+                    category=in_language(category.names, language) if category else grievance.category_key,
+                    status=status_label(grievance.status),
+                    department=in_language(catalog.department(grievance.department_key).name, language),
+                    due_date=date_text(grievance.due_on),
+                    history=history,
+                )
+                return [SlotSet("grievance_id", None)]
+            recent = grievances.recent_grievances(session, sender(tracker))
+            if not recent:
+                dispatcher.utter_message(response="utter_no_grievances")
+                return []
+            items = "\n".join(
+                f"• {g.tracking_id}: {in_language(catalog.category(g.category_key).names, language)}, "
+                f"{status_label(g.status)} ({date_text(g.created_at.date())})"
+                for g in recent
+            )
+            buttons = [row(g.tracking_id, f'/check_grievance{{"grievance_id":"{g.tracking_id}"}}') for g in recent[:3]]
+            dispatcher.utter_message(response="utter_grievance_list", items=items, buttons=buttons)
+        return []

@@ -1,0 +1,184 @@
+"""Answers about services (documents, fees, steps, where, time), office hours and holidays.
+
+Everything factual comes from the catalog in the database; the wording from the domain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import (
+    LIST_ROW_LIMIT,
+    bullets,
+    date_text,
+    in_language,
+    latest_entities,
+    latest_intent,
+    latest_text,
+    load_catalog,
+    numbered,
+    reply_language,
+    resolve,
+    response_text,
+    row,
+)
+from nagarik import db
+from nagarik.catalog import Catalog, Service
+from nagarik.office_hours import closure_reason, holiday_on, local_now, upcoming_holidays
+from nagarik.text import best_match
+
+ASPECT_BY_INTENT = {
+    "ask_service": "overview",
+    "ask_documents": "documents",
+    "ask_fee": "fee",
+    "ask_processing_time": "processing_time",
+    "ask_where_to_apply": "where",
+}
+MORE = "_more"  # list-row value: the next page of services
+OTHER = "_other"  # list-row value: a service the catalog does not have
+
+
+def requested_service(tracker: Tracker, catalog: Catalog) -> str | None:
+    """The service this message is about: a named one, else the one under discussion."""
+    for value in latest_entities(tracker, "service"):
+        if value.startswith((MORE, OTHER)):
+            return value
+        key = resolve(catalog.services, value)
+        if key:
+            return key
+    text = latest_text(tracker)
+    if not text.startswith("/"):
+        key = best_match(text, ((s.key, (*s.synonyms, *s.names.values())) for s in catalog.services))
+        if key:
+            return key
+    if latest_intent(tracker) == "inform":
+        return None  # a bare answer that names no known service must not fall back to the old one
+    return tracker.get_slot("service")
+
+
+def service_rows(catalog: Catalog, language: str, intent: str, offset: int, domain: dict[str, Any]) -> list[dict[str, str]]:
+    """One list page of services; the last row leads to the next page or to "other service"."""
+    services = catalog.services[offset:]
+    if len(services) > LIST_ROW_LIMIT - 1:
+        page = services[: LIST_ROW_LIMIT - 2]
+        tail = row(response_text(domain, "utter_service_more", language), f'/{intent}{{"service":"{MORE}{offset + len(page)}"}}')
+    else:
+        page = services
+        tail = row(response_text(domain, "utter_service_other", language), f'/inform{{"service":"{OTHER}"}}')
+    rows = [row(in_language(s.names, language), f'/{intent}{{"service":"{s.key}"}}') for s in page]
+    return [*rows, tail]
+
+
+def render_aspect(dispatcher: CollectingDispatcher, service: Service, aspect: str, language: str, catalog: Catalog) -> None:
+    name = in_language(service.names, language)
+    if aspect == "documents":
+        dispatcher.utter_message(
+            response="utter_service_documents", service_name=name, documents=bullets(in_language(service.documents, language))
+        )
+    elif aspect == "fee":
+        dispatcher.utter_message(response="utter_service_fee", service_name=name, fee=in_language(service.fee, language))
+    elif aspect == "processing_time":
+        dispatcher.utter_message(
+            response="utter_service_processing_time",
+            service_name=name,
+            processing_time=in_language(service.processing_time, language),
+        )
+    elif aspect == "where":
+        office = catalog.office
+        dispatcher.utter_message(
+            response="utter_service_where",
+            service_name=name,
+            where=in_language(service.where, language),
+            office_name=in_language(office.name, language),
+            office_address=in_language(office.address, language),
+            office_hours=in_language(office.hours, language),
+        )
+    else:
+        dispatcher.utter_message(
+            response="utter_service_overview",
+            service_name=name,
+            steps=numbered(in_language(service.steps, language)),
+            fee=in_language(service.fee, language),
+            processing_time=in_language(service.processing_time, language),
+        )
+    dispatcher.utter_message(response="utter_service_followup", service_name=name)
+
+
+class ActionServiceInfo(Action):
+    def name(self) -> str:
+        return "action_service_info"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        catalog = load_catalog()
+        language = reply_language(tracker)
+        intent = latest_intent(tracker)
+        aspect = ASPECT_BY_INTENT.get(intent or "") or tracker.get_slot("service_aspect") or "overview"
+        ask_intent = next((i for i, a in ASPECT_BY_INTENT.items() if a == aspect), "ask_service")
+        key = requested_service(tracker, catalog)
+
+        if key == OTHER or (key is None and intent == "inform" and tracker.get_slot("service_aspect")):
+            # Answering "which service?" with one the catalog does not have: say so, offer a way on.
+            dispatcher.utter_message(response="utter_service_unknown", office_phone=catalog.office.phone)
+            return [SlotSet("service", None), SlotSet("service_aspect", None)]
+        if key is None and intent == "inform":
+            dispatcher.utter_message(response="utter_default")  # a bare answer to no question
+            return []
+        if key is None or key.startswith(MORE):
+            offset = int(key[len(MORE) :] or 0) if key else 0
+            dispatcher.utter_message(
+                response="utter_ask_which_service", buttons=service_rows(catalog, language, ask_intent, offset, domain)
+            )
+            return [SlotSet("service", None), SlotSet("service_aspect", aspect)]
+
+        service = catalog.service(key)
+        assert service is not None  # resolve() only returns catalog keys
+        render_aspect(dispatcher, service, aspect, language, catalog)
+        return [SlotSet("service", key), SlotSet("service_aspect", None)]
+
+
+class ActionOfficeHours(Action):
+    def name(self) -> str:
+        return "action_office_hours"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        catalog = load_catalog()
+        language = reply_language(tracker)
+        office = catalog.office
+        today = local_now(catalog, db.utcnow()).date()
+        reason = closure_reason(catalog, today)
+        if reason is None:
+            today_status = response_text(domain, "utter_office_open_today", language)
+        else:
+            holiday = holiday_on(catalog, today)
+            label = in_language(holiday, language) if holiday else response_text(domain, f"utter_closed_{reason}", language)
+            today_status = response_text(domain, "utter_office_closed_today", language).replace("{reason}", label)
+        dispatcher.utter_message(
+            response="utter_office_hours",
+            office_name=in_language(office.name, language),
+            office_address=in_language(office.address, language),
+            office_hours=in_language(office.hours, language),
+            office_phone=office.phone,
+            today_status=today_status,
+        )
+        return []
+
+
+class ActionHolidays(Action):
+    def name(self) -> str:
+        return "action_holidays"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        catalog = load_catalog()
+        language = reply_language(tracker)
+        today = local_now(catalog, db.utcnow()).date()
+        holidays = upcoming_holidays(catalog, today, within_days=90)
+        if not holidays:
+            dispatcher.utter_message(response="utter_no_holidays")
+            return []
+        lines = [f"{date_text(day)}: {in_language(name, language)}" for day, name in holidays]
+        dispatcher.utter_message(response="utter_holidays", holidays=bullets(lines))
+        return []

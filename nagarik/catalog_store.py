@@ -1,0 +1,187 @@
+"""The catalog in the database: written from the seed files, read back as a `Catalog`.
+
+Actions read the catalog from the database on every question, so an office that edits
+`seed/catalog.yml` and runs `make seed` changes answers at once, with no retraining.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from nagarik import db
+from nagarik.catalog import (
+    Catalog,
+    Department,
+    GrievanceCategory,
+    Holiday,
+    Language,
+    Office,
+    SampleApplication,
+    Service,
+    Stage,
+    Ward,
+    parse_applications,
+    parse_catalog,
+)
+
+SEED_DIR = db.PROJECT_ROOT / "seed"
+
+
+def write_catalog(session: Session, catalog: Catalog) -> None:
+    """Upsert every catalog row; holidays are replaced wholesale (they are only dates)."""
+    office = catalog.office
+    session.merge(
+        db.OfficeRow(
+            key=office.key,
+            name=office.name,
+            address=office.address,
+            phone=office.phone,
+            email=office.email,
+            hours=office.hours,
+            open_days=list(office.open_days),
+            closed_saturdays=list(office.closed_saturdays),
+            opens=office.opens.strftime("%H:%M"),
+            closes=office.closes.strftime("%H:%M"),
+            timezone=office.timezone,
+        )
+    )
+    for language in catalog.languages:
+        session.merge(db.LanguageRow(key=language.key, name=language.name, synonyms=list(language.synonyms)))
+    session.execute(delete(db.HolidayRow))
+    for holiday in catalog.holidays:
+        session.add(db.HolidayRow(date=holiday.date, name=holiday.name))
+    for department in catalog.departments:
+        session.merge(db.DepartmentRow(key=department.key, name=department.name, phone=department.phone))
+    session.flush()
+    for position, service in enumerate(catalog.services):
+        session.merge(
+            db.ServiceRow(
+                key=service.key,
+                position=position,
+                department_key=service.department,
+                application_prefix=service.application_prefix,
+                processing_days=service.processing_days,
+                names=service.names,
+                synonyms=list(service.synonyms),
+                documents=service.documents,
+                steps=service.steps,
+                fee=service.fee,
+                processing_time=service.processing_time,
+                where_to_apply=service.where,
+            )
+        )
+    for position, category in enumerate(catalog.grievance_categories):
+        session.merge(
+            db.GrievanceCategoryRow(
+                key=category.key,
+                position=position,
+                department_key=category.department,
+                sla_days=category.sla_days,
+                names=category.names,
+                synonyms=list(category.synonyms),
+            )
+        )
+    for ward in catalog.wards:
+        session.merge(
+            db.WardRow(
+                key=ward.key,
+                number=ward.number,
+                names=ward.names,
+                synonyms=list(ward.synonyms),
+                latitude=ward.centroid[0],
+                longitude=ward.centroid[1],
+            )
+        )
+    for position, stage in enumerate(catalog.stages):
+        session.merge(db.StageRow(key=stage.key, position=position, names=stage.names, next_step=stage.next_step))
+
+
+def write_applications(session: Session, applications: list[SampleApplication]) -> None:
+    for item in applications:
+        session.merge(
+            db.Application(
+                number=item.number,
+                service_key=item.service,
+                applicant_name=item.applicant,
+                phone=item.phone,
+                date_of_birth=item.date_of_birth,
+                stage_key=item.stage,
+                submitted_on=item.submitted_on,
+                expected_on=item.expected_on,
+            )
+        )
+
+
+def seed(session: Session, seed_dir: Path = SEED_DIR) -> Catalog:
+    """Load seed/catalog.yml and seed/applications.yml into the database."""
+    catalog = parse_catalog(seed_dir / "catalog.yml")
+    write_catalog(session, catalog)
+    session.flush()
+    write_applications(session, parse_applications(seed_dir / "applications.yml", catalog))
+    return catalog
+
+
+def read_catalog(session: Session) -> Catalog:
+    """The catalog as the database holds it now."""
+    office_row = session.execute(select(db.OfficeRow)).scalars().first()
+    if office_row is None:
+        raise RuntimeError("the catalog is not loaded: run `make seed`")
+    office = Office(
+        key=office_row.key,
+        name=office_row.name,
+        address=office_row.address,
+        phone=office_row.phone,
+        email=office_row.email,
+        hours=office_row.hours,
+        open_days=tuple(office_row.open_days),
+        closed_saturdays=tuple(office_row.closed_saturdays),
+        opens=dt.time.fromisoformat(office_row.opens),
+        closes=dt.time.fromisoformat(office_row.closes),
+        timezone=office_row.timezone,
+    )
+    return Catalog(
+        office=office,
+        languages=tuple(
+            Language(row.key, row.name, tuple(row.synonyms))
+            for row in session.execute(select(db.LanguageRow).order_by(db.LanguageRow.key)).scalars()
+        ),
+        holidays=tuple(
+            Holiday(row.date, row.name) for row in session.execute(select(db.HolidayRow).order_by(db.HolidayRow.date)).scalars()
+        ),
+        departments=tuple(
+            Department(row.key, row.name, row.phone)
+            for row in session.execute(select(db.DepartmentRow).order_by(db.DepartmentRow.key)).scalars()
+        ),
+        services=tuple(
+            Service(
+                key=row.key,
+                department=row.department_key,
+                application_prefix=row.application_prefix,
+                processing_days=row.processing_days,
+                names=row.names,
+                synonyms=tuple(row.synonyms),
+                documents=row.documents,
+                steps=row.steps,
+                fee=row.fee,
+                processing_time=row.processing_time,
+                where=row.where_to_apply,
+            )
+            for row in session.execute(select(db.ServiceRow).order_by(db.ServiceRow.position)).scalars()
+        ),
+        grievance_categories=tuple(
+            GrievanceCategory(row.key, row.department_key, row.sla_days, row.names, tuple(row.synonyms))
+            for row in session.execute(select(db.GrievanceCategoryRow).order_by(db.GrievanceCategoryRow.position)).scalars()
+        ),
+        wards=tuple(
+            Ward(row.key, row.number, row.names, tuple(row.synonyms), (row.latitude, row.longitude))
+            for row in session.execute(select(db.WardRow).order_by(db.WardRow.number)).scalars()
+        ),
+        stages=tuple(
+            Stage(row.key, row.names, row.next_step)
+            for row in session.execute(select(db.StageRow).order_by(db.StageRow.position)).scalars()
+        ),
+    )

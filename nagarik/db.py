@@ -1,0 +1,288 @@
+"""The civic database: every table and the session factory, in one place.
+
+SQLite by default (a file under var/), PostgreSQL when DATABASE_URL says so. The schema is
+created and changed only by Alembic migrations (nagarik/migrations); tests use them too.
+Times are stored as naive UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'nagarik.db'}"
+
+I18n = dict[str, str]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# --- the catalog, loaded from seed/catalog.yml --------------------------------------------
+
+
+class OfficeRow(Base):
+    __tablename__ = "offices"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[dict[str, Any]]
+    address: Mapped[dict[str, Any]]
+    phone: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(128), default="")
+    hours: Mapped[dict[str, Any]]
+    open_days: Mapped[list[Any]]
+    closed_saturdays: Mapped[list[Any]]
+    opens: Mapped[str] = mapped_column(String(5))
+    closes: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64))
+
+
+class LanguageRow(Base):
+    __tablename__ = "catalog_languages"
+    key: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    synonyms: Mapped[list[Any]]
+
+
+class HolidayRow(Base):
+    __tablename__ = "holidays"
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    name: Mapped[dict[str, Any]]
+
+
+class DepartmentRow(Base):
+    __tablename__ = "departments"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[dict[str, Any]]
+    phone: Mapped[str] = mapped_column(String(32))
+
+
+class ServiceRow(Base):
+    __tablename__ = "services"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    department_key: Mapped[str] = mapped_column(ForeignKey("departments.key"))
+    application_prefix: Mapped[str] = mapped_column(String(4), unique=True)
+    processing_days: Mapped[int] = mapped_column(Integer)
+    names: Mapped[dict[str, Any]]
+    synonyms: Mapped[list[Any]]
+    documents: Mapped[dict[str, Any]]
+    steps: Mapped[dict[str, Any]]
+    fee: Mapped[dict[str, Any]]
+    processing_time: Mapped[dict[str, Any]]
+    where_to_apply: Mapped[dict[str, Any]]
+
+
+class GrievanceCategoryRow(Base):
+    __tablename__ = "grievance_categories"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    department_key: Mapped[str] = mapped_column(ForeignKey("departments.key"))
+    sla_days: Mapped[int] = mapped_column(Integer)
+    names: Mapped[dict[str, Any]]
+    synonyms: Mapped[list[Any]]
+
+
+class WardRow(Base):
+    __tablename__ = "wards"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer)
+    names: Mapped[dict[str, Any]]
+    synonyms: Mapped[list[Any]]
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+
+
+class StageRow(Base):
+    __tablename__ = "application_stages"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    names: Mapped[dict[str, Any]]
+    next_step: Mapped[dict[str, Any]]
+
+
+# --- citizens and their business -----------------------------------------------------------
+
+
+class Citizen(Base):
+    __tablename__ = "citizens"
+    phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    language_source: Mapped[str | None] = mapped_column(String(16))  # chosen | inferred
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service_key: Mapped[str] = mapped_column(ForeignKey("services.key"))
+    applicant_name: Mapped[str] = mapped_column(String(128))
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    date_of_birth: Mapped[dt.date] = mapped_column(Date)
+    stage_key: Mapped[str] = mapped_column(ForeignKey("application_stages.key"))
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+    expected_on: Mapped[dt.date | None] = mapped_column(Date)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class StatusCheckFailure(Base):
+    """A failed second check on an application's status; counted per sender per day."""
+
+    __tablename__ = "status_check_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32), index=True)
+    application_number: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class Grievance(Base):
+    __tablename__ = "grievances"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_id: Mapped[str] = mapped_column(String(32), unique=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    category_key: Mapped[str] = mapped_column(ForeignKey("grievance_categories.key"))
+    department_key: Mapped[str] = mapped_column(ForeignKey("departments.key"))
+    description: Mapped[str] = mapped_column(Text)
+    location_text: Mapped[str] = mapped_column(Text)
+    location_key: Mapped[str] = mapped_column(Text)  # normalised, for near-duplicate checks
+    ward_key: Mapped[str | None] = mapped_column(ForeignKey("wards.key"))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    evidence_ref: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    events: Mapped[list[GrievanceEvent]] = relationship(
+        back_populates="grievance", order_by="GrievanceEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class GrievanceEvent(Base):
+    __tablename__ = "grievance_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grievance_id: Mapped[int] = mapped_column(ForeignKey("grievances.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    grievance: Mapped[Grievance] = relationship(back_populates="events")
+
+
+class Handoff(Base):
+    """A citizen asked for a person; an official picks it up from the console."""
+
+    __tablename__ = "handoffs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | picked_up | closed
+    language: Mapped[str] = mapped_column(String(8))
+    last_message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Counter(Base):
+    """Named sequences (grievance-2026, handoff-2026) for human-readable identifiers."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+# --- engine and sessions -------------------------------------------------------------------
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+@cache
+def get_engine(url: str | None = None) -> Engine:
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+@cache
+def _session_factory(url: str) -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """A transaction: committed when the block ends, rolled back on an exception."""
+    session = _session_factory(url or database_url())()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def next_number(session: Session, name: str) -> int:
+    """Atomically take the next value of a named counter (works on SQLite and PostgreSQL)."""
+    for _attempt in range(5):
+        taken = session.execute(
+            update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
+        ).scalar_one_or_none()
+        if taken is not None:
+            return taken
+        try:
+            with session.begin_nested():
+                session.execute(insert(Counter).values(name=name, value=1))
+            return 1
+        except IntegrityError:
+            continue  # another process created it first: take the next value instead
+    raise RuntimeError(f"could not allocate from counter {name}")
+
+
+def count(session: Session, statement: Any) -> int:
+    return session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()

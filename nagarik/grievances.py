@@ -1,0 +1,132 @@
+"""Grievances: filing with routing and deadline, near-duplicate detection, and lookup by the filer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from nagarik import db
+from nagarik.catalog import Catalog
+from nagarik.office_hours import add_working_days, local_now
+from nagarik.text import best_match, normalise_place, similar_places
+
+DUPLICATE_WINDOW = dt.timedelta(hours=24)
+STATUSES = ("open", "in_progress", "resolved", "closed", "rejected")
+
+
+@dataclass(frozen=True)
+class Filing:
+    grievance: db.Grievance
+    duplicate: bool  # True: an existing grievance was returned and nothing new was filed
+
+
+def category_in_text(catalog: Catalog, text: str) -> str | None:
+    return best_match(text, ((c.key, (*c.synonyms, *c.names.values())) for c in catalog.grievance_categories))
+
+
+def ward_in_text(catalog: Catalog, text: str) -> str | None:
+    return best_match(text, ((w.key, (*w.synonyms, *w.names.values())) for w in catalog.wards))
+
+
+def find_near_duplicate(session: Session, phone: str, category: str, location: str, now: dt.datetime) -> db.Grievance | None:
+    """The same sender, category and (nearly) the same place within 24 hours."""
+    candidates = session.execute(
+        select(db.Grievance)
+        .where(
+            db.Grievance.phone == phone,
+            db.Grievance.category_key == category,
+            db.Grievance.created_at > now - DUPLICATE_WINDOW,
+        )
+        .order_by(db.Grievance.created_at.desc())
+    ).scalars()
+    for grievance in candidates:
+        if similar_places(grievance.location_text, location):
+            return grievance
+    return None
+
+
+def file_grievance(
+    session: Session,
+    catalog: Catalog,
+    *,
+    phone: str,
+    category: str,
+    description: str,
+    location: str,
+    language: str,
+    evidence: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    now: dt.datetime | None = None,
+) -> Filing:
+    """Store a grievance with a tracking ID, routed to its department, due after the SLA."""
+    now = now or db.utcnow()
+    category_row = catalog.category(category)
+    if category_row is None:
+        raise ValueError(f"unknown grievance category {category}")
+    existing = find_near_duplicate(session, phone, category, location, now)
+    if existing is not None:
+        return Filing(existing, duplicate=True)
+
+    today = local_now(catalog, now).date()
+    number = db.next_number(session, f"grievance-{today.year}")
+    grievance = db.Grievance(
+        tracking_id=f"GRV-{today.year}-{number:06d}",
+        phone=phone,
+        category_key=category,
+        department_key=category_row.department,
+        description=description.strip(),
+        location_text=location.strip(),
+        location_key=normalise_place(location),
+        ward_key=ward_in_text(catalog, location),
+        latitude=latitude,
+        longitude=longitude,
+        evidence_ref=evidence,
+        language=language,
+        status="open",
+        created_at=now,
+        due_on=add_working_days(catalog, today, category_row.sla_days),
+    )
+    grievance.events.append(db.GrievanceEvent(status="open", note="Registered on WhatsApp", created_at=now))
+    session.add(grievance)
+    session.flush()
+    return Filing(grievance, duplicate=False)
+
+
+def grievance_for_filer(session: Session, tracking_id: str, phone: str) -> db.Grievance | None:
+    """A grievance only if this phone filed it; otherwise None, exactly as if it did not exist."""
+    return session.execute(
+        select(db.Grievance)
+        .options(selectinload(db.Grievance.events))
+        .where(db.Grievance.tracking_id == tracking_id, db.Grievance.phone == phone)
+    ).scalar_one_or_none()
+
+
+def recent_grievances(session: Session, phone: str, limit: int = 5) -> list[db.Grievance]:
+    return list(
+        session.execute(
+            select(db.Grievance)
+            .where(db.Grievance.phone == phone)
+            .order_by(db.Grievance.created_at.desc(), db.Grievance.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def change_status(
+    session: Session, tracking_id: str, status: str, note: str = "", now: dt.datetime | None = None
+) -> db.Grievance:
+    """Officials move a grievance along; every change is kept as history."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status}; use one of {', '.join(STATUSES)}")
+    grievance = session.execute(select(db.Grievance).where(db.Grievance.tracking_id == tracking_id)).scalar_one_or_none()
+    if grievance is None:
+        raise KeyError(tracking_id)
+    now = now or db.utcnow()
+    grievance.status = status
+    grievance.events.append(db.GrievanceEvent(status=status, note=note, created_at=now))
+    session.flush()
+    return grievance

@@ -1,0 +1,58 @@
+"""`python -m nagarik.manage migrate|seed|init|check-catalog`: database chores for make and officials."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from alembic import command
+from alembic.config import Config
+
+from nagarik import catalog_store, db
+from nagarik.catalog import CatalogError, parse_applications, parse_catalog
+
+
+def migrate(url: str | None = None) -> None:
+    """Bring the schema to the newest Alembic revision."""
+    config = Config(str(db.PROJECT_ROOT / "alembic.ini"))
+    engine = db.get_engine(url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def seed(url: str | None = None) -> None:
+    with db.session_scope(url) as session:
+        catalog = catalog_store.seed(session)
+    print(
+        f"seeded {len(catalog.services)} services, {len(catalog.grievance_categories)} grievance categories, "
+        f"{len(catalog.wards)} wards, {len(catalog.holidays)} holidays"
+    )
+
+
+def check_catalog() -> None:
+    catalog = parse_catalog(catalog_store.SEED_DIR / "catalog.yml")
+    applications = parse_applications(catalog_store.SEED_DIR / "applications.yml", catalog)
+    print(f"catalog OK: {len(catalog.services)} services, {len(applications)} sample applications")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m nagarik.manage", description=__doc__)
+    parser.add_argument("command", choices=["migrate", "seed", "init", "check-catalog"])
+    args = parser.parse_args(argv)
+    try:
+        if args.command in ("migrate", "init"):
+            migrate()
+            print(f"database schema is current ({db.database_url().split('@')[-1]})")
+        if args.command in ("seed", "init"):
+            seed()
+        if args.command == "check-catalog":
+            check_catalog()
+    except CatalogError as exc:
+        print(f"catalog error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
