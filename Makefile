@@ -57,7 +57,7 @@ train: $(MODEL)
 
 $(MODEL): $(TRAINING_FILES) $(SPACY_DIR)/meta.json | setup
 	@echo "==> training the Rasa model (about 3 minutes on 2 cores)"
-	@$(RASA) train --fixed-model-name nagarik --out models --quiet
+	@$(RASA) train --domain domain --fixed-model-name nagarik --out models --quiet
 	@touch $@
 
 seed: | setup
@@ -86,7 +86,7 @@ unit: | setup
 
 validate: | setup
 	@echo "==> rasa data validate --fail-on-warnings"
-	@$(RASA) data validate --fail-on-warnings --quiet
+	@$(RASA) data validate --domain domain --fail-on-warnings --quiet
 
 story-test: train
 	@echo "==> conversation tests: rasa test core --fail-on-prediction-errors (tests/stories)"

@@ -27,6 +27,7 @@ class CatalogError(ValueError):
 
 class _LineDict(dict):
     line: int = 0
+    key_lines: dict[Any, int]
 
 
 class _LineList(list):
@@ -40,12 +41,14 @@ class _LineLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
     result = _LineDict()
     result.line = node.start_mark.line + 1
+    result.key_lines = {}
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
             raise CatalogError(f"{loader.name}:{key_node.start_mark.line + 1}: duplicate key '{key}'")
         result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
     return result
 
 
@@ -88,12 +91,12 @@ class _Reader:
             self.fail(f"{what} must be a mapping")
         self.data = data
 
-    def fail(self, message: str, line: int | None = None) -> None:
-        raise CatalogError(f"{self.path}:{line or self.line}: {message}")
+    def fail(self, message: str, key: str | None = None) -> None:
+        """Raise naming the line of `key` within this mapping (or of the mapping itself)."""
+        raise CatalogError(f"{self.path}:{self.line_of(key) if key else self.line}: {message}")
 
-    def _line_of(self, key: str) -> int:
-        value = self.data.get(key)
-        return getattr(value, "line", self.line)
+    def line_of(self, key: str) -> int:
+        return getattr(self.data, "key_lines", {}).get(key, self.line)
 
     def get(self, key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
         if key not in self.data or self.data[key] is None:
@@ -103,52 +106,49 @@ class _Reader:
         value = self.data[key]
         if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
             names = " or ".join(k.__name__ for k in _as_tuple(kind))
-            self.fail(f"{self.what}: '{key}' must be {names}", self._line_of(key))
+            self.fail(f"{self.what}: '{key}' must be {names}", key)
         return value
 
     def text(self, key: str) -> Text:
         """A mapping with a non-empty string for each of en, hi and kn."""
         value = self.get(key, dict)
-        line = self._line_of(key)
         for lang in LANGUAGES:
             if not isinstance(value.get(lang), str) or not value[lang].strip():
-                self.fail(f"{self.what}: {key} is missing '{lang}'", line)
+                self.fail(f"{self.what}: {key} is missing '{lang}'", key)
         unknown = set(value) - set(LANGUAGES)
         if unknown:
-            self.fail(f"{self.what}: {key} has unknown language {sorted(unknown)}", line)
+            self.fail(f"{self.what}: {key} has unknown language {sorted(unknown)}", key)
         return {lang: value[lang].strip() for lang in LANGUAGES}
 
     def text_list(self, key: str) -> dict[str, list[str]]:
         value = self.get(key, dict)
-        line = self._line_of(key)
         result: dict[str, list[str]] = {}
         for lang in LANGUAGES:
             items = value.get(lang)
             if not isinstance(items, list) or not items:
-                self.fail(f"{self.what}: {key} is missing '{lang}'", line)
+                self.fail(f"{self.what}: {key} is missing '{lang}'", key)
             result[lang] = [str(item).strip() for item in items]
         return result
 
     def synonyms(self, key: str) -> list[str]:
         """Synonyms by language tag, flattened; lower-cased because citizens rarely capitalise."""
         value = self.get(key, (dict, list))
-        line = self._line_of(key)
         if isinstance(value, list):
             items = value
         else:
             unknown = set(value) - set(SYNONYM_TAGS)
             if unknown:
-                self.fail(f"{self.what}: {key} has unknown tag {sorted(unknown)}", line)
+                self.fail(f"{self.what}: {key} has unknown tag {sorted(unknown)}", key)
             items = [item for tag in SYNONYM_TAGS for item in (value.get(tag) or [])]
         cleaned = [str(item).strip().lower() for item in items if str(item).strip()]
         if not cleaned:
-            self.fail(f"{self.what}: {key} is empty", line)
+            self.fail(f"{self.what}: {key} is empty", key)
         return list(dict.fromkeys(cleaned))
 
     def key(self) -> str:
         value = self.get("key", str)
         if not value.replace("_", "").isalnum() or not value.islower() or not value.isascii():
-            self.fail(f"{self.what}: key '{value}' must be lower_snake_case ASCII")
+            self.fail(f"{self.what}: key '{value}' must be lower_snake_case ASCII", "key")
         return value
 
 
@@ -271,14 +271,14 @@ def _time(reader: _Reader, key: str) -> dt.time:
     try:
         return dt.time.fromisoformat(value)
     except ValueError:
-        reader.fail(f"{reader.what}: {key} '{value}' must be HH:MM")
+        reader.fail(f"{reader.what}: {key} '{value}' must be HH:MM", key)
         raise  # unreachable: fail raises
 
 
 def _items(path: Path, root: _Reader, key: str) -> list[_Reader]:
     items = root.get(key, list)
     if not items:
-        root.fail(f"'{key}' is empty", getattr(items, "line", None))
+        root.fail(f"'{key}' is empty", key)
     readers = []
     for position, item in enumerate(items, start=1):
         readers.append(_Reader(path, item, f"{key} #{position}", getattr(items, "line", 0)))
@@ -297,7 +297,7 @@ def parse_catalog(path: Path) -> Catalog:
     """Load and validate a catalog file; raise CatalogError naming the line of the first problem."""
     root = _Reader(path, load_yaml(path), "catalog", 1)
     if root.get("version", int) != 1:
-        root.fail("catalog: only version 1 is understood")
+        root.fail("catalog: only version 1 is understood", "version")
 
     office_r = _Reader(path, root.get("office", dict), "office")
     open_days = office_r.get("open_days", list)
@@ -339,7 +339,7 @@ def parse_catalog(path: Path) -> Catalog:
     def department_of(reader: _Reader) -> str:
         key = reader.get("department", str)
         if key not in department_keys:
-            reader.fail(f"{reader.what}: department '{key}' is not in departments")
+            reader.fail(f"{reader.what}: department '{key}' is not in departments", "department")
         return key
 
     services = []
@@ -349,7 +349,7 @@ def parse_catalog(path: Path) -> Catalog:
         reader.what = f"service '{key}'"
         prefix = reader.get("application_prefix", str)
         if not (2 <= len(prefix) <= 4 and prefix.isalpha() and prefix.isupper()):
-            reader.fail(f"{reader.what}: application_prefix must be 2-4 capital letters")
+            reader.fail(f"{reader.what}: application_prefix must be 2-4 capital letters", "application_prefix")
         services.append(
             Service(
                 key=key,
@@ -375,7 +375,7 @@ def parse_catalog(path: Path) -> Catalog:
         reader.what = f"grievance category '{key}'"
         sla = reader.get("sla_days", int)
         if sla < 1:
-            reader.fail(f"{reader.what}: sla_days must be at least 1")
+            reader.fail(f"{reader.what}: sla_days must be at least 1", "sla_days")
         categories.append(
             GrievanceCategory(
                 key=key,
@@ -394,7 +394,7 @@ def parse_catalog(path: Path) -> Catalog:
         reader.what = f"ward '{key}'"
         centroid = reader.get("centroid", list)
         if len(centroid) != 2 or not all(isinstance(c, (int, float)) for c in centroid):
-            reader.fail(f"{reader.what}: centroid must be [latitude, longitude]")
+            reader.fail(f"{reader.what}: centroid must be [latitude, longitude]", "centroid")
         wards.append(
             Ward(
                 key=key,
@@ -450,18 +450,18 @@ def parse_applications(path: Path, catalog: Catalog) -> list[SampleApplication]:
         reader = _Reader(path, item, f"application #{position}", getattr(items, "line", 0))
         number = parse_application_number(str(reader.get("number", str)))
         if number is None:
-            reader.fail(f"{reader.what}: number must look like BC-2026-001234")
+            reader.fail(f"{reader.what}: number must look like BC-2026-001234", "number")
         service = catalog.service(reader.get("service", str))
         if service is None:
-            reader.fail(f"{reader.what}: unknown service '{reader.data['service']}'")
+            reader.fail(f"{reader.what}: unknown service '{reader.data['service']}'", "service")
         if not number.startswith(service.application_prefix + "-"):
-            reader.fail(f"{reader.what}: {number} does not use the prefix {service.application_prefix}")
+            reader.fail(f"{reader.what}: {number} does not use the prefix {service.application_prefix}", "number")
         stage = reader.get("stage", str)
         if catalog.stage(stage) is None:
-            reader.fail(f"{reader.what}: unknown stage '{stage}'")
+            reader.fail(f"{reader.what}: unknown stage '{stage}'", "stage")
         phone = str(reader.get("phone", (str, int)))
         if not (phone.isdigit() and 10 <= len(phone) <= 15):
-            reader.fail(f"{reader.what}: phone must be country code and digits, e.g. 919876543210")
+            reader.fail(f"{reader.what}: phone must be country code and digits, e.g. 919876543210", "phone")
         result.append(
             SampleApplication(
                 number=number,

@@ -106,6 +106,26 @@ def _is_indic(word: str) -> bool:
     return any("\u0900" <= ch <= "\u0cff" for ch in word)
 
 
+# Vowel signs, viramas and other combining marks of the Devanagari-to-Kannada blocks. A case
+# ending starts with a new letter; a combining mark after a word means the word goes on
+# (कार + ्ड is कार्ड, not कार with an ending).
+INDIC_COMBINING_MARKS = "".join(ch for ch in map(chr, range(0x0900, 0x0D00)) if unicodedata.category(ch).startswith("M"))
+MAX_CASE_ENDING = 5
+
+
+def takes_case_ending(word: str, stem: str) -> bool:
+    """Whether `word` is the Indic `stem` followed by a case ending (ಪತ್ರಕ್ಕೆ for ಪತ್ರ)."""
+    rest = word[len(stem) :] if word.startswith(stem) else ""
+    return 0 < len(rest) <= MAX_CASE_ENDING and rest[0] not in INDIC_COMBINING_MARKS
+
+
+def case_ending_regex(stem: str) -> str:
+    """The same rule as a regular expression for spaCy's entity ruler (no `\\b`). Kannada
+    keyboards often put a zero-width non-joiner before the ending (ಲೈಸೆನ್ಸ್‌ಗೆ)."""
+    not_a_mark = f"[^{re.escape(INDIC_COMBINING_MARKS)}\u200c\u200d\\s]"
+    return f"^{re.escape(stem)}(?:[\u200c\u200d]?{not_a_mark}\\S{{0,{MAX_CASE_ENDING - 1}}})?$"
+
+
 def synonym_in_text(synonym: str, text: str) -> bool:
     """Whether a catalog synonym occurs in a message.
 
@@ -129,7 +149,7 @@ def synonym_in_text(synonym: str, text: str) -> bool:
 def _word_matches(expected: str, actual: str, last: bool) -> bool:
     if expected == actual:
         return True
-    if last and _is_indic(expected) and actual.startswith(expected) and len(actual) - len(expected) <= 5:
+    if last and _is_indic(expected) and takes_case_ending(actual, expected):
         return True
     if not _is_indic(expected) and len(expected) >= 6:
         return difflib.SequenceMatcher(None, expected, actual).ratio() >= 0.85
@@ -167,9 +187,8 @@ def truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = limit - 1
-    while cut > 0 and unicodedata.category(text[cut])[0] == "M":
-        cut -= 1
-    # A virama (U+094D, U+0CCD) joins the next consonant: do not end on one.
-    while cut > 0 and text[cut - 1] in "\u094d\u0ccd":
+    # Step back while the cut would leave a vowel sign or virama behind, or end on a virama
+    # (which joins the next consonant into one letter).
+    while cut > 0 and (unicodedata.category(text[cut])[0] == "M" or text[cut - 1] in "\u094d\u0ccd"):
         cut -= 1
     return text[:cut].rstrip() + "…"

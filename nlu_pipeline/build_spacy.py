@@ -4,12 +4,12 @@
 The ruler's patterns come from seed/catalog.yml, so an office adding a synonym rebuilds this,
 and no spaCy model is ever downloaded. Patterns are token-based and lower-case (SpacyNLP
 lower-cases text). Hindi and Kannada nouns take case endings (ಪತ್ರ -> ಪತ್ರಕ್ಕೆ, पत्र -> पत्रों),
-so the last word of an Indic synonym matches as a prefix. Nothing here uses `\\b`.
+so the last word of an Indic synonym may carry an ending (nagarik.text.case_ending_regex).
+Nothing here uses `\\b`.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import spacy
 from spacy.language import Language
 
 from nagarik.catalog import Catalog, parse_catalog
+from nagarik.text import case_ending_regex
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = PROJECT_ROOT / "build" / "spacy_nagarik"
@@ -48,7 +49,7 @@ def phrase_pattern(nlp: Language, phrase: str) -> list[dict[str, Any]]:
     words = [token.text for token in nlp.make_doc(phrase.lower()) if not token.is_space]
     pattern: list[dict[str, Any]] = [{"LOWER": word} for word in words]
     if words and _is_indic(words[-1]):
-        pattern[-1] = {"LOWER": {"REGEX": "^" + re.escape(words[-1])}}
+        pattern[-1] = {"LOWER": {"REGEX": case_ending_regex(words[-1])}}
     return pattern
 
 

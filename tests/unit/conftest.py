@@ -1,0 +1,93 @@
+"""Fixtures: a migrated, seeded civic database (SQLite, and PostgreSQL when
+NAGARIK_TEST_DATABASE_URL is set), the merged domain, and real rasa-sdk trackers."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import create_engine, delete, text
+from sqlalchemy.exc import OperationalError
+
+from nagarik import catalog_store, db
+from nagarik.catalog import Catalog
+from nagarik.manage import migrate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("NAGARIK_TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'nagarik.db'}"
+        migrate(url)
+        yield url
+        return
+    base = os.environ["NAGARIK_TEST_DATABASE_URL"]
+    schema = f"nagarik_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as exc:
+        pytest.fail(f"PostgreSQL at {base} is not reachable (NAGARIK_TEST_DATABASE_URL is set): {exc}")
+    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    migrate(url)
+    yield url
+    db.get_engine(url).dispose()
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+MUTABLE_TABLES = (
+    db.GrievanceEvent,
+    db.Grievance,
+    db.Handoff,
+    db.StatusCheckFailure,
+    db.Citizen,
+    db.Counter,
+    db.Application,
+)
+
+
+@pytest.fixture
+def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A clean, freshly seeded database for each test; DATABASE_URL points at it."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    with db.session_scope(database_url) as session:
+        for table in MUTABLE_TABLES:
+            session.execute(delete(table))
+        catalog_store.seed(session)
+    yield database_url
+
+
+@pytest.fixture
+def catalog(database: str) -> Catalog:
+    with db.session_scope() as session:
+        return catalog_store.read_catalog(session)
+
+
+def _merge(target: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict):
+            target.setdefault(key, {}).update(value)
+        elif isinstance(value, list):
+            target.setdefault(key, []).extend(value)
+        else:
+            target[key] = value
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for path in sorted((ROOT / "domain").rglob("*.yml")):
+        _merge(merged, yaml.safe_load(path.read_text(encoding="utf-8")))
+    return merged

@@ -1,0 +1,45 @@
+"""Building trackers and reading results in action tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+
+DEMO_SENDER = "919876543210"  # owns BC-2026-001234 and PT-2026-004512 in seed/applications.yml
+OTHER_SENDER = "917000000001"  # owns nothing
+
+
+def make_tracker(
+    *,
+    text: str = "",
+    intent: str | None = None,
+    entities: list[tuple[str, str]] | None = None,
+    slots: dict[str, Any] | None = None,
+    sender: str = DEMO_SENDER,
+    active_loop: str | None = None,
+) -> Tracker:
+    """A tracker as the action server receives it after the citizen's latest message."""
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.95} if intent else {},
+        "entities": [{"entity": name, "value": value} for name, value in entities or []],
+    }
+    return Tracker(
+        sender_id=sender,
+        slots=dict(slots or {}),
+        latest_message=latest,
+        events=[{"event": "user", "text": text, "parse_data": latest}],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name="action_listen",
+    )
+
+
+def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {event["name"]: event["value"] for event in events if event.get("event") == "slot"}
+
+
+def responses(dispatcher: Any) -> list[str]:
+    return [message.get("response") for message in dispatcher.messages]

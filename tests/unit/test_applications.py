@@ -1,0 +1,71 @@
+"""Status privacy: who may see an application, and how guessing is stopped."""
+
+import datetime as dt
+
+from helpers import DEMO_SENDER, OTHER_SENDER
+
+from nagarik import applications, db
+from nagarik.applications import MAX_FAILED_CHECKS, Outcome
+
+OWN = "BC-2026-001234"  # registered to DEMO_SENDER, born 1992-04-15
+NOT_OWN = "TL-2026-000981"  # registered to 919845012345, born 1985-08-15
+MISSING = "BC-2026-999999"
+
+
+def test_registered_phone_sees_status_without_a_second_check(database):
+    with db.session_scope() as session:
+        check = applications.check_by_sender(session, OWN, DEMO_SENDER)
+    assert check.outcome is Outcome.VERIFIED
+    assert check.application.number == OWN
+
+
+def test_other_phone_must_answer_a_second_check(database):
+    with db.session_scope() as session:
+        assert applications.check_by_sender(session, NOT_OWN, DEMO_SENDER).outcome is Outcome.NEEDS_SECOND_CHECK
+
+
+def test_missing_number_asks_the_same_second_check(database):
+    with db.session_scope() as session:
+        assert applications.check_by_sender(session, MISSING, DEMO_SENDER).outcome is Outcome.NEEDS_SECOND_CHECK
+
+
+def test_right_date_of_birth_verifies(database):
+    with db.session_scope() as session:
+        check = applications.check_by_date_of_birth(session, NOT_OWN, OTHER_SENDER, dt.date(1985, 8, 15))
+    assert check.outcome is Outcome.VERIFIED
+
+
+def test_wrong_date_and_missing_number_are_indistinguishable(database):
+    with db.session_scope() as session:
+        wrong = applications.check_by_date_of_birth(session, NOT_OWN, OTHER_SENDER, dt.date(1990, 1, 1))
+        missing = applications.check_by_date_of_birth(session, MISSING, OTHER_SENDER, dt.date(1990, 1, 1))
+    assert wrong == missing
+    assert wrong.outcome is Outcome.NOT_VERIFIED and wrong.application is None
+
+
+def test_failed_checks_are_limited_per_sender_per_day(database):
+    now = dt.datetime(2026, 11, 25, 6, 0)
+    with db.session_scope() as session:
+        for _ in range(MAX_FAILED_CHECKS):
+            outcome = applications.check_by_date_of_birth(session, NOT_OWN, OTHER_SENDER, dt.date(1990, 1, 1), now).outcome
+            assert outcome is Outcome.NOT_VERIFIED
+        # Even the right answer is refused now, so the limit cannot be used to confirm a guess.
+        right = applications.check_by_date_of_birth(session, NOT_OWN, OTHER_SENDER, dt.date(1985, 8, 15), now)
+        assert right.outcome is Outcome.RATE_LIMITED
+        assert applications.check_by_sender(session, MISSING, OTHER_SENDER, now).outcome is Outcome.RATE_LIMITED
+        # Another citizen is not affected, and the owner still sees their own application.
+        assert applications.check_by_sender(session, NOT_OWN, DEMO_SENDER, now).outcome is Outcome.NEEDS_SECOND_CHECK
+        assert applications.check_by_sender(session, OWN, DEMO_SENDER, now).outcome is Outcome.VERIFIED
+        # A day later the sender may try again.
+        later = now + dt.timedelta(hours=25)
+        assert applications.check_by_date_of_birth(session, NOT_OWN, OTHER_SENDER, dt.date(1985, 8, 15), later).outcome is (
+            Outcome.VERIFIED
+        )
+
+
+def test_move_to_stage(database):
+    with db.session_scope() as session:
+        applications.move_to_stage(session, OWN, "approval", dt.date(2026, 12, 1))
+    with db.session_scope() as session:
+        application = session.get(db.Application, OWN)
+        assert application.stage_key == "approval" and application.expected_on == dt.date(2026, 12, 1)
