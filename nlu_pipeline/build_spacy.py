@@ -86,7 +86,7 @@ def build(catalog_path: Path = CATALOG) -> Language:
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[0]) if argv else DEFAULT_OUT
+    out = (Path(argv[0]) if argv else DEFAULT_OUT).resolve()
     nlp = build()
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)

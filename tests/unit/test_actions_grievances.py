@@ -1,0 +1,194 @@
+"""The grievance form end to end on real trackers: fill, correct, confirm, file, look up."""
+
+import re
+
+from helpers import DEMO_SENDER, OTHER_SENDER, make_tracker, responses, slot_events
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.grievances import (
+    ActionAskGrievanceCategory,
+    ActionAskGrievanceConfirmed,
+    ActionGrievanceStatus,
+    ActionResetGrievance,
+    ActionSubmitGrievance,
+    ValidateGrievanceForm,
+)
+
+FORM = "grievance_form"
+FILLED = {
+    "grievance_category": "streetlight",
+    "grievance_description": "Streetlight not working for a week",
+    "grievance_location": "5th Cross, near Ganesha temple, Jayanagar",
+    "grievance_evidence": "none",
+}
+
+
+async def step(domain, slots=None, **tracker_args):
+    """One citizen message while the form is active: what the form's validation returns."""
+    dispatcher = CollectingDispatcher()
+    events = await ValidateGrievanceForm().run(
+        dispatcher, make_tracker(active_loop=FORM, slots=slots or {}, **tracker_args), domain
+    )
+    return dispatcher, slot_events(events)
+
+
+def run(action, domain, **tracker_args):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, make_tracker(**tracker_args), domain)
+    return dispatcher, slot_events(events)
+
+
+async def test_category_from_the_first_message(database, domain):
+    _, slots = await step(
+        domain, text="kachra nahi uthaya 3 din se", intent="file_grievance", entities=[("grievance_category", "kachra")]
+    )
+    assert slots["grievance_category"] == "sanitation"
+
+
+async def test_category_chosen_from_the_list(database, domain, catalog):
+    dispatcher, _ = run(ActionAskGrievanceCategory(), domain, slots={"language": "hi"})
+    rows = dispatcher.messages[0]["buttons"]
+    assert len(rows) == len(catalog.grievance_categories) <= 10
+    assert rows[0]["title"] == catalog.grievance_categories[0].names["hi"][:24]
+    _, slots = await step(
+        domain,
+        slots={"requested_slot": "grievance_category"},
+        text=rows[1]["payload"],
+        intent="inform",
+        entities=[("grievance_category", catalog.grievance_categories[1].key)],
+    )
+    assert slots["grievance_category"] == catalog.grievance_categories[1].key
+
+
+async def test_unknown_category_is_asked_again(database, domain):
+    _, slots = await step(domain, slots={"requested_slot": "grievance_category"}, text="my neighbour is loud", intent="inform")
+    assert slots["grievance_category"] is None
+
+
+async def test_description_must_say_something(database, domain):
+    dispatcher, slots = await step(domain, slots={"requested_slot": "grievance_description"}, text="bad", intent="inform")
+    assert responses(dispatcher) == ["utter_grievance_description_too_short"] and slots["grievance_description"] is None
+    _, slots = await step(
+        domain, slots={"requested_slot": "grievance_description"}, text="ಬೀದಿ ದೀಪ ಒಂದು ವಾರದಿಂದ ಉರಿಯುತ್ತಿಲ್ಲ", intent="file_grievance"
+    )
+    assert slots["grievance_description"] == "ಬೀದಿ ದೀಪ ಒಂದು ವಾರದಿಂದ ಉರಿಯುತ್ತಿಲ್ಲ"
+
+
+async def test_off_topic_question_is_not_taken_as_the_location(database, domain):
+    _, slots = await step(
+        domain, slots={"requested_slot": "grievance_location"}, text="office timings?", intent="ask_office_hours"
+    )
+    assert "grievance_location" not in slots
+
+
+async def test_skipping_the_photo(database, domain):
+    _, slots = await step(domain, slots={"requested_slot": "grievance_evidence"}, text="/deny", intent="deny")
+    assert slots["grievance_evidence"] == "none"
+
+
+async def test_summary_then_submit(database, domain, catalog):
+    dispatcher, _ = run(
+        ActionAskGrievanceConfirmed(), domain, slots={**FILLED, "language": "kn", "requested_slot": "grievance_confirmed"}
+    )
+    summary = dispatcher.messages[0]
+    assert summary["category"] == catalog.category("streetlight").names["kn"]
+    assert summary["location"] == FILLED["grievance_location"]
+    _, slots = await step(domain, slots={**FILLED, "requested_slot": "grievance_confirmed"}, text="yes", intent="affirm")
+    assert slots["grievance_confirmed"] is True
+
+    dispatcher, cleared = run(ActionSubmitGrievance(), domain, slots={**FILLED, "grievance_confirmed": True})
+    registered = dispatcher.messages[0]
+    assert registered["response"] == "utter_grievance_registered"
+    assert re.fullmatch(r"GRV-\d{4}-\d{6}", registered["tracking_id"])
+    assert registered["department"] == catalog.department(catalog.category("streetlight").department).name["en"]
+    assert re.fullmatch(r"\d\d-\d\d-\d{4}", registered["due_date"])
+    assert all(value is None for value in cleared.values())
+
+    # Filing the same again the same day points to the first one.
+    dispatcher, _ = run(ActionSubmitGrievance(), domain, slots={**FILLED, "grievance_confirmed": True})
+    assert dispatcher.messages[0]["response"] == "utter_grievance_duplicate"
+    assert dispatcher.messages[0]["tracking_id"] == registered["tracking_id"]
+
+
+async def test_correction_with_a_value_updates_that_field(database, domain):
+    dispatcher, slots = await step(
+        domain,
+        slots={**FILLED, "requested_slot": "grievance_confirmed"},
+        text="no, the location is 4th cross near the bus stand",
+        intent="correct_grievance",
+    )
+    assert responses(dispatcher) == ["utter_grievance_corrected"]
+    assert slots["grievance_location"] == "4th cross near bus stand"
+    assert slots["grievance_confirmed"] is None
+
+
+async def test_correction_of_category_in_hinglish(database, domain):
+    _, slots = await step(
+        domain,
+        slots={**FILLED, "requested_slot": "grievance_confirmed"},
+        text="galat hai ye pani ki problem hai",
+        intent="correct_grievance",
+        entities=[("grievance_category", "pani ki problem")],
+    )
+    assert slots["grievance_category"] == "water_supply"
+
+
+async def test_change_without_a_field_asks_which_and_the_button_reopens_it(database, domain):
+    dispatcher, slots = await step(
+        domain, slots={**FILLED, "requested_slot": "grievance_confirmed"}, text="/correct_grievance", intent="correct_grievance"
+    )
+    assert responses(dispatcher) == ["utter_ask_grievance_field"]
+    # The summary is not repeated right after the list of fields.
+    confirm, _ = run(
+        ActionAskGrievanceConfirmed(),
+        domain,
+        slots={**FILLED, "requested_slot": "grievance_confirmed"},
+        text="/correct_grievance",
+        intent="correct_grievance",
+    )
+    assert confirm.messages == []
+    _, slots = await step(
+        domain,
+        slots={**FILLED, "requested_slot": "grievance_confirmed"},
+        text='/correct_grievance{"grievance_field":"location"}',
+        intent="correct_grievance",
+        entities=[("grievance_field", "location")],
+    )
+    assert slots["grievance_location"] is None and slots["grievance_confirmed"] is None
+
+
+async def test_cancel_forgets_everything(database, domain):
+    dispatcher, slots = run(ActionResetGrievance(), domain, slots=FILLED)
+    assert responses(dispatcher) == ["utter_grievance_cancelled"]
+    assert all(value is None for value in slots.values()) and "grievance_location" in slots
+
+
+async def test_only_the_filer_sees_a_grievance(database, domain):
+    dispatcher, _ = run(ActionSubmitGrievance(), domain, slots={**FILLED, "grievance_confirmed": True})
+    tracking_id = dispatcher.messages[0]["tracking_id"]
+    mine, _ = run(
+        ActionGrievanceStatus(),
+        domain,
+        text=f"status of {tracking_id.lower()}",
+        intent="check_grievance",
+        entities=[("grievance_id", tracking_id.lower())],
+    )
+    assert mine.messages[0]["response"] == "utter_grievance_status" and mine.messages[0]["status"]
+    theirs, _ = run(
+        ActionGrievanceStatus(),
+        domain,
+        text=tracking_id,
+        intent="check_grievance",
+        sender=OTHER_SENDER,
+        entities=[("grievance_id", tracking_id)],
+    )
+    missing, _ = run(ActionGrievanceStatus(), domain, text="GRV-2026-999999", intent="check_grievance")
+    assert responses(theirs) == responses(missing) == ["utter_grievance_not_found"]
+
+
+async def test_my_complaints_lists_only_mine(database, domain):
+    run(ActionSubmitGrievance(), domain, slots={**FILLED, "grievance_confirmed": True})
+    listing, _ = run(ActionGrievanceStatus(), domain, text="my complaints", intent="check_grievance", sender=DEMO_SENDER)
+    assert listing.messages[0]["response"] == "utter_grievance_list" and "GRV-" in listing.messages[0]["items"]
+    nothing, _ = run(ActionGrievanceStatus(), domain, text="my complaints", intent="check_grievance", sender=OTHER_SENDER)
+    assert responses(nothing) == ["utter_no_grievances"]
