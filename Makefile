@@ -89,11 +89,9 @@ validate: | setup
 	@$(RASA) data validate --domain domain --fail-on-warnings --quiet
 
 story-test: train
-	@echo "==> conversation tests: rasa test core --fail-on-prediction-errors (tests/stories)"
-	@rm -f var/test/nagarik.db* && mkdir -p var/test
-	@export DATABASE_URL=sqlite:///$(CURDIR)/var/test/nagarik.db && $(APP_PY) -m nagarik.manage init >/dev/null && \
-	  scripts/with-servers $(RASA) test core --stories tests/stories --model models --endpoints endpoints.yml \
-	    --fail-on-prediction-errors --out results/stories --quiet
+	@echo "==> conversation tests: rasa test core --e2e --fail-on-prediction-errors (tests/stories)"
+	@$(RASA) test core --stories tests/stories --model models --e2e --fail-on-prediction-errors \
+	  --out results/stories --no-plot --quiet
 
 rest-test: train
 	@echo "==> REST channel tests against a running Rasa server (tests/rest)"

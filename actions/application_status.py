@@ -16,8 +16,8 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     date_text,
     in_language,
+    is_digression,
     latest_entities,
-    latest_intent,
     latest_text,
     load_catalog,
     reply_language,
@@ -64,7 +64,7 @@ class ValidateApplicationStatusForm(FormValidationAction):
         for value in latest_entities(tracker, "application_number"):
             return {"application_number": value}
         text = latest_text(tracker)
-        if requested == "application_number" and latest_intent(tracker) not in NOT_AN_ANSWER and not text.startswith("/"):
+        if requested == "application_number" and not is_digression(tracker, NOT_AN_ANSWER) and not text.startswith("/"):
             return {"application_number": text}
         return {}
 
@@ -84,7 +84,7 @@ class ValidateApplicationStatusForm(FormValidationAction):
 
     async def extract_status_dob(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = latest_text(tracker)
-        if tracker.get_slot("requested_slot") != "status_dob" or latest_intent(tracker) in NOT_AN_ANSWER or text.startswith("/"):
+        if tracker.get_slot("requested_slot") != "status_dob" or is_digression(tracker, NOT_AN_ANSWER) or text.startswith("/"):
             return {}
         return {"status_dob": text}
 

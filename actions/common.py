@@ -41,6 +41,17 @@ def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
+# Below this confidence a message a form is waiting for is taken as the answer, even if NLU
+# thinks it is another question: free text ("near the water tank") often looks like one.
+DIGRESSION_CONFIDENCE = 0.7
+
+
+def is_digression(tracker: Tracker, digression_intents: set[str]) -> bool:
+    """Whether the latest message is confidently about something else than the form's question."""
+    intent = tracker.latest_message.get("intent") or {}
+    return intent.get("name") in digression_intents and (intent.get("confidence") or 0.0) >= DIGRESSION_CONFIDENCE
+
+
 def latest_text(tracker: Tracker) -> str:
     return tracker.latest_message.get("text") or ""
 

@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     date_text,
     in_language,
+    is_digression,
     latest_entities,
     latest_intent,
     latest_text,
@@ -60,7 +61,6 @@ NOT_AN_ANSWER = {
     "ask_holidays",
     "check_application_status",
     "check_grievance",
-    "correct_grievance",
 }
 
 # Words that say which field a correction is about ("no, the location is 5th cross").
@@ -182,10 +182,14 @@ def correction(tracker: Tracker, catalog: Catalog) -> tuple[str | None, str | No
     return None, None
 
 
-def is_change_request_without_field(tracker: Tracker) -> bool:
-    """'Change something' / 'no' at the summary: the citizen is shown the fields to pick from."""
+def asks_which_field(tracker: Tracker, catalog: Catalog) -> bool:
+    """At the summary, a "no" or "change something" that names no field: show the fields to pick."""
     intent = latest_intent(tracker)
-    return tracker.get_slot("requested_slot") == "grievance_confirmed" and intent in ("correct_grievance", "deny")
+    return (
+        tracker.get_slot("requested_slot") == "grievance_confirmed"
+        and intent in ("correct_grievance", "deny")
+        and correction(tracker, catalog)[0] is None
+    )
 
 
 class ValidateGrievanceForm(FormValidationAction):
@@ -202,6 +206,8 @@ class ValidateGrievanceForm(FormValidationAction):
             return self._apply_correction(dispatcher, tracker, catalog)
         if requested not in (None, "grievance_category"):
             return {}
+        if requested and is_digression(tracker, NOT_AN_ANSWER):
+            return {}
         for value in latest_entities(tracker, "grievance_category"):
             key = resolve(catalog.grievance_categories, value)
             if key:
@@ -209,16 +215,16 @@ class ValidateGrievanceForm(FormValidationAction):
         key = grievances.category_in_text(catalog, latest_text(tracker))
         if key:
             return {"grievance_category": key}
-        if requested == "grievance_category" and intent not in NOT_AN_ANSWER:
+        if requested == "grievance_category":
             return {"grievance_category": latest_text(tracker)}  # rejected by validation, asked again
         return {}
 
     def _apply_correction(self, dispatcher: CollectingDispatcher, tracker: Tracker, catalog: Catalog) -> dict[str, Any]:
+        if asks_which_field(tracker, catalog):
+            dispatcher.utter_message(response="utter_ask_grievance_field")
+            return {"grievance_confirmed": None}
         field, value = correction(tracker, catalog)
         if field is None:
-            if is_change_request_without_field(tracker):
-                dispatcher.utter_message(response="utter_ask_grievance_field")
-                return {"grievance_confirmed": None}
             return {}
         if value is None:
             return {FIELD_SLOTS[field]: None, "grievance_confirmed": None}
@@ -283,9 +289,12 @@ class ValidateGrievanceForm(FormValidationAction):
 
     @staticmethod
     def _free_text(tracker: Tracker, slot: str) -> dict[str, Any]:
+        """The message as the answer to a free-text question, unless it is about something else."""
         text = latest_text(tracker)
-        if tracker.get_slot("requested_slot") != slot or latest_intent(tracker) in NOT_AN_ANSWER or text.startswith("/"):
+        if tracker.get_slot("requested_slot") != slot or text.startswith("/") or is_digression(tracker, NOT_AN_ANSWER):
             return {}
+        if latest_intent(tracker) == "correct_grievance" and correction(tracker, load_catalog())[0] is not None:
+            return {}  # names a field: handled as a correction
         return {slot: text}
 
 
@@ -312,9 +321,9 @@ class ActionAskGrievanceConfirmed(Action):
         return "action_ask_grievance_confirmed"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        if is_change_request_without_field(tracker) and not latest_entities(tracker, "grievance_field"):
-            return []  # the field list was just shown; the summary follows the correction
         catalog = load_catalog()
+        if asks_which_field(tracker, catalog):
+            return []  # the field list was just shown; the summary follows the correction
         language = reply_language(tracker)
         category = catalog.category(tracker.get_slot("grievance_category") or "")
         evidence = tracker.get_slot("grievance_evidence")

@@ -64,7 +64,7 @@ def service_rows(catalog: Catalog, language: str, intent: str, offset: int, doma
     """One list page of services; the last row leads to the next page or to "other service"."""
     services = catalog.services[offset:]
     if len(services) > LIST_ROW_LIMIT - 1:
-        page = services[: LIST_ROW_LIMIT - 2]
+        page = services[: LIST_ROW_LIMIT - 1]
         tail = row(response_text(domain, "utter_service_more", language), f'/{intent}{{"service":"{MORE}{offset + len(page)}"}}')
     else:
         page = services

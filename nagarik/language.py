@@ -18,16 +18,20 @@ REPLY_LANGUAGES = ("en", "hi", "kn")
 # Words that almost only appear in romanised Hindi; each is evidence, none is proof.
 _HINGLISH_MARKERS = frozenset(
     """hai hain ho hona tha thi mera meri mere mujhe mujhko hum humko hamara aap aapka apna kya kyu kyun
-    kaise kab kahan kitna kitni kitne nahi nahin nhi na haan ji karo karna kar karke karwana chahiye
-    chaiye mil milega milegi milta sakta sakte sakti raha rahi rahe gaya gayi ka ki ke ko se mein
-    me par pe abhi jaldi bhai bhaiya sahab krpya kripya dhanyavad shukriya batao bataiye bata
-    wala wali paani pani bijli sadak kachra ghar din""".split()
+    kaise kab kahan kitna kitni kitne nahi nahin nhi haan ji karo karna karni kar karke karwana kijiye
+    chahiye chaiye chahta chahti mil milega milegi milta sakta sakte sakti raha rahi rahe gaya gayi hoga
+    ka ki ke ko se mein par pe abhi jaldi bhai bhaiya sahab krpya kripya dhanyavad shukriya batao
+    bataiye bata dikhao rehne wala wali bhi aur lekin paani pani bijli sadak kachra ghar din""".split()
 )
+# English function words. Words that are also romanised Hindi ("do" = give, "to" = then,
+# "me" = in, "na") are left out of both lists.
 _ENGLISH_MARKERS = frozenset(
-    """the is are was what when where how why which who my your i me we you please can could would
-    should do does did not no yes have has had need want for of to in on at from with about and or
-    this that it its an a be been get got apply documents status complaint""".split()
+    """the is are was what when where how why which who my your i we you please can could would
+    should does did not no yes have has had need want for of in on at from with about and or
+    this that it its an be been get got apply documents status complaint""".split()
 )
+# How much more evidence one language needs before a Latin-script message counts as it.
+_MARGIN = 0.5
 
 
 @dataclass(frozen=True)
@@ -82,9 +86,9 @@ def detect(text: str) -> Detection:
     scores = _cld3_scores(text)
     hindi_score = hindi_words + 2 * scores.get("hi-Latn", 0.0) + 2 * scores.get("hi", 0.0)
     english_score = english_words + 2 * scores.get("en", 0.0)
-    if hindi_words and hindi_score > english_score:
+    if hindi_words and hindi_score > english_score + _MARGIN:
         return Detection("hi", "hinglish", False)
-    if english_words and english_score >= hindi_score:
+    if english_words and english_score > hindi_score + _MARGIN:
         return Detection("en", "en", False)
     if len(words) >= 3 and scores.get("en", 0.0) >= 0.9:
         return Detection("en", "en", False)

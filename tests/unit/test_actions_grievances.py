@@ -81,6 +81,14 @@ async def test_off_topic_question_is_not_taken_as_the_location(database, domain)
     assert "grievance_location" not in slots
 
 
+async def test_a_location_that_looks_like_a_correction_is_still_the_answer(database, domain):
+    # NLU saw "5th cross ... near" in correction examples; with no field named it is the answer.
+    _, slots = await step(
+        domain, slots={"requested_slot": "grievance_location"}, text="5ನೇ ಕ್ರಾಸ್ ಗಣೇಶ ದೇವಸ್ಥಾನದ ಹತ್ತಿರ ಜಯನಗರ", intent="correct_grievance"
+    )
+    assert slots["grievance_location"] == "5ನೇ ಕ್ರಾಸ್ ಗಣೇಶ ದೇವಸ್ಥಾನದ ಹತ್ತಿರ ಜಯನಗರ"
+
+
 async def test_skipping_the_photo(database, domain):
     _, slots = await step(domain, slots={"requested_slot": "grievance_evidence"}, text="/deny", intent="deny")
     assert slots["grievance_evidence"] == "none"

@@ -13,6 +13,7 @@ from nagarik.language import detect, language_named, next_language
         ("जन्म प्रमाण पत्र के लिए क्या चाहिए", "hi", "hi"),
         ("mera birth certificate kab tak milega", "hi", "hinglish"),
         ("pani nahi aa raha hai 3 din se", "hi", "hinglish"),
+        ("rehne do cancel karo", "hi", "hinglish"),  # "do" is Hindi here, not English
         ("what documents are needed for trade licence", "en", "en"),
         ("garbage not collected near 5th cross", "en", "en"),
     ],
