@@ -16,11 +16,13 @@ export PYTHONWARNINGS ?= ignore
 # Where the test databases live; `make test` adds PostgreSQL when this is set (.ci/run sets it).
 NAGARIK_TEST_DATABASE_URL ?=
 export NAGARIK_TEST_DATABASE_URL
-# The database the demo uses (SQLite under var/ unless DATABASE_URL says otherwise).
+# The database the demo uses (SQLite under var/ unless DATABASE_URL says otherwise), and the
+# Rasa endpoints (endpoints.postgres.yml keeps conversations in PostgreSQL too).
 export DATABASE_URL ?=
+ENDPOINTS ?= endpoints.yml
 TRAINING_FILES := config.yml $(shell find domain data -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup spacy train seed demo actions test lint unit validate story-test rest-test bench clean
+.PHONY: help setup spacy train seed demo actions test lint unit validate story-test rest-test bench bench-compare clean
 
 help:
 	@echo "make demo    set up, build, train if needed, seed, and chat with the assistant"
@@ -28,6 +30,7 @@ help:
 	@echo "make train   build the spaCy pipeline and train the Rasa model if anything changed"
 	@echo "make seed    migrate the database and load seed/catalog.yml and seed/applications.yml"
 	@echo "make bench   measure NLU accuracy per language, latency, memory and training time"
+	@echo "make bench-compare   cross-validate config.yml against the pipelines in bench/configs/"
 
 # --- environments ---------------------------------------------------------------------------
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
@@ -67,7 +70,7 @@ seed: | setup
 # --- run ------------------------------------------------------------------------------------
 demo: setup train seed
 	@echo "==> chat as the citizen 919876543210 (the owner of BC-2026-001234). Type /stop to leave."
-	@scripts/with-servers $(RASA) shell --model models --endpoints endpoints.yml --conversation-id 919876543210
+	@scripts/with-servers $(RASA) shell --model models --endpoints $(ENDPOINTS) --conversation-id 919876543210
 
 actions: setup seed
 	@$(APP_PY) -m rasa_sdk --actions actions --port 5055
@@ -100,8 +103,14 @@ rest-test: train
 	  RASA_ENDPOINTS=tests/rest/endpoints.yml scripts/with-servers --rasa $(APP_PY) -m pytest -q tests/rest
 
 # --- measurements ---------------------------------------------------------------------------
-bench: setup train seed
+bench: setup train
 	@scripts/bench
+
+bench-compare: setup spacy
+	@echo "==> cross-validating config.yml against the alternatives in bench/configs/ (about 25 minutes)"
+	@mkdir -p var/bench
+	@$(RASA_VENV)/bin/python -m bench.nlu_cv --folds 3 config.yml bench/configs/word_only.yml bench/configs/transformer.yml \
+	  2>var/bench/compare.log
 
 clean:
 	rm -rf build models results var/test .pytest_cache
