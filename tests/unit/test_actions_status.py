@@ -15,6 +15,13 @@ async def validate(domain, **tracker_args):
     return dispatcher, slot_events(events)
 
 
+async def answer_date_of_birth(domain, text, number="TL-2026-000981", sender=OTHER_SENDER):
+    """Another phone answers the date-of-birth question for `number`."""
+    return await validate(
+        domain, text=text, intent="inform", sender=sender, slots={"requested_slot": "status_dob", "application_number": number}
+    )
+
+
 def tell(domain, slots, sender=DEMO_SENDER):
     dispatcher = CollectingDispatcher()
     events = ActionApplicationStatus().run(dispatcher, make_tracker(slots=slots, sender=sender), domain)
@@ -53,13 +60,7 @@ async def test_someone_elses_application_needs_the_date_of_birth(database, domai
 
 
 async def test_right_date_of_birth_shows_status(database, domain):
-    _, slots = await validate(
-        domain,
-        text="15-08-1985",
-        intent="inform",
-        sender=OTHER_SENDER,
-        slots={"requested_slot": "status_dob", "application_number": "TL-2026-000981"},
-    )
+    _, slots = await answer_date_of_birth(domain, "15-08-1985")
     assert slots == {"status_dob": "given", "status_outcome": "verified"}
     dispatcher, _ = tell(domain, {"application_number": "TL-2026-000981", **slots}, sender=OTHER_SENDER)
     assert responses(dispatcher)[0] == "utter_application_status"
@@ -68,13 +69,7 @@ async def test_right_date_of_birth_shows_status(database, domain):
 async def test_wrong_date_and_missing_number_get_the_same_reply(database, domain):
     replies = []
     for number in ("TL-2026-000981", "TL-2026-999999"):
-        _, slots = await validate(
-            domain,
-            text="01-01-1990",
-            intent="inform",
-            sender=OTHER_SENDER,
-            slots={"requested_slot": "status_dob", "application_number": number},
-        )
+        _, slots = await answer_date_of_birth(domain, "01-01-1990", number)
         dispatcher, _ = tell(domain, {"application_number": number, **slots}, sender=OTHER_SENDER)
         replies.append((slots, dispatcher.messages))
     assert replies[0] == replies[1]
@@ -82,32 +77,14 @@ async def test_wrong_date_and_missing_number_get_the_same_reply(database, domain
 
 
 async def test_unreadable_date_is_asked_again_and_not_counted(database, domain):
-    dispatcher, slots = await validate(
-        domain,
-        text="long ago",
-        intent="inform",
-        sender=OTHER_SENDER,
-        slots={"requested_slot": "status_dob", "application_number": "TL-2026-000981"},
-    )
+    dispatcher, slots = await answer_date_of_birth(domain, "long ago")
     assert responses(dispatcher) == ["utter_status_dob_invalid"] and slots["status_dob"] is None
 
 
 async def test_too_many_wrong_answers_pause_checks(database, domain):
     for _ in range(MAX_FAILED_CHECKS):
-        await validate(
-            domain,
-            text="01-01-1990",
-            intent="inform",
-            sender=OTHER_SENDER,
-            slots={"requested_slot": "status_dob", "application_number": "TL-2026-000981"},
-        )
-    _, slots = await validate(
-        domain,
-        text="15-08-1985",
-        intent="inform",
-        sender=OTHER_SENDER,
-        slots={"requested_slot": "status_dob", "application_number": "TL-2026-000981"},
-    )
+        await answer_date_of_birth(domain, "01-01-1990")
+    _, slots = await answer_date_of_birth(domain, "15-08-1985")
     assert slots["status_outcome"] == "rate_limited"
     dispatcher, _ = tell(domain, {"application_number": "TL-2026-000981", **slots}, sender=OTHER_SENDER)
     assert responses(dispatcher) == ["utter_status_rate_limited"]
