@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 
 from nagarik import db
 from nagarik.catalog import LANGUAGES, Catalog
-from nagarik.catalog_store import read_catalog
+from nagarik.catalog_store import current_catalog
 from nagarik.text import best_match, truncate
 
 LIST_ROW_TITLE_LIMIT = 24
@@ -62,7 +62,7 @@ def latest_entities(tracker: Tracker, entity: str) -> list[str]:
 
 def load_catalog() -> Catalog:
     with db.session_scope() as session:
-        return read_catalog(session)
+        return current_catalog(session)
 
 
 def resolve(catalog_items: Iterable[Any], value: str) -> str | None:

@@ -29,6 +29,8 @@ from nagarik.catalog import (
 )
 
 SEED_DIR = db.PROJECT_ROOT / "seed"
+REVISION_COUNTER = "catalog-revision"  # bumped on every write, so readers know when to reload
+_cache: dict[str, tuple[int, Catalog]] = {}  # database URL -> (revision, catalog)
 
 
 def write_catalog(session: Session, catalog: Catalog) -> None:
@@ -98,6 +100,7 @@ def write_catalog(session: Session, catalog: Catalog) -> None:
         )
     for position, stage in enumerate(catalog.stages):
         session.merge(db.StageRow(key=stage.key, position=position, names=stage.names, next_step=stage.next_step))
+    db.next_number(session, REVISION_COUNTER)
 
 
 def write_applications(session: Session, applications: list[SampleApplication]) -> None:
@@ -123,6 +126,17 @@ def seed(session: Session, seed_dir: Path = SEED_DIR) -> Catalog:
     session.flush()
     write_applications(session, parse_applications(seed_dir / "applications.yml", catalog))
     return catalog
+
+
+def current_catalog(session: Session) -> Catalog:
+    """The catalog, read again only when `make seed` (or an official's edit) has changed it."""
+    revision = session.get(db.Counter, REVISION_COUNTER)
+    number = revision.value if revision else 0
+    url = str(session.get_bind().url)
+    cached = _cache.get(url)
+    if cached is None or cached[0] != number:
+        cached = _cache[url] = (number, read_catalog(session))
+    return cached[1]
 
 
 def read_catalog(session: Session) -> Catalog:
