@@ -10,6 +10,7 @@ APP_PY := $(APP_VENV)/bin/python
 SPACY_DIR := build/spacy_nagarik
 MODEL := models/nagarik.tar.gz
 PIP_FLAGS := --quiet --disable-pip-version-check --no-input
+PIP_VERSION := 24.3.1
 # Keep TensorFlow's start-up chatter out of the way.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore
@@ -39,6 +40,7 @@ $(RASA_VENV)/.installed: requirements/rasa.in requirements/rasa.lock
 	@PY=$$(scripts/find-python310) && echo "==> Rasa environment $(RASA_VENV) (Python: $$PY)" && \
 	  { [ -x $(RASA_VENV)/bin/python ] || "$$PY" -m venv $(RASA_VENV); }
 	@echo "==> installing pinned Rasa requirements (first time: about 2 minutes, 2.7 GB)"
+	@$(RASA_VENV)/bin/pip install $(PIP_FLAGS) pip==$(PIP_VERSION)
 	@$(RASA_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/rasa.in -c requirements/rasa.lock
 	@touch $@
 
@@ -46,6 +48,7 @@ $(APP_VENV)/.installed: requirements/app.in requirements/app.lock
 	@PY=$$(scripts/find-python310) && echo "==> action-server environment $(APP_VENV) (Python: $$PY)" && \
 	  { [ -x $(APP_VENV)/bin/python ] || "$$PY" -m venv $(APP_VENV); }
 	@echo "==> installing pinned action-server requirements"
+	@$(APP_VENV)/bin/pip install $(PIP_FLAGS) pip==$(PIP_VERSION)
 	@$(APP_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/app.in -c requirements/app.lock
 	@touch $@
 
