@@ -1,0 +1,1 @@
+"""Rasa input and output channels (imported by the Rasa server, under Rasa's pins)."""

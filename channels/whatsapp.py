@@ -1,0 +1,250 @@
+"""The WhatsApp Cloud API channel for Rasa (credentials.yml: `channels.whatsapp.WhatsAppInput`).
+
+Webhook at /webhooks/whatsapp/webhook. A POST is checked (size, then the signature over the
+raw bytes, before any parsing), its messages are committed to the durable inbox, and Meta gets
+its 200 at once. A worker then hands each message to the assistant exactly once, a citizen's
+messages in order, marking them read with a typing indicator while the turn runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.whatsapp_graph import GraphClient
+from channels.whatsapp_media import RejectedMediaError, fetch_evidence
+from channels.whatsapp_settings import WhatsAppSettings, mask
+from channels.whatsapp_store import Store
+from whatsapp import limits, signature
+from whatsapp.inbound import InboundMessage, WebhookError, parse_body
+from whatsapp.outbound import UnsendableResponseError, render, script_language
+
+logger = logging.getLogger(__name__)
+POLL_SECONDS = 1.0  # also picks up work left by other processes and retries that fell due
+MAX_ATTEMPTS = 5
+
+
+class WhatsAppOutput(OutputChannel):
+    """Renders each Rasa response as WhatsApp messages and sends them, inside the 24-hour window
+    as free-form messages, outside it only as an approved template (or not at all)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "whatsapp"
+
+    def __init__(self, graph: GraphClient, store: Store, settings: WhatsAppSettings, inbound: InboundMessage | None) -> None:
+        self.graph = graph
+        self.store = store
+        self.settings = settings
+        self.inbound = inbound
+        self._reopened = False
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        try:
+            bodies = render(message)
+        except UnsendableResponseError as exc:
+            logger.error("a response could not be rendered for WhatsApp: %s", exc)
+            return
+        for body in bodies:
+            await self._send(recipient_id, body)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"image": image})
+
+    async def send_attachment(self, recipient_id: str, attachment: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"attachment": attachment})
+
+    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text, "buttons": buttons})
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"custom": json_message})
+
+    async def _send(self, recipient: str, body: dict[str, Any]) -> None:
+        inbound_id = self.inbound.id if self.inbound else None
+        by_user_id = bool(self.inbound and self.inbound.sender_is_user_id)
+        window = await asyncio.to_thread(self.store.window_open, recipient, limits.CUSTOMER_SERVICE_WINDOW_SECONDS)
+        if not window and body.get("type") != "template":
+            if not self.settings.reopen_template:
+                logger.warning("not sent to %s: outside the 24-hour window and no template configured", mask(recipient))
+                await asyncio.to_thread(self.store.record_send, recipient=recipient, body=body, state="refused")
+                return
+            await asyncio.to_thread(self.store.record_send, recipient=recipient, body=body, state="refused")
+            if self._reopened:
+                return
+            self._reopened = True
+            body = reopen_template(self.settings.reopen_template, _text_of(body))
+        result = await self.graph.send(recipient, body, by_user_id=by_user_id)
+        await asyncio.to_thread(
+            self.store.record_send,
+            recipient=recipient,
+            body=body,
+            state="accepted" if result.wamid else "failed",
+            wamid=result.wamid,
+            inbound_wamid=inbound_id,
+            error_code=result.error_code,
+        )
+
+
+def reopen_template(name: str, text: str) -> dict[str, Any]:
+    """An approved template asking the citizen to reply, in the language of the held message."""
+    return {"type": "template", "template": {"name": name, "language": {"code": script_language(text)}}}
+
+
+def _text_of(body: dict[str, Any]) -> str:
+    if body.get("type") == "text":
+        return body["text"]["body"]
+    return str(((body.get("interactive") or {}).get("body") or {}).get("text", ""))
+
+
+class WhatsAppInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return "whatsapp"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(WhatsAppSettings.load(credentials))
+
+    def __init__(self, settings: WhatsAppSettings) -> None:
+        self.settings = settings
+        self.store = Store(settings.store_url)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.graph: GraphClient | None = None
+        self._wake: asyncio.Event | None = None
+        self._worker: asyncio.Task[None] | None = None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("whatsapp_webhook", __name__)
+
+        @webhook.listener("after_server_start")
+        async def start_worker(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+            self.graph = GraphClient(self.settings)
+            self._wake = asyncio.Event()
+            self._worker = loop.create_task(self._run(on_new_message))
+
+        @webhook.listener("before_server_stop")
+        async def stop_worker(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+            if self._worker:
+                self._worker.cancel()
+            if self.graph:
+                await self.graph.close()
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            states = await asyncio.to_thread(self.store.inbox_states)
+            return response.json({"status": "ok", "inbox": states, "sending_stopped": bool(self.graph and self.graph.stopped)})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            mode, token = request.args.get("hub.mode"), request.args.get("hub.verify_token")
+            if mode == "subscribe" and token and token == self.settings.verify_token:
+                return response.text(request.args.get("hub.challenge", ""))
+            return response.text("verification failed", status=403)
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body = request.body or b""
+            if len(body) > limits.MAX_WEBHOOK_BYTES:
+                return response.json({"error": "body too large"}, status=413)
+            check = signature.check(request.headers.get("X-Hub-Signature-256"), body, self.settings.app_secret)
+            if check is not signature.SignatureCheck.OK:
+                return response.json({"error": f"signature {check.value}"}, status=check.http_status)
+            try:
+                parsed = parse_body(body)
+            except WebhookError as exc:
+                return response.json({"error": str(exc)}, status=400)
+            for problem in parsed.problems:
+                logger.info("webhook: %s", problem)
+            new = await asyncio.to_thread(self.store.accept, parsed)  # durable before the 200
+            if self._wake:
+                self._wake.set()
+            return response.json({"status": "ok", "accepted": len(new), "statuses": len(parsed.statuses)})
+
+        return webhook
+
+    # --- the worker ------------------------------------------------------------------------
+
+    async def _run(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        active: dict[str, asyncio.Task[None]] = {}
+        assert self._wake is not None
+        while True:
+            try:
+                for sender in await asyncio.to_thread(self.store.senders_waiting):
+                    task = active.get(sender)
+                    if task is None or task.done():
+                        active[sender] = asyncio.create_task(self._drain(sender, on_new_message))
+                for sender in [s for s, t in active.items() if t.done()]:
+                    del active[sender]
+            except Exception:  # the store is down: keep the worker alive and try again
+                logger.exception("WhatsApp worker could not read the inbox")
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=POLL_SECONDS)
+            self._wake.clear()
+
+    async def _drain(self, sender: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """One citizen's waiting messages, strictly one after another."""
+        while True:
+            claimed = await asyncio.to_thread(self.store.claim_next, sender, self.owner)
+            if claimed is None:
+                return
+            row_id, message = claimed
+            await self._handle(row_id, message, on_new_message)
+
+    async def _handle(
+        self, row_id: int, message: InboundMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        assert self.graph is not None
+        if await asyncio.to_thread(self.store.was_answered, message.id):
+            # A previous process replied and died before marking it done: do not answer twice.
+            await asyncio.to_thread(self.store.finish, row_id)
+            return
+        try:
+            text = await self._assistant_text(message)
+            if text is None:
+                await asyncio.to_thread(self.store.finish, row_id, "ignored")
+                return
+            await self.graph.mark_read(message.id)
+            output = WhatsAppOutput(self.graph, self.store, self.settings, message)
+            metadata = {"wamid": message.id, "whatsapp_type": message.raw_type, "profile_name": message.profile_name}
+            await on_new_message(
+                UserMessage(text, output, message.sender, input_channel=self.name(), message_id=message.id, metadata=metadata)
+            )
+            await asyncio.to_thread(self.store.finish, row_id)
+        except Exception as exc:
+            attempts = await asyncio.to_thread(self.store.attempts, row_id)
+            if attempts >= MAX_ATTEMPTS:
+                logger.exception("message %s from %s failed %d times; giving up", message.id, mask(message.sender), attempts)
+                await asyncio.to_thread(self.store.finish, row_id, "failed", repr(exc))
+            else:
+                logger.warning("message %s from %s failed (%r); retrying", message.id, mask(message.sender), exc)
+                await asyncio.to_thread(self.store.retry_later, row_id, 2.0**attempts, repr(exc))
+
+    async def _assistant_text(self, message: InboundMessage) -> str | None:
+        """The text Rasa receives; media is fetched first (its download URL expires in minutes)."""
+        assert self.graph is not None
+        if message.kind != "media":
+            return message.to_rasa_text()
+        try:
+            stored = await fetch_evidence(
+                self.graph, message.media_type or "", message.media_id or "", self.settings.evidence_dir
+            )
+        except RejectedMediaError as exc:
+            logger.info("media %s refused: %s", message.id, exc)
+            return dataclasses.replace(message, kind="unsupported", media_type="rejected_media").to_rasa_text()
+        return dataclasses.replace(message, media_id=stored).to_rasa_text()

@@ -1,0 +1,118 @@
+"""The one outbound HTTP client to the Graph API: sends, mark-as-read, media lookup and download.
+
+Errors are handled by class (whatsapp.errors): throttling, 5xx and timeouts are retried with
+backoff and jitter; window, template and undeliverable errors are not; an expired token or a
+blocked account stops all sending and is logged loudly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from channels.whatsapp_settings import WhatsAppSettings, mask
+from whatsapp.errors import Action, backoff_seconds, classify
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class SendResult:
+    wamid: str | None
+    action: Action | None  # None when Meta accepted the message
+    http_status: int | None = None
+    error_code: int | None = None
+    error_message: str = ""
+
+
+class GraphClient:
+    def __init__(self, settings: WhatsAppSettings, *, timeout: float = 10.0, max_attempts: int = MAX_ATTEMPTS) -> None:
+        self.settings = settings
+        self.max_attempts = max_attempts
+        self.stopped: str | None = None  # why sending stopped (token expired, account blocked)
+        self._client = httpx.AsyncClient(
+            base_url=settings.api_url,
+            headers={"Authorization": f"Bearer {settings.access_token}"},
+            timeout=httpx.Timeout(timeout, connect=5.0),
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        )
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def send(self, recipient: str, body: dict[str, Any], *, by_user_id: bool = False) -> SendResult:
+        """Send one message, retrying what may be retried."""
+        if self.stopped:
+            return SendResult(None, Action.STOP, error_message=self.stopped)
+        payload = {"messaging_product": "whatsapp", "recipient_type": "individual", **body}
+        payload["recipient" if by_user_id else "to"] = recipient
+        result = SendResult(None, Action.RETRY)
+        for attempt in range(1, self.max_attempts + 1):
+            result = await self._post_message(payload)
+            if result.action is not Action.RETRY:
+                break
+            if attempt < self.max_attempts:
+                await asyncio.sleep(backoff_seconds(attempt, result.error_code, random.random()))
+        if result.action is Action.STOP:
+            self.stopped = f"Graph error {result.error_code}: {result.error_message}"
+            logger.critical("WhatsApp sending STOPPED: %s. Fix the token or account, then restart.", self.stopped)
+        elif result.action is not None:
+            logger.warning(
+                "message to %s not sent (%s, code %s): %s",
+                mask(recipient),
+                result.action.value,
+                result.error_code,
+                result.error_message,
+            )
+        return result
+
+    async def _post_message(self, payload: dict[str, Any]) -> SendResult:
+        try:
+            response = await self._client.post(f"/{self.settings.phone_number_id}/messages", json=payload)
+        except httpx.HTTPError as exc:  # timeouts and connection errors: Meta may or may not have it
+            return SendResult(None, classify(None, None), None, None, type(exc).__name__)
+        data = _json(response)
+        if response.status_code < 300 and data.get("messages"):
+            return SendResult(str(data["messages"][0].get("id")), None, response.status_code)
+        error = data.get("error") or {}
+        code = error.get("code") if isinstance(error.get("code"), int) else None
+        return SendResult(None, classify(response.status_code, code), response.status_code, code, str(error.get("message", "")))
+
+    async def mark_read(self, wamid: str) -> None:
+        """Blue ticks and a typing indicator while the turn is processed; best effort, no retry."""
+        body = {"messaging_product": "whatsapp", "status": "read", "message_id": wamid, "typing_indicator": {"type": "text"}}
+        try:
+            await self._client.post(f"/{self.settings.phone_number_id}/messages", json=body)
+        except httpx.HTTPError as exc:
+            logger.info("mark-as-read failed: %s", type(exc).__name__)
+
+    async def media_info(self, media_id: str) -> dict[str, Any]:
+        response = await self._client.get(f"/{media_id}")
+        response.raise_for_status()
+        return _json(response)
+
+    async def download(self, url: str, max_bytes: int) -> bytes:
+        """The media file (same bearer token, redirects followed), refused once it passes `max_bytes`."""
+        chunks, size = [], 0
+        async with self._client.stream("GET", url, follow_redirects=True) as response:
+            response.raise_for_status()
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ValueError(f"the file is larger than {max_bytes} bytes")
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

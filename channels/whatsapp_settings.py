@@ -1,0 +1,53 @@
+"""The WhatsApp channel's settings, from the environment (never from committed files)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+REQUIRED = {
+    "access_token": "WHATSAPP_ACCESS_TOKEN",
+    "app_secret": "WHATSAPP_APP_SECRET",
+    "verify_token": "WHATSAPP_VERIFY_TOKEN",
+    "phone_number_id": "WHATSAPP_PHONE_NUMBER_ID",
+    "api_url": "WHATSAPP_API_URL",
+}
+
+
+class MissingSettingError(RuntimeError):
+    """Start-up stops here, naming what is missing."""
+
+
+@dataclass(frozen=True)
+class WhatsAppSettings:
+    access_token: str
+    app_secret: str
+    verify_token: str
+    phone_number_id: str
+    api_url: str
+    store_url: str
+    evidence_dir: Path
+    reopen_template: str | None
+
+    @classmethod
+    def load(cls, credentials: dict[str, Any] | None = None) -> WhatsAppSettings:
+        """credentials.yml values first (they may be ${ENV} references), then the environment."""
+        credentials = credentials or {}
+        values = {key: credentials.get(key) or os.environ.get(env) for key, env in REQUIRED.items()}
+        missing = [REQUIRED[key] for key, value in values.items() if not value]
+        if missing:
+            raise MissingSettingError(f"the WhatsApp channel needs {', '.join(missing)} in the environment (see README)")
+        return cls(
+            **{key: str(value).rstrip("/") if key == "api_url" else str(value) for key, value in values.items()},
+            store_url=os.environ.get("WHATSAPP_STORE_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'whatsapp.db'}",
+            evidence_dir=Path(os.environ.get("WHATSAPP_EVIDENCE_DIR") or PROJECT_ROOT / "var" / "evidence"),
+            reopen_template=os.environ.get("WHATSAPP_REOPEN_TEMPLATE", "conversation_reopen") or None,
+        )
+
+
+def mask(phone: str) -> str:
+    """A phone number as logs may show it: country code and last four digits."""
+    return phone[:2] + "*" * max(len(phone) - 6, 0) + phone[-4:] if len(phone) > 6 else "***"

@@ -1,0 +1,276 @@
+"""The channel's durable state: inbox, outbox with delivery statuses, and 24-hour windows.
+
+A webhook's messages are committed here before Meta gets its 200, so a process that dies
+afterwards loses nothing: another process (or this one restarted) claims them. The wamid is
+unique, so a message Meta delivers twice, or to two processes, is processed once. Claims
+carry a lease; only a citizen's oldest unfinished message may be claimed, so their messages
+are handled in order even with several processes.
+
+SQLAlchemy Core that runs under Rasa's SQLAlchemy 1.4 and under 2.x; like Rasa's own tracker
+store it creates its tables itself. SQLite by default, PostgreSQL by URL.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    create_engine,
+    event,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from whatsapp.inbound import InboundMessage, StatusUpdate, Webhook
+
+metadata = MetaData()
+inbox = Table(
+    "whatsapp_inbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),  # arrival order
+    Column("wamid", String(191), nullable=False, unique=True),
+    Column("sender", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("message", Text, nullable=False),  # the parsed InboundMessage as JSON
+    Column("state", String(16), nullable=False, index=True),  # pending | processing | done | failed | ignored
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_by", String(64)),
+    Column("lease_until", Float),
+    Column("not_before", Float),
+    Column("received_at", Float, nullable=False),
+    Column("last_error", Text),
+)
+outbox = Table(
+    "whatsapp_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("wamid", String(191), unique=True),  # None until (unless) Meta accepted it
+    Column("recipient", String(64), nullable=False, index=True),
+    Column("inbound_wamid", String(191), index=True),  # the message this answers
+    Column("body", Text),
+    Column("state", String(16), nullable=False),  # accepted | refused | failed | status_only
+    Column("status", String(16)),  # highest of sent < delivered < read; failed is kept apart
+    Column("error_code", Integer),
+    Column("created_at", Float, nullable=False),
+    Column("sent_at", Float),
+    Column("delivered_at", Float),
+    Column("read_at", Float),
+    Column("failed_at", Float),
+)
+windows = Table(
+    "whatsapp_windows",
+    metadata,
+    Column("sender", String(64), primary_key=True),
+    Column("last_inbound_at", Float, nullable=False),
+)
+
+STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3}
+LEASE_SECONDS = 120.0
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite:///"):
+            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+            @event.listens_for(self.engine, "connect")
+            def _pragmas(connection: Any, _record: Any) -> None:
+                cursor = connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.close()
+
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True)
+        metadata.create_all(self.engine)
+
+    # --- webhooks in -----------------------------------------------------------------------
+
+    def accept(self, webhook: Webhook, now: float | None = None) -> list[InboundMessage]:
+        """Store a webhook's messages and statuses in one transaction; return the new messages."""
+        now = now or time.time()
+        new: list[InboundMessage] = []
+        with self.engine.begin() as connection:
+            for message in webhook.messages:
+                state = "ignored" if message.kind == "ignored" else "pending"
+                try:
+                    with connection.begin_nested():
+                        connection.execute(
+                            inbox.insert().values(
+                                wamid=message.id,
+                                sender=message.sender,
+                                kind=message.kind,
+                                message=json.dumps(asdict(message), ensure_ascii=False),
+                                state=state,
+                                attempts=0,
+                                received_at=now,
+                            )
+                        )
+                except IntegrityError:
+                    continue  # delivered before: already stored
+                if state == "pending":
+                    new.append(message)
+                self._open_window(connection, message.sender, now)
+            for status in webhook.statuses:
+                self._apply_status(connection, status, now)
+        return new
+
+    def _open_window(self, connection: Any, sender: str, now: float) -> None:
+        updated = connection.execute(update(windows).where(windows.c.sender == sender).values(last_inbound_at=now))
+        if updated.rowcount == 0:
+            try:
+                with connection.begin_nested():
+                    connection.execute(windows.insert().values(sender=sender, last_inbound_at=now))
+            except IntegrityError:
+                connection.execute(update(windows).where(windows.c.sender == sender).values(last_inbound_at=now))
+
+    def _apply_status(self, connection: Any, status: StatusUpdate, now: float) -> None:
+        """Statuses arrive out of order (read before delivered): keep the highest, never go back."""
+        stamp = float(status.timestamp) if status.timestamp else now
+        row = connection.execute(select(outbox).where(outbox.c.wamid == status.id)).mappings().first()
+        if row is None:  # the status overtook our record of the send
+            try:
+                with connection.begin_nested():
+                    connection.execute(
+                        outbox.insert().values(wamid=status.id, recipient=status.recipient, state="status_only", created_at=now)
+                    )
+            except IntegrityError:
+                pass
+            row = connection.execute(select(outbox).where(outbox.c.wamid == status.id)).mappings().first()
+        values: dict[str, Any] = {f"{status.status}_at": row[f"{status.status}_at"] or stamp}
+        if status.status == "failed":
+            values["error_code"] = status.error_code
+        elif STATUS_RANK[status.status] > STATUS_RANK.get(row["status"] or "", 0):
+            values["status"] = status.status
+        connection.execute(update(outbox).where(outbox.c.id == row["id"]).values(**values))
+
+    # --- the worker ------------------------------------------------------------------------
+
+    def senders_waiting(self, now: float | None = None) -> list[str]:
+        """Citizens with a message that may be claimed now, oldest first."""
+        now = now or time.time()
+        claimable = or_(inbox.c.state == "pending", and_(inbox.c.state == "processing", inbox.c.lease_until < now))
+        ready = or_(inbox.c.not_before.is_(None), inbox.c.not_before <= now)
+        query = (
+            select(inbox.c.sender, func.min(inbox.c.id).label("first"))
+            .where(claimable, ready)
+            .group_by(inbox.c.sender)
+            .order_by("first")
+        )
+        with self.engine.connect() as connection:
+            return [row.sender for row in connection.execute(query)]
+
+    def claim_next(self, sender: str, owner: str, now: float | None = None) -> tuple[int, InboundMessage] | None:
+        """The citizen's oldest unfinished message, if nobody else holds it and it is due."""
+        now = now or time.time()
+        with self.engine.begin() as connection:
+            row = (
+                connection.execute(
+                    select(inbox)
+                    .where(inbox.c.sender == sender, inbox.c.state.in_(("pending", "processing")))
+                    .order_by(inbox.c.id)
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
+            if row is None or (row["not_before"] or 0) > now:
+                return None
+            claimed = connection.execute(
+                update(inbox)
+                .where(
+                    inbox.c.id == row["id"],
+                    or_(inbox.c.state == "pending", and_(inbox.c.state == "processing", inbox.c.lease_until < now)),
+                )
+                .values(state="processing", claimed_by=owner, lease_until=now + LEASE_SECONDS, attempts=inbox.c.attempts + 1)
+            )
+            if claimed.rowcount != 1:
+                return None
+            return row["id"], InboundMessage(**json.loads(row["message"]))
+
+    def was_answered(self, wamid: str) -> bool:
+        """Whether a reply to this message was already accepted by Meta (a crash after replying)."""
+        with self.engine.connect() as connection:
+            return (
+                connection.execute(
+                    select(outbox.c.id).where(outbox.c.inbound_wamid == wamid, outbox.c.state == "accepted").limit(1)
+                ).first()
+                is not None
+            )
+
+    def finish(self, row_id: int, state: str = "done", error: str | None = None) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(update(inbox).where(inbox.c.id == row_id).values(state=state, lease_until=None, last_error=error))
+
+    def retry_later(self, row_id: int, delay: float, error: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(inbox)
+                .where(inbox.c.id == row_id)
+                .values(state="pending", not_before=time.time() + delay, lease_until=None, last_error=error)
+            )
+
+    def attempts(self, row_id: int) -> int:
+        with self.engine.connect() as connection:
+            return connection.execute(select(inbox.c.attempts).where(inbox.c.id == row_id)).scalar_one()
+
+    # --- messages out ----------------------------------------------------------------------
+
+    def window_open(self, recipient: str, window_seconds: float, now: float | None = None) -> bool:
+        now = now or time.time()
+        with self.engine.connect() as connection:
+            last = connection.execute(select(windows.c.last_inbound_at).where(windows.c.sender == recipient)).scalar()
+        return last is not None and now - last < window_seconds
+
+    def record_send(
+        self,
+        *,
+        recipient: str,
+        body: dict[str, Any],
+        state: str,
+        wamid: str | None = None,
+        inbound_wamid: str | None = None,
+        error_code: int | None = None,
+    ) -> None:
+        now = time.time()
+        values = {
+            "recipient": recipient,
+            "inbound_wamid": inbound_wamid,
+            "body": json.dumps(body, ensure_ascii=False),
+            "state": state,
+            "error_code": error_code,
+            "created_at": now,
+        }
+        with self.engine.begin() as connection:
+            if wamid is not None:
+                # A status webhook may already have created the row.
+                if connection.execute(update(outbox).where(outbox.c.wamid == wamid).values(**values)).rowcount:
+                    return
+                values["wamid"] = wamid
+            connection.execute(outbox.insert().values(**values))
+
+    def outbound(self, wamid: str) -> dict[str, Any] | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(outbox).where(outbox.c.wamid == wamid)).mappings().first()
+        return dict(row) if row else None
+
+    def inbox_states(self) -> dict[str, int]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(inbox.c.state, func.count()).group_by(inbox.c.state))
+            return {state: count for state, count in rows}

@@ -1,0 +1,31 @@
+"""Meta's limits for messages a business sends (see shared/reference/whatsapp-cloud-api.md §2).
+
+Where sources disagree the stricter figure is used (list section titles: 20, not 24).
+"""
+
+TEXT_BODY = 4096
+INTERACTIVE_BODY = 1024
+HEADER = 60
+FOOTER = 60
+REPLY_BUTTONS = 3
+BUTTON_TITLE = 20
+BUTTON_ID = 256
+LIST_BUTTON = 20
+LIST_ROWS = 10
+LIST_SECTIONS = 10
+LIST_SECTION_TITLE = 20
+ROW_TITLE = 24
+ROW_DESCRIPTION = 72
+ROW_ID = 200
+CAPTION = 1024
+
+# Largest webhook body accepted; Meta's payloads stay under 3 MB.
+MAX_WEBHOOK_BYTES = 3 * 1024 * 1024
+
+# Media a citizen may send as grievance evidence: kind -> (largest size, MIME types we keep).
+EVIDENCE_MEDIA = {
+    "image": (5 * 1024 * 1024, ("image/jpeg", "image/png")),
+    "video": (16 * 1024 * 1024, ("video/mp4", "video/3gpp")),
+    "document": (16 * 1024 * 1024, ("application/pdf",)),
+}
+CUSTOMER_SERVICE_WINDOW_SECONDS = 24 * 60 * 60

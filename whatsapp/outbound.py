@@ -1,0 +1,135 @@
+"""Rasa responses as WhatsApp messages, always within Meta's limits.
+
+Text is split above 4096 characters; 1-3 buttons become reply buttons, 4-10 a list, more than 10
+several lists in a row. Titles are shortened without cutting a letter (a consonant and its vowel
+signs stay together). Button ids are the Rasa payloads, so a tap comes back as the payload.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from nagarik.text import truncate
+from whatsapp import limits
+
+# The list's opening button, in the language the message is written in.
+LIST_BUTTON_LABELS = {"kn": "ಆಯ್ಕೆಗಳು", "hi": "विकल्प", "en": "Options"}
+
+Message = dict[str, Any]  # a Graph message body without messaging_product / recipient
+
+
+class UnsendableResponseError(ValueError):
+    """A response that cannot become a valid WhatsApp message (e.g. a payload over 256 characters)."""
+
+
+def script_language(text: str) -> str:
+    for ch in text:
+        if "\u0c80" <= ch <= "\u0cff":
+            return "kn"
+        if "\u0900" <= ch <= "\u097f":
+            return "hi"
+    return "en"
+
+
+def split_text(text: str, limit: int = limits.TEXT_BODY) -> list[str]:
+    """Pieces of at most `limit` characters, cut at a paragraph, line or space where possible."""
+    pieces = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        if cut < limit // 2:
+            cut = limit
+            while cut > 0 and unicodedata.category(rest[cut])[0] == "M":
+                cut -= 1  # never leave a vowel sign without its consonant
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def text_message(body: str) -> Message:
+    return {"type": "text", "text": {"body": body, "preview_url": "http://" in body or "https://" in body}}
+
+
+def _payload(button: dict[str, Any], limit: int) -> str:
+    payload = str(button.get("payload") or button.get("title") or "")
+    if not payload or len(payload) > limit:
+        raise UnsendableResponseError(f"button payload {payload[:40]!r}… is empty or longer than {limit} characters")
+    return payload
+
+
+def reply_buttons(body: str, buttons: list[dict[str, Any]]) -> Message:
+    return {
+        "type": "interactive",
+        "interactive": {
+            "type": "button",
+            "body": {"text": body},
+            "action": {
+                "buttons": [
+                    {
+                        "type": "reply",
+                        "reply": {"id": _payload(b, limits.BUTTON_ID), "title": truncate(str(b["title"]), limits.BUTTON_TITLE)},
+                    }
+                    for b in buttons
+                ]
+            },
+        },
+    }
+
+
+def list_message(body: str, rows: list[dict[str, Any]]) -> Message:
+    label = LIST_BUTTON_LABELS[script_language(body)]
+    built = []
+    for row in rows:
+        title = str(row["title"])
+        item = {"id": _payload(row, limits.ROW_ID), "title": truncate(title, limits.ROW_TITLE)}
+        if len(title) > limits.ROW_TITLE:
+            item["description"] = truncate(title, limits.ROW_DESCRIPTION)  # the full name, where it fits
+        built.append(item)
+    return {
+        "type": "interactive",
+        "interactive": {
+            "type": "list",
+            "body": {"text": body},
+            "action": {"button": label, "sections": [{"rows": built}]},
+        },
+    }
+
+
+def render(response: dict[str, Any]) -> list[Message]:
+    """The WhatsApp messages for one Rasa bot response (text, buttons, image, attachment, custom)."""
+    messages: list[Message] = []
+    text = str(response.get("text") or "").strip()
+    buttons = response.get("buttons") or response.get("quick_replies") or []
+    custom = response.get("custom") or {}
+
+    if isinstance(custom, dict) and isinstance(custom.get("whatsapp"), dict):
+        messages.append(custom["whatsapp"])  # a message an action built for WhatsApp itself
+    if response.get("image"):
+        caption = text if len(text) <= limits.CAPTION and not buttons else ""
+        image: dict[str, Any] = {"link": response["image"]}
+        if caption:
+            image["caption"] = caption
+            text = ""
+        messages.append({"type": "image", "image": image})
+    if response.get("attachment"):
+        messages.append({"type": "document", "document": {"link": str(response["attachment"])}})
+
+    if buttons:
+        body = text or "⬇️"
+        if len(body) > limits.INTERACTIVE_BODY:
+            *leading, body = split_text(body, limits.INTERACTIVE_BODY)
+            messages.extend(text_message(piece) for piece in leading)
+        if len(buttons) <= limits.REPLY_BUTTONS:
+            messages.append(reply_buttons(body, buttons))
+        else:
+            pages = [buttons[i : i + limits.LIST_ROWS] for i in range(0, len(buttons), limits.LIST_ROWS)]
+            for number, page in enumerate(pages, start=1):
+                page_body = body if number == 1 else f"({number}/{len(pages)})"
+                messages.append(list_message(page_body, page))
+    elif text:
+        messages.extend(text_message(piece) for piece in split_text(text))
+    return messages
