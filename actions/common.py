@@ -43,13 +43,28 @@ def latest_intent(tracker: Tracker) -> str | None:
 
 # Below this confidence a message a form is waiting for is taken as the answer, even if NLU
 # thinks it is another question: free text ("near the water tank") often looks like one.
-DIGRESSION_CONFIDENCE = 0.7
+DIGRESSION_CONFIDENCE = 0.55
+# Short replies that are never an answer to "describe the problem" or "where is it".
+NOT_FREE_TEXT_INTENTS = frozenset({"affirm", "deny", "greet", "goodbye", "thank", "cancel"})
+CONTROL_WORDS = frozenset({"stop", "cancel", "no", "yes", "ok", "okay", "hi", "hello", "menu", "help", "start"})
 
 
 def is_digression(tracker: Tracker, digression_intents: set[str]) -> bool:
     """Whether the latest message is confidently about something else than the form's question."""
     intent = tracker.latest_message.get("intent") or {}
     return intent.get("name") in digression_intents and (intent.get("confidence") or 0.0) >= DIGRESSION_CONFIDENCE
+
+
+def is_free_text_answer(tracker: Tracker, digression_intents: set[str]) -> bool:
+    """Whether the latest message can answer a free-text question (a description, a place)."""
+    text = latest_text(tracker).strip()
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    return not (
+        text.startswith("/")
+        or is_digression(tracker, digression_intents)
+        or (intent in NOT_FREE_TEXT_INTENTS and len(text.split()) <= 3)
+        or text.lower().strip(".!?") in CONTROL_WORDS
+    )
 
 
 def latest_text(tracker: Tracker) -> str:

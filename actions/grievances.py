@@ -17,6 +17,7 @@ from actions.common import (
     date_text,
     in_language,
     is_digression,
+    is_free_text_answer,
     latest_entities,
     latest_intent,
     latest_text,
@@ -27,6 +28,7 @@ from actions.common import (
     row,
     sender,
 )
+from actions.media import pin
 from nagarik import db, grievances
 from nagarik.catalog import Catalog
 from nagarik.text import fold, parse_grievance_id, truncate
@@ -37,8 +39,9 @@ FIELD_SLOTS = {
     "location": "grievance_location",
     "evidence": "grievance_evidence",
 }
-GRIEVANCE_SLOTS = (*FIELD_SLOTS.values(), "grievance_confirmed")
+GRIEVANCE_SLOTS = (*FIELD_SLOTS.values(), "grievance_latitude", "grievance_longitude", "grievance_confirmed")
 NO_EVIDENCE = "none"
+EVIDENCE_FILE = "file:"  # evidence_ref prefix for a file in the evidence store (sent on WhatsApp)
 MIN_DESCRIPTION_CHARS = 8
 MIN_LOCATION_CHARS = 3
 
@@ -171,7 +174,11 @@ def correction(tracker: Tracker, catalog: Catalog) -> tuple[str | None, str | No
     for field, cues in _FIELD_CUES.items():
         positions = [i for i, word in enumerate(words) if word in cues]
         if positions:
-            rest = [w for w in words[positions[0] + 1 :] if w not in _FILLERS and w not in cues]
+            rest = words[positions[0] + 1 :]
+            while rest and (rest[0] in _FILLERS or rest[0] in cues):
+                rest = rest[1:]  # "is", "should be", "ತಪ್ಪಾಗಿದೆ": not part of the new value
+            while rest and rest[-1] in _FILLERS:
+                rest = rest[:-1]  # "... likho", "... please"
             value = " ".join(rest)
             if field == "evidence" or len(value) < MIN_LOCATION_CHARS:
                 return field, None
@@ -258,6 +265,11 @@ class ValidateGrievanceForm(FormValidationAction):
     async def extract_grievance_location(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        location = pin(tracker)
+        if location:  # a location pin answers "where" whenever it is sent
+            name = next(iter(latest_entities(tracker, "location_name")), None)
+            text = name or f"📍 {location[0]:.5f}, {location[1]:.5f}"
+            return {"grievance_location": text, "grievance_latitude": location[0], "grievance_longitude": location[1]}
         return self._free_text(tracker, "grievance_location")
 
     def validate_grievance_location(
@@ -274,6 +286,9 @@ class ValidateGrievanceForm(FormValidationAction):
     async def extract_grievance_evidence(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        media = latest_entities(tracker, "media_ref")
+        if media:  # a photo or document is evidence whenever it is sent during the complaint
+            return {"grievance_evidence": EVIDENCE_FILE + media[0]}
         if tracker.get_slot("requested_slot") != "grievance_evidence":
             return {}
         if latest_intent(tracker) == "deny":
@@ -291,7 +306,7 @@ class ValidateGrievanceForm(FormValidationAction):
     def _free_text(tracker: Tracker, slot: str) -> dict[str, Any]:
         """The message as the answer to a free-text question, unless it is about something else."""
         text = latest_text(tracker)
-        if tracker.get_slot("requested_slot") != slot or text.startswith("/") or is_digression(tracker, NOT_AN_ANSWER):
+        if tracker.get_slot("requested_slot") != slot or not is_free_text_answer(tracker, NOT_AN_ANSWER):
             return {}
         if latest_intent(tracker) == "correct_grievance" and correction(tracker, load_catalog())[0] is not None:
             return {}  # names a field: handled as a correction
@@ -332,11 +347,17 @@ class ActionAskGrievanceConfirmed(Action):
             category=in_language(category.names, language) if category else "-",
             description=truncate(tracker.get_slot("grievance_description") or "-", 300),
             location=truncate(tracker.get_slot("grievance_location") or "-", 200),
-            evidence=response_text(domain, "utter_no_evidence", language)
-            if evidence in (None, NO_EVIDENCE)
-            else truncate(evidence, 100),
+            evidence=evidence_label(evidence, domain, language),
         )
         return []
+
+
+def evidence_label(evidence: str | None, domain: dict[str, Any], language: str) -> str:
+    if evidence in (None, NO_EVIDENCE):
+        return response_text(domain, "utter_no_evidence", language)
+    if evidence.startswith(EVIDENCE_FILE):
+        return response_text(domain, "utter_evidence_attached", language)
+    return truncate(evidence, 100)
 
 
 class ActionSubmitGrievance(Action):
@@ -356,6 +377,8 @@ class ActionSubmitGrievance(Action):
                 description=tracker.get_slot("grievance_description"),
                 location=tracker.get_slot("grievance_location"),
                 evidence=None if evidence in (None, NO_EVIDENCE) else evidence,
+                latitude=tracker.get_slot("grievance_latitude"),
+                longitude=tracker.get_slot("grievance_longitude"),
                 language=language,
             )
             grievance = filing.grievance

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -29,6 +30,22 @@ def category_in_text(catalog: Catalog, text: str) -> str | None:
 
 def ward_in_text(catalog: Catalog, text: str) -> str | None:
     return best_match(text, ((w.key, (*w.synonyms, *w.names.values())) for w in catalog.wards))
+
+
+# A pin further than this from every ward's centre is outside the office's area.
+MAX_WARD_DISTANCE_KM = 5.0
+
+
+def nearest_ward(catalog: Catalog, latitude: float, longitude: float) -> str | None:
+    """The ward whose centre is nearest a location pin (haversine distance)."""
+    best: tuple[float, str] | None = None
+    for ward in catalog.wards:
+        lat1, lon1, lat2, lon2 = map(math.radians, (latitude, longitude, *ward.centroid))
+        a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+        distance = 2 * 6371.0 * math.asin(math.sqrt(a))
+        if best is None or distance < best[0]:
+            best = (distance, ward.key)
+    return best[1] if best and best[0] <= MAX_WARD_DISTANCE_KM else None
 
 
 def find_near_duplicate(session: Session, phone: str, category: str, location: str, now: dt.datetime) -> db.Grievance | None:
@@ -81,7 +98,9 @@ def file_grievance(
         description=description.strip(),
         location_text=location.strip(),
         location_key=normalise_place(location),
-        ward_key=ward_in_text(catalog, location),
+        ward_key=nearest_ward(catalog, latitude, longitude)
+        if latitude is not None and longitude is not None
+        else ward_in_text(catalog, location),
         latitude=latitude,
         longitude=longitude,
         evidence_ref=evidence,
@@ -90,7 +109,8 @@ def file_grievance(
         created_at=now,
         due_on=add_working_days(catalog, today, category_row.sla_days),
     )
-    grievance.events.append(db.GrievanceEvent(status="open", note="Registered on WhatsApp", created_at=now))
+    # No note: the history shows the status itself, in the reply language.
+    grievance.events.append(db.GrievanceEvent(status="open", note="", created_at=now))
     session.add(grievance)
     session.flush()
     return Filing(grievance, duplicate=False)

@@ -98,12 +98,10 @@ def detect(text: str) -> Detection:
 def next_language(current: str | None, chosen: bool, detection: Detection) -> str | None:
     """The reply language after a message.
 
-    A language the citizen chose stays until they write in another Indic script (a Kannada
-    speaker typing an English word keeps Kannada). An inferred language follows what they write.
+    A language the citizen chose stays until they choose another (someone may write Kannada
+    and prefer Hindi replies). An inferred language follows what they write.
     """
-    if detection.language is None:
-        return current
-    if chosen and not detection.by_script:
+    if detection.language is None or chosen:
         return current
     return detection.language
 

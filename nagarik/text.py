@@ -94,9 +94,13 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
+NUKTA = "\u093c"  # ज़/ज, फ़/फ: citizens type both, so matching ignores it
+
+
 def fold(text: str) -> str:
-    """Lower-case, NFC, punctuation to spaces, single spaces: the form synonyms are compared in."""
-    text = unicodedata.normalize("NFC", ascii_digits(text)).lower()
+    """Lower-case, no nukta, NFC, punctuation to spaces, single spaces: how synonyms are compared."""
+    text = unicodedata.normalize("NFD", ascii_digits(text)).replace(NUKTA, "")
+    text = unicodedata.normalize("NFC", text).lower()
     # Keep letters, combining marks (vowel signs, virama) and digits; everything else separates.
     kept = [ch if unicodedata.category(ch)[0] in ("L", "M", "N") else " " for ch in text]
     return " ".join("".join(kept).split())

@@ -126,7 +126,7 @@ async def test_correction_with_a_value_updates_that_field(database, domain):
         intent="correct_grievance",
     )
     assert responses(dispatcher) == ["utter_grievance_corrected"]
-    assert slots["grievance_location"] == "4th cross near bus stand"
+    assert slots["grievance_location"] == "4th cross near the bus stand"
     assert slots["grievance_confirmed"] is None
 
 

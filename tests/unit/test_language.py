@@ -34,9 +34,9 @@ def test_inferred_language_follows_the_citizen_but_short_replies_keep_it():
     assert next_language("en", False, detect("mujhe officer se baat karni hai")) == "hi"
 
 
-def test_chosen_language_survives_latin_script_but_not_another_indic_script():
+def test_chosen_language_stays_whatever_the_script():
     assert next_language("kn", True, detect("what documents are needed for trade licence")) == "kn"
-    assert next_language("kn", True, detect("जन्म प्रमाण पत्र चाहिए")) == "hi"
+    assert next_language("hi", True, detect("ಜನನ ಪ್ರಮಾಣ ಪತ್ರ ಬೇಕು")) == "hi"
 
 
 def test_language_named():
@@ -45,3 +45,4 @@ def test_language_named():
     assert language_named("ಕನ್ನಡದಲ್ಲಿ ಮಾತಾಡಿ", synonyms) == "kn"
     assert language_named("kn", synonyms) == "kn"
     assert language_named("tamil", synonyms) is None
+    assert language_named("अंग्रेजी में बात करें", {"en": ("अंग्रेज़ी",)}) == "en"  # with or without the nukta

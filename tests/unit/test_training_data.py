@@ -12,6 +12,7 @@ import actions.application_status
 import actions.grievances
 import actions.handoff
 import actions.language
+import actions.media
 import actions.services_info
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +109,14 @@ def test_payloads_with_entities_escape_their_braces(domain):
 
 
 def test_every_domain_action_is_implemented(domain):
-    modules = (actions.application_status, actions.grievances, actions.handoff, actions.language, actions.services_info)
+    modules = (
+        actions.application_status,
+        actions.grievances,
+        actions.handoff,
+        actions.language,
+        actions.media,
+        actions.services_info,
+    )
     implemented = Counter(
         obj().name()
         for module in modules
