@@ -20,6 +20,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import structlog
 from sklearn.metrics import f1_score
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,6 +132,8 @@ if __name__ == "__main__":
     parser.add_argument("--folds", type=int, default=3)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
+    # Rasa logs every parse through structlog; the table is all this prints.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     for config in args.configs:
         print(f"cross-validating {Path(config).relative_to(ROOT) if Path(config).is_absolute() else config} ...", flush=True)
         print_report(str(config), evaluate(Path(config).resolve(), args.folds))

@@ -259,8 +259,9 @@ class Store:
         }
         with self.engine.begin() as connection:
             if wamid is not None:
-                # A status webhook may already have created the row.
-                if connection.execute(update(outbox).where(outbox.c.wamid == wamid).values(**values)).rowcount:
+                # A status webhook may already have created the row: keep what it recorded.
+                known = {key: value for key, value in values.items() if value is not None and key != "created_at"}
+                if connection.execute(update(outbox).where(outbox.c.wamid == wamid).values(**known)).rowcount:
                     return
                 values["wamid"] = wamid
             connection.execute(outbox.insert().values(**values))

@@ -1,0 +1,107 @@
+"""The channel's durable inbox: exactly once, in order per citizen, nothing lost after a crash."""
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from channels.whatsapp_media import sniff
+from channels.whatsapp_store import LEASE_SECONDS, Store
+from whatsapp.inbound import InboundMessage, StatusUpdate, Webhook
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("NAGARIK_TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        yield Store(f"sqlite:///{tmp_path / 'whatsapp.db'}")
+        return
+    base = os.environ["NAGARIK_TEST_DATABASE_URL"]
+    schema = f"whatsapp_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    store = Store(f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}")
+    yield store
+    store.engine.dispose()
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def text_message(wamid: str, sender: str = "919876543210", body: str = "hi") -> InboundMessage:
+    return InboundMessage(id=wamid, sender=sender, kind="text", raw_type="text", text=body)
+
+
+def test_a_message_delivered_twice_is_accepted_once(store):
+    assert len(store.accept(Webhook(messages=[text_message("w1")]))) == 1
+    assert store.accept(Webhook(messages=[text_message("w1")])) == []
+    assert store.inbox_states() == {"pending": 1}
+
+
+def test_a_citizens_messages_are_claimed_in_order_one_at_a_time(store):
+    store.accept(Webhook(messages=[text_message("a1"), text_message("b1", sender="919845012345"), text_message("a2")]))
+    assert store.senders_waiting() == ["919876543210", "919845012345"]
+    first = store.claim_next("919876543210", "worker-1")
+    assert first[1].id == "a1"
+    # While a1 is being handled nobody may take a2, not even another worker.
+    assert store.claim_next("919876543210", "worker-2") is None
+    store.finish(first[0])
+    assert store.claim_next("919876543210", "worker-2")[1].id == "a2"
+
+
+def test_a_crashed_worker_s_message_is_claimed_again_after_its_lease(store):
+    store.accept(Webhook(messages=[text_message("c1")]))
+    row_id, _ = store.claim_next("919876543210", "dies", now=1000.0)
+    assert store.claim_next("919876543210", "survivor", now=1000.0 + LEASE_SECONDS - 1) is None
+    again = store.claim_next("919876543210", "survivor", now=1000.0 + LEASE_SECONDS + 1)
+    assert again is not None and again[0] == row_id
+    assert not store.was_answered("c1")
+    store.record_send(recipient="919876543210", body={"type": "text"}, state="accepted", wamid="out-1", inbound_wamid="c1")
+    assert store.was_answered("c1")  # the survivor will not answer it a second time
+
+
+def test_statuses_out_of_order_never_go_back(store):
+    store.record_send(recipient="919876543210", body={}, state="accepted", wamid="out-2")
+    store.accept(Webhook(statuses=[StatusUpdate("out-2", "read", "919876543210", timestamp=30)]))
+    store.accept(Webhook(statuses=[StatusUpdate("out-2", "delivered", "919876543210", timestamp=20)]))
+    row = store.outbound("out-2")
+    assert row["status"] == "read" and row["delivered_at"] == 20 and row["read_at"] == 30
+
+
+def test_a_status_that_overtakes_the_send_record_is_kept(store):
+    store.accept(Webhook(statuses=[StatusUpdate("out-3", "failed", "919876543210", timestamp=5, error_code=131026)]))
+    store.record_send(recipient="919876543210", body={"type": "text"}, state="accepted", wamid="out-3")
+    row = store.outbound("out-3")
+    assert row["state"] == "accepted" and row["error_code"] == 131026 and row["failed_at"] == 5
+
+
+def test_the_customer_service_window(store):
+    store.accept(Webhook(messages=[text_message("d1")]), now=10_000.0)
+    assert store.window_open("919876543210", 86_400, now=10_000.0 + 86_000)
+    assert not store.window_open("919876543210", 86_400, now=10_000.0 + 86_401)
+    assert not store.window_open("917000000000", 86_400)
+
+
+def test_reactions_and_revokes_are_recorded_but_not_queued(store):
+    reaction = InboundMessage(id="r1", sender="919876543210", kind="ignored", raw_type="reaction")
+    assert store.accept(Webhook(messages=[reaction])) == []
+    assert store.inbox_states() == {"ignored": 1}
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"\xff\xd8\xff\xe0rest", ("image/jpeg", "jpg")),
+        (b"\x89PNG\r\n\x1a\nrest", ("image/png", "png")),
+        (b"%PDF-1.7 rest", ("application/pdf", "pdf")),
+        (b"\x00\x00\x00\x18ftypmp42rest", ("video/mp4", "mp4")),
+        (b"\x00\x00\x00\x14ftyp3gp5rest", ("video/3gpp", "3gp")),
+        (b"MZ\x90\x00 an exe claiming to be a jpeg", None),
+        (b"", None),
+    ],
+)
+def test_files_are_recognised_by_their_bytes(data, expected):
+    assert sniff(data) == expected
