@@ -101,8 +101,9 @@ story-test: train
 
 rest-test: train
 	@echo "==> REST channel tests against a running Rasa server (tests/rest)"
-	@rm -f var/test/nagarik.db* var/test/tracker.db && mkdir -p var/test
-	@export DATABASE_URL=sqlite:///$(CURDIR)/var/test/nagarik.db && $(APP_PY) -m nagarik.manage init >/dev/null && \
+	@rm -f var/test/nagarik.db* var/test/tracker.db var/test/whatsapp.db* && mkdir -p var/test
+	@export DATABASE_URL=sqlite:///$(CURDIR)/var/test/nagarik.db WHATSAPP_STORE_URL=sqlite:///$(CURDIR)/var/test/whatsapp.db && \
+	  $(APP_PY) -m nagarik.manage init >/dev/null && \
 	  RASA_ENDPOINTS=tests/rest/endpoints.yml scripts/with-servers --rasa $(APP_PY) -m pytest -q tests/rest
 
 # --- measurements ---------------------------------------------------------------------------

@@ -147,6 +147,10 @@ class WhatsAppInput(InputChannel):
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
+            """Inbox counts by state; with ?wamid=, that one message's state (for tests and operators)."""
+            wamid = request.args.get("wamid")
+            if wamid:
+                return response.json({"wamid": wamid, "state": await asyncio.to_thread(self.store.message_state, wamid)})
             states = await asyncio.to_thread(self.store.inbox_states)
             return response.json({"status": "ok", "inbox": states, "sending_stopped": bool(self.graph and self.graph.stopped)})
 

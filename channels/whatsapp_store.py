@@ -271,6 +271,10 @@ class Store:
             row = connection.execute(select(outbox).where(outbox.c.wamid == wamid)).mappings().first()
         return dict(row) if row else None
 
+    def message_state(self, wamid: str) -> str | None:
+        with self.engine.connect() as connection:
+            return connection.execute(select(inbox.c.state).where(inbox.c.wamid == wamid)).scalar()
+
     def inbox_states(self) -> dict[str, int]:
         with self.engine.connect() as connection:
             rows = connection.execute(select(inbox.c.state, func.count()).group_by(inbox.c.state))

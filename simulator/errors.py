@@ -104,14 +104,14 @@ def not_valid(details: str) -> GraphError:
     return GraphError(131009, details)
 
 
-def unknown_object(object_id: str) -> GraphError:
+def unknown_object(object_id: str, method: str = "post") -> GraphError:
     # Graph's answer for an id it cannot load: code 100 with subcode 33, as a GraphMethodException.
     return GraphError(
         100,
         f"Object with ID '{object_id}' does not exist, cannot be loaded due to missing permissions, "
         "or does not support this operation.",
         message=(
-            f"Unsupported post request. Object with ID '{object_id}' does not exist, cannot be loaded due to "
+            f"Unsupported {method.lower()} request. Object with ID '{object_id}' does not exist, cannot be loaded due to "
             "missing permissions, or does not support this operation. Please read the Graph API documentation "
             "at https://developers.facebook.com/docs/graph-api"
         ),

@@ -183,7 +183,9 @@ class TemplateRegistry:
         parameters = self._parameters(where, component)
         if len(parameters) != expected:
             raise GraphError(
-                132000, f"{where}: number of localizable_params ({len(parameters)}) does not match the expected number of params ({expected})"
+                132000,
+                f"{where}: number of localizable_params ({len(parameters)}) does not match "
+                f"the expected number of params ({expected})",
             )
         return [_text_value(where, parameter) for parameter in parameters]
 
@@ -191,7 +193,9 @@ class TemplateRegistry:
         if template.header_format in MEDIA_FORMATS:
             parameters = self._parameters("header", component)
             if len(parameters) != 1:
-                raise GraphError(132000, f"header: number of params ({len(parameters)}) does not match the expected number of params (1)")
+                raise GraphError(
+                    132000, f"header: number of params ({len(parameters)}) does not match the expected number of params (1)"
+                )
             media_type = template.header_format.lower()
             parameter = parameters[0]
             media = parameter.get(media_type)
@@ -218,7 +222,9 @@ class TemplateRegistry:
         sub_type = str(component.get("sub_type", "")).upper()
         expected = {"QUICK_REPLY": "QUICK_REPLY", "URL": "URL"}.get(button["type"], button["type"])
         if sub_type != expected:
-            raise GraphError(132012, f"buttons: button at index {index} is {button['type']}, not {sub_type or 'missing sub_type'}")
+            raise GraphError(
+                132012, f"buttons: button at index {index} is {button['type']}, not {sub_type or 'missing sub_type'}"
+            )
         parameters = component.get("parameters", [])
         if not isinstance(parameters, list) or len(parameters) != 1 or not isinstance(parameters[0], dict):
             raise GraphError(132000, f"buttons: button at index {index} takes exactly one parameter")
