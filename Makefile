@@ -23,7 +23,7 @@ export DATABASE_URL ?=
 ENDPOINTS ?= endpoints.yml
 TRAINING_FILES := config.yml $(shell find domain data -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup spacy train seed demo actions test lint unit validate story-test rest-test bench bench-compare clean
+.PHONY: help setup spacy train seed demo actions test lint unit validate story-test rest-test e2e-test bench bench-compare clean
 
 help:
 	@echo "make demo    set up, build, train if needed, seed, and chat with the assistant"
@@ -105,6 +105,10 @@ rest-test: train
 	@export DATABASE_URL=sqlite:///$(CURDIR)/var/test/nagarik.db WHATSAPP_STORE_URL=sqlite:///$(CURDIR)/var/test/whatsapp.db && \
 	  $(APP_PY) -m nagarik.manage init >/dev/null && \
 	  RASA_ENDPOINTS=tests/rest/endpoints.yml scripts/with-servers --rasa $(APP_PY) -m pytest -q tests/rest
+
+e2e-test: train
+	@echo "==> WhatsApp end to end through the Cloud API simulator (tests/e2e; starts its own servers)"
+	@$(APP_PY) -m pytest -q tests/e2e
 
 # --- measurements ---------------------------------------------------------------------------
 bench: setup train

@@ -4,8 +4,9 @@
 
 Each training example carries its language tag (block metadata `lang`: en, hi, kn, hinglish).
 Folds are stratified by (intent, tag) with a fixed seed, so numbers are comparable between
-configurations and runs. Accuracy counts the top real intent; the fallback rate (messages the
-FallbackClassifier would answer with "I did not understand") is reported beside it.
+configurations and runs. Accuracy counts the top real intent; beside it, the fallback rate
+(messages the FallbackClassifier answers with "I did not understand") and the wrong-answer rate
+(messages answered confidently with the wrong intent).
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ def evaluate(config: Path, k: int) -> dict[str, dict[str, float]]:
     gold: dict[str, list[str]] = defaultdict(list)
     predicted: dict[str, list[str]] = defaultdict(list)
     fallbacks: dict[str, int] = defaultdict(int)
+    wrong_answers: dict[str, int] = defaultdict(int)  # answered (no fallback) with the wrong intent
     train_seconds = []
     for fold_number, test_indices in enumerate(folds(examples, k), start=1):
         test_set = set(test_indices)
@@ -99,6 +101,7 @@ def evaluate(config: Path, k: int) -> dict[str, dict[str, float]]:
                 gold[bucket].append(intent)
                 predicted[bucket].append(guess)
                 fallbacks[bucket] += fell_back
+                wrong_answers[bucket] += (not fell_back) and guess != intent
         print(f"  fold {fold_number}/{k}: trained in {train_seconds[-1]:.0f} s", flush=True)
 
     report = {}
@@ -112,6 +115,8 @@ def evaluate(config: Path, k: int) -> dict[str, dict[str, float]]:
             "accuracy": correct / total,
             "macro_f1": f1_score(gold[bucket], predicted[bucket], average="macro", zero_division=0),
             "fallback_rate": fallbacks[bucket] / total,
+            # What a citizen meets: a confident wrong answer is worse than "I did not understand".
+            "wrong_answer_rate": wrong_answers[bucket] / total,
         }
     report["_train_seconds"] = {"median": statistics.median(train_seconds)}
     return report
@@ -119,11 +124,14 @@ def evaluate(config: Path, k: int) -> dict[str, dict[str, float]]:
 
 def print_report(name: str, report: dict[str, dict[str, float]]) -> None:
     print(f"\n{name}: {args.folds}-fold cross-validation (median NLU training {report['_train_seconds']['median']:.0f} s)")
-    print(f"  {'language':<10}{'examples':>9}{'accuracy':>10}{'macro-F1':>10}{'fallback':>10}")
+    print(f"  {'language':<10}{'examples':>9}{'accuracy':>10}{'macro-F1':>10}{'fallback':>10}{'wrong':>8}")
     for bucket in (*TAGS, "all"):
         if bucket in report:
             row = report[bucket]
-            print(f"  {bucket:<10}{row['n']:>9}{row['accuracy']:>10.3f}{row['macro_f1']:>10.3f}{row['fallback_rate']:>10.3f}")
+            print(
+                f"  {bucket:<10}{row['n']:>9}{row['accuracy']:>10.3f}{row['macro_f1']:>10.3f}"
+                f"{row['fallback_rate']:>10.3f}{row['wrong_answer_rate']:>8.3f}"
+            )
 
 
 if __name__ == "__main__":

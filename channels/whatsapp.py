@@ -134,7 +134,7 @@ class WhatsAppInput(InputChannel):
 
         @webhook.listener("after_server_start")
         async def start_worker(app: Any, loop: asyncio.AbstractEventLoop) -> None:
-            self.graph = GraphClient(self.settings)
+            self.graph = GraphClient(self.settings, timeout=self.settings.http_timeout)
             self._wake = asyncio.Event()
             self._worker = loop.create_task(self._run(on_new_message))
 

@@ -31,6 +31,7 @@ class WhatsAppSettings:
     store_url: str
     evidence_dir: Path
     reopen_template: str | None
+    http_timeout: float
 
     @classmethod
     def load(cls, credentials: dict[str, Any] | None = None) -> WhatsAppSettings:
@@ -45,6 +46,7 @@ class WhatsAppSettings:
             store_url=os.environ.get("WHATSAPP_STORE_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'whatsapp.db'}",
             evidence_dir=Path(os.environ.get("WHATSAPP_EVIDENCE_DIR") or PROJECT_ROOT / "var" / "evidence"),
             reopen_template=os.environ.get("WHATSAPP_REOPEN_TEMPLATE", "conversation_reopen") or None,
+            http_timeout=float(os.environ.get("WHATSAPP_HTTP_TIMEOUT") or 10.0),
         )
 
 

@@ -1,0 +1,167 @@
+"""Citizens on "WhatsApp" (the simulator) through the real channel, end to end."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from conftest import DEMO_PHONE, VAR, WEBHOOK, message_state, text_of, wait_until
+
+from nagarik import db
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
+
+
+def kannada(text: str) -> bool:
+    return any("\u0c80" <= ch <= "\u0cff" for ch in text)
+
+
+def devanagari(text: str) -> bool:
+    return any("\u0900" <= ch <= "\u097f" for ch in text)
+
+
+def test_grievance_in_kannada_with_a_photo_and_a_location_pin(citizen, stack, monkeypatch):
+    person = citizen("919900000101")
+    assert kannada(person.say("ಬೀದಿ ದೀಪ ಕೆಲಸ ಮಾಡುತ್ತಿಲ್ಲ ದೂರು ಕೊಡಬೇಕು"))
+    assert kannada(person.say("ಒಂದು ವಾರದಿಂದ ಬೀದಿ ದೀಪ ಉರಿಯುತ್ತಿಲ್ಲ ರಾತ್ರಿ ತುಂಬಾ ಕತ್ತಲು"))
+    pin = {"type": "location", "location": {"latitude": 12.9251, "longitude": 77.5937, "name": "ಗಣೇಶ ದೇವಸ್ಥಾನ"}}
+    asked_photo = "\n".join(text_of(m) for m in person.send(pin))
+    assert kannada(asked_photo)
+    summary = "\n".join(text_of(m) for m in person.send({"type": "image", "image": {"caption": "ಇದು ಆ ದೀಪ"}}))
+    assert "ಗಣೇಶ ದೇವಸ್ಥಾನ" in summary and "✅" in summary  # the pin's place and the attached photo
+    registered = person.tap("/affirm")
+    tracking_id = re.search(r"GRV-\d{4}-\d{6}", registered).group(0)
+    assert kannada(registered)
+
+    monkeypatch.setenv("DATABASE_URL", stack.env["DATABASE_URL"])
+    with db.session_scope() as session:
+        grievance = session.query(db.Grievance).filter_by(tracking_id=tracking_id).one()
+        assert grievance.ward_key == "jayanagar"  # the pin's nearest ward
+        assert abs(grievance.latitude - 12.9251) < 1e-6
+        stored = VAR / "evidence" / grievance.evidence_ref.removeprefix("file:")
+        assert stored.read_bytes()[:3] == b"\xff\xd8\xff" or stored.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_status_check_in_hindi(citizen):
+    reply = citizen(DEMO_PHONE).say("BC-2026-001234 का स्टेटस बताओ")
+    assert "BC-2026-001234" in reply and devanagari(reply)
+
+
+def test_list_menu_selection_in_english(citizen):
+    person = citizen("919900000102")
+    menu = person.send({"type": "text", "text": "menu"})
+    assert menu[-1]["payload"]["interactive"]["type"] == "list"
+    assert "application number" in person.tap("Application status")
+
+
+def test_hinglish_question_is_answered_in_hindi(citizen):
+    reply = citizen("919900000103").say("trade licence ki fees kitni hai")
+    assert devanagari(reply) and "₹" in reply
+
+
+def test_a_voice_note_gets_a_useful_reply(citizen):
+    replies = citizen("919900000104").send({"type": "voice"})
+    assert replies and "voice" in text_of(replies[0]).lower()
+
+
+def test_reactions_are_recorded_without_a_reply(citizen):
+    person = citizen("919900000105")
+    person.say("hi")
+    assert person.send({"type": "reaction", "reaction": {"message_id": "wamid.any", "emoji": "👍"}}) == []
+
+
+def test_duplicate_deliveries_are_answered_once(citizen, sim):
+    sim.post("/_sim/config", json={"duplicate_rate": 1.0}).raise_for_status()
+    person = citizen("919900000106")
+    for _ in range(3):
+        assert len(person.send({"type": "text", "text": "thank you"})) == 1
+
+
+def test_sends_survive_throttling_server_errors_and_timeouts(citizen, sim):
+    person = citizen("919900000107")
+    for fault in (
+        {"kind": "error_code", "code": 130429, "count": 2},
+        {"kind": "http_500", "count": 2},
+        {"kind": "timeout", "count": 1},
+    ):
+        sim.post("/_sim/faults", json=fault).raise_for_status()
+        replies = person.send({"type": "text", "text": "office timings"})
+        assert replies, f"no reply after {fault}"
+
+
+def test_rasa_restarted_mid_conversation_loses_nothing_and_answers_once(citizen, stack):
+    person = citizen("919900000108")
+    person.say("garbage not collected for 3 days")
+    person.say("garbage is piled up near the bus stop and it smells")
+    stack.rasa.stop(signal.SIGKILL)  # dies without warning
+    answer = person.sim.post(
+        "/_sim/inbound", json={"from": person.phone, "type": "text", "text": "4th block jayanagar near the market"}
+    )
+    wamid = answer.json()["wamid"]  # the simulator keeps retrying the webhook while Rasa is down
+    stack.rasa.start()
+    wait_until(lambda: message_state(wamid) == "done", "the message sent while Rasa was down")
+    replies = person.sim.get("/_sim/sent", params={"to": person.phone, "after": person.seen}).json()
+    assert len(replies) == 1 and "photo" in text_of(replies[0]).lower()  # the form went on to the next question
+    person.seen = replies[-1]["seq"]
+
+
+CASES = yaml.safe_load((FIXTURES / "cases.yml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c["case"])
+def test_webhook_cases_over_http(case, stack):
+    """Each labelled fixture posted to the live connector: status code, and every message stored."""
+    body = (FIXTURES / case.get("body", f"{case['case']}.json")).read_bytes()
+    if case.get("size"):
+        body = body + b" " * (case["size"] - len(body))  # trailing spaces keep it valid JSON
+    secret = stack.settings["WHATSAPP_APP_SECRET"]
+    digest = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    headers = {"Content-Type": "application/json"}
+    sign = case.get("sign", "valid")
+    if sign == "valid":
+        headers["X-Hub-Signature-256"] = digest
+    elif sign == "wrong":
+        headers["X-Hub-Signature-256"] = "sha256=" + hmac.new(b"another", body, hashlib.sha256).hexdigest()
+    elif sign == "malformed":
+        headers["X-Hub-Signature-256"] = "md5=1234"
+    response = httpx.post(WEBHOOK, content=body, headers=headers, timeout=30)
+    assert response.status_code == case["expect"]["http"], response.text
+    for message in case["expect"]["messages"]:
+        state = message_state(message["id"])
+        if case["expect"]["http"] != 200:
+            assert state is None  # a refused body stores nothing
+        elif message["kind"] == "ignored":
+            assert state == "ignored"
+        else:
+            assert state in ("pending", "processing", "done", "failed"), (message["id"], state)
+
+
+def test_status_webhooks_are_recorded_against_the_reply(citizen, stack):
+    person = citizen("919900000109")
+    replies = person.send({"type": "text", "text": "office timings"})
+    wamid = replies[-1]["wamid"]
+    from channels.whatsapp_store import Store
+
+    store = Store(stack.env["WHATSAPP_STORE_URL"])
+    row = wait_until(lambda: (r := store.outbound(wamid)) and r["status"] == "read" and r, "the read status")
+    assert row["sent_at"] and row["delivered_at"] and row["read_at"]
+
+
+def test_verification_handshake(stack):
+    good = httpx.get(
+        WEBHOOK,
+        params={
+            "hub.mode": "subscribe",
+            "hub.verify_token": stack.settings["WHATSAPP_VERIFY_TOKEN"],
+            "hub.challenge": "1158201444",
+        },
+    )
+    assert good.status_code == 200 and good.text == "1158201444"
+    bad = httpx.get(WEBHOOK, params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"})
+    assert bad.status_code == 403
