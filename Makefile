@@ -79,7 +79,7 @@ actions: setup seed
 	@$(APP_PY) -m rasa_sdk --actions actions --port 5055
 
 # --- tests ----------------------------------------------------------------------------------
-test: setup lint unit validate train story-test rest-test
+test: setup lint unit validate train story-test rest-test e2e-test
 	@echo "==> all tests passed"
 
 lint: | setup

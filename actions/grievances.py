@@ -268,8 +268,7 @@ class ValidateGrievanceForm(FormValidationAction):
         location = pin(tracker)
         if location:  # a location pin answers "where" whenever it is sent
             name = next(iter(latest_entities(tracker, "location_name")), None)
-            text = name or f"📍 {location[0]:.5f}, {location[1]:.5f}"
-            return {"grievance_location": text, "grievance_latitude": location[0], "grievance_longitude": location[1]}
+            return {"grievance_location": name or f"📍 {location[0]:.5f}, {location[1]:.5f}"}
         return self._free_text(tracker, "grievance_location")
 
     def validate_grievance_location(
@@ -281,7 +280,14 @@ class ValidateGrievanceForm(FormValidationAction):
         if len(text) < MIN_LOCATION_CHARS:
             dispatcher.utter_message(response="utter_grievance_location_too_short")
             return {"grievance_location": None}
-        return {"grievance_location": text[:500]}
+        # The coordinates are set here because rasa-sdk only passes on what validation returns
+        # for slots outside the form's required list; a typed place clears an earlier pin.
+        location = pin(tracker)
+        return {
+            "grievance_location": text[:500],
+            "grievance_latitude": location[0] if location else None,
+            "grievance_longitude": location[1] if location else None,
+        }
 
     async def extract_grievance_evidence(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

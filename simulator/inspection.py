@@ -72,6 +72,8 @@ async def post_inbound(request: Request) -> HTTPResponse:
     if not isinstance(body, dict):
         return _bad("send a JSON object")
     specs = body["messages"] if isinstance(body.get("messages"), list) else [body]
+    if not specs or not all(isinstance(spec, dict) for spec in specs):
+        return _bad("each message is a JSON object")
     messages, contacts, wamids, media_ids = [], [], [], []
     try:
         for spec in specs:

@@ -200,3 +200,45 @@ async def test_my_complaints_lists_only_mine(database, domain):
     assert listing.messages[0]["response"] == "utter_grievance_list" and "GRV-" in listing.messages[0]["items"]
     nothing, _ = run(ActionGrievanceStatus(), domain, text="my complaints", intent="check_grievance", sender=OTHER_SENDER)
     assert responses(nothing) == ["utter_no_grievances"]
+
+
+async def test_a_location_pin_fills_the_place_and_its_coordinates(database, domain):
+    _, slots = await step(
+        domain,
+        slots={"requested_slot": "grievance_description"},  # a pin answers "where" whenever it comes
+        text='/inform{"latitude":"12.925100","longitude":"77.593700","location_name":"Ganesha temple"}',
+        intent="inform",
+        entities=[("latitude", "12.925100"), ("longitude", "77.593700"), ("location_name", "Ganesha temple")],
+    )
+    assert slots["grievance_location"] == "Ganesha temple"
+    assert (slots["grievance_latitude"], slots["grievance_longitude"]) == (12.9251, 77.5937)
+
+
+async def test_a_photo_is_evidence_at_any_step(database, domain):
+    _, slots = await step(
+        domain,
+        slots={"requested_slot": "grievance_location"},
+        text='/inform{"media_type":"image","media_ref":"abc.jpg"}',
+        intent="inform",
+        entities=[("media_type", "image"), ("media_ref", "abc.jpg")],
+    )
+    assert slots["grievance_evidence"] == "file:abc.jpg" and "grievance_location" not in slots
+
+
+def test_a_pinned_grievance_is_routed_to_the_nearest_ward(database, domain):
+    dispatcher, _ = run(
+        ActionSubmitGrievance(),
+        domain,
+        slots={
+            **FILLED,
+            "grievance_location": "📍 12.92510, 77.59370",
+            "grievance_latitude": 12.9251,
+            "grievance_longitude": 77.5937,
+            "grievance_confirmed": True,
+        },
+    )
+    from nagarik import db
+
+    with db.session_scope() as session:
+        grievance = session.query(db.Grievance).filter_by(tracking_id=dispatcher.messages[0]["tracking_id"]).one()
+        assert grievance.ward_key == "jayanagar" and grievance.latitude == 12.9251

@@ -243,6 +243,11 @@ def sim(sim_url: str, receiver: Receiver) -> Iterator[Sim]:
     client.http.close()
 
 
+def attempts_for(sim: Sim, wamid: str) -> list[dict[str, Any]]:
+    """The simulator's log of webhook attempts carrying this wamid."""
+    return [d for d in sim.get("deliveries") if wamid in d["wamids"]]
+
+
 def graph_error(response: httpx.Response, status: int = 400) -> dict[str, Any]:
     """Check Graph's error envelope and return the error."""
     assert response.status_code == status, response.text
@@ -945,7 +950,7 @@ def test_webhooks_are_retried_on_failure(sim: Sim, receiver: Receiver) -> None:
     assert [p["status"] for p in receiver.with_id(wamid, accepted_only=False)] == [500, 503, 200]
     bodies = {p["body"] for p in receiver.with_id(wamid, accepted_only=False)}
     assert len(bodies) == 1  # a retry sends the same bytes
-    attempts = [d for d in sim.get("deliveries") if wamid in d["wamids"]]
+    attempts = wait_until(lambda: attempts_for(sim, wamid)[2:] and attempts_for(sim, wamid), "three logged attempts")
     assert [(d["attempt"], d["status"]) for d in attempts] == [(1, 500), (2, 503), (3, 200)]
     assert all(d["latency_ms"] >= 0 for d in attempts)
 
@@ -977,12 +982,8 @@ def test_webhook_timeouts_are_retried(sim: Sim) -> None:
     try:
         sim.config(webhook_url=f"http://127.0.0.1:{port}/hook", webhook_timeout=0.2, retry_attempts=2, retry_base=0.01)
         wamid = sim.inbound(type="text", text="anyone there?")["wamid"]
-
-        def attempts() -> list[dict[str, Any]]:
-            return [d for d in sim.get("deliveries") if wamid in d["wamids"]]
-
-        wait_until(lambda: len(attempts()) == 2, "two attempts")
-        assert [(d["status"], d["error"]) for d in attempts()] == [(None, "timeout"), (None, "timeout")]
+        wait_until(lambda: len(attempts_for(sim, wamid)) == 2, "two attempts")
+        assert [(d["status"], d["error"]) for d in attempts_for(sim, wamid)] == [(None, "timeout"), (None, "timeout")]
     finally:
         silent.close()
 
@@ -992,7 +993,8 @@ def test_duplicates_identical(sim: Sim, receiver: Receiver) -> None:
     wamid = sim.inbound(type="text", text="twice")["wamid"]
     posts = wait_until(lambda: receiver.with_id(wamid)[1:] and receiver.with_id(wamid), "a duplicate")
     assert posts[0]["body"] == posts[1]["body"]
-    assert [d["duplicate"] for d in sim.get("deliveries") if wamid in d["wamids"]] == [None, "identical"]
+    logged = wait_until(lambda: attempts_for(sim, wamid)[1:] and attempts_for(sim, wamid), "two logged attempts")
+    assert [d["duplicate"] for d in logged] == [None, "identical"]
 
 
 def test_duplicates_reserialised(sim: Sim, receiver: Receiver) -> None:
