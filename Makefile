@@ -26,7 +26,7 @@ TRAINING_FILES := config.yml $(shell find domain data -name '*.yml' 2>/dev/null)
 .PHONY: help setup spacy train seed demo actions test lint unit validate story-test rest-test e2e-test bench bench-compare clean
 
 help:
-	@echo "make demo    set up, build, train if needed, seed, and chat with the assistant"
+	@echo "make demo    set up, build, train if needed, seed, and chat with the assistant on (simulated) WhatsApp"
 	@echo "make test    set up and run every test (lint, unit, data validation, conversation tests)"
 	@echo "make train   build the spaCy pipeline and train the Rasa model if anything changed"
 	@echo "make seed    migrate the database and load seed/catalog.yml and seed/applications.yml"
@@ -72,8 +72,9 @@ seed: | setup
 
 # --- run ------------------------------------------------------------------------------------
 demo: setup train seed
-	@echo "==> chat as the citizen 919876543210 (the owner of BC-2026-001234). Type /stop to leave."
-	@scripts/with-servers $(RASA) shell --model models --endpoints $(ENDPOINTS) --conversation-id 919876543210
+	@echo "==> chat on WhatsApp (the local Cloud API simulator) as the citizen 919876543210, who owns BC-2026-001234."
+	@echo "    Type a message; numbers pick buttons; /photo, /location, /voice, /document; /quit to leave."
+	@scripts/with-servers --simulator --rasa $(APP_PY) -m simulator.chat --as 919876543210
 
 actions: setup seed
 	@$(APP_PY) -m rasa_sdk --actions actions --port 5055
