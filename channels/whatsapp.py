@@ -34,6 +34,8 @@ from whatsapp.outbound import UnsendableResponseError, render, script_language
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 1.0  # also picks up work left by other processes and retries that fell due
 MAX_ATTEMPTS = 5
+# Rasa turns are CPU-bound on the event loop that also answers Meta. Few turns at a time keep
+# the webhook's 200 quick under load; more citizens wait in the durable inbox instead.
 
 
 class WhatsAppOutput(OutputChannel):
@@ -128,6 +130,7 @@ class WhatsAppInput(InputChannel):
         self.graph: GraphClient | None = None
         self._wake: asyncio.Event | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._turns: asyncio.Semaphore | None = None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("whatsapp_webhook", __name__)
@@ -136,6 +139,7 @@ class WhatsAppInput(InputChannel):
         async def start_worker(app: Any, loop: asyncio.AbstractEventLoop) -> None:
             self.graph = GraphClient(self.settings, timeout=self.settings.http_timeout)
             self._wake = asyncio.Event()
+            self._turns = asyncio.Semaphore(self.settings.max_concurrent_turns)
             self._worker = loop.create_task(self._run(on_new_message))
 
         @webhook.listener("before_server_stop")
@@ -203,12 +207,14 @@ class WhatsAppInput(InputChannel):
 
     async def _drain(self, sender: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         """One citizen's waiting messages, strictly one after another."""
+        assert self._turns is not None
         while True:
-            claimed = await asyncio.to_thread(self.store.claim_next, sender, self.owner)
-            if claimed is None:
-                return
-            row_id, message = claimed
-            await self._handle(row_id, message, on_new_message)
+            async with self._turns:
+                claimed = await asyncio.to_thread(self.store.claim_next, sender, self.owner)
+                if claimed is None:
+                    return
+                row_id, message = claimed
+                await self._handle(row_id, message, on_new_message)
 
     async def _handle(
         self, row_id: int, message: InboundMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]

@@ -32,6 +32,7 @@ class WhatsAppSettings:
     evidence_dir: Path
     reopen_template: str | None
     http_timeout: float
+    max_concurrent_turns: int
 
     @classmethod
     def load(cls, credentials: dict[str, Any] | None = None) -> WhatsAppSettings:
@@ -47,6 +48,7 @@ class WhatsAppSettings:
             evidence_dir=Path(os.environ.get("WHATSAPP_EVIDENCE_DIR") or PROJECT_ROOT / "var" / "evidence"),
             reopen_template=os.environ.get("WHATSAPP_REOPEN_TEMPLATE", "conversation_reopen") or None,
             http_timeout=float(os.environ.get("WHATSAPP_HTTP_TIMEOUT") or 10.0),
+            max_concurrent_turns=int(os.environ.get("WHATSAPP_MAX_CONCURRENT_TURNS") or 2),
         )
 
 

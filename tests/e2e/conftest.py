@@ -8,151 +8,17 @@ a test may restart the Rasa server. `make e2e-test` runs this directory.
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import signal
-import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-VAR = ROOT / "var" / "e2e"
-SIMULATOR = "http://127.0.0.1:5100"
-RASA = "http://127.0.0.1:5005"
-WEBHOOK = f"{RASA}/webhooks/whatsapp/webhook"
-DEMO_PHONE = "919876543210"
+from harness.stack import DEMO_PHONE, SIMULATOR, VAR, WEBHOOK, Stack, StackError, message_state
+
+__all__ = ["DEMO_PHONE", "VAR", "WEBHOOK", "message_state"]  # the tests import these from here
 WAIT_SECONDS = 120.0  # a generous bound on "eventually": a hung process fails the test, never a slow one
-
-
-def whatsapp_settings() -> dict[str, str]:
-    """The simulator settings from scripts/whatsapp-env (one place for them)."""
-    text = (ROOT / "scripts" / "whatsapp-env").read_text()
-    return dict(re.findall(r'"\$\{(WHATSAPP_\w+):=([^}]*)\}"', text))
-
-
-class Process:
-    def __init__(self, name: str, command: list[str], health: str, env: dict[str, str], start_seconds: float) -> None:
-        self.name, self.command, self.health, self.env, self.start_seconds = name, command, health, env, start_seconds
-        self.log = VAR / f"{name}.log"
-        self.popen: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with open(self.log, "ab") as log:
-            self.popen = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + self.start_seconds
-        while time.monotonic() < deadline:
-            if self.popen.poll() is not None:
-                pytest.fail(f"{self.name} exited with {self.popen.returncode}; see {self.log}")
-            try:
-                if httpx.get(self.health, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        pytest.fail(f"{self.name} did not answer at {self.health} within {self.start_seconds:.0f} s; see {self.log}")
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.popen and self.popen.poll() is None:
-            self.popen.send_signal(sig)
-            try:
-                self.popen.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
-
-
-class Stack:
-    def __init__(self) -> None:
-        shutil.rmtree(VAR, ignore_errors=True)
-        VAR.mkdir(parents=True)
-        self.settings = whatsapp_settings()
-        self.env = {
-            **os.environ,
-            **self.settings,
-            "DATABASE_URL": f"sqlite:///{VAR / 'nagarik.db'}",
-            "WHATSAPP_STORE_URL": f"sqlite:///{VAR / 'whatsapp.db'}",
-            "WHATSAPP_EVIDENCE_DIR": str(VAR / "evidence"),
-            "WHATSAPP_HTTP_TIMEOUT": "3",
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-        }
-        (VAR / "endpoints.yml").write_text(
-            'action_endpoint:\n  url: "http://127.0.0.1:5055/webhook"\n'
-            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {VAR / 'tracker.db'}\n"
-        )
-        subprocess.run(
-            [str(ROOT / ".venv/bin/python"), "-m", "nagarik.manage", "init"],
-            cwd=ROOT,
-            env=self.env,
-            check=True,
-            capture_output=True,
-        )
-        self.simulator = Process(
-            "simulator",
-            [
-                str(ROOT / ".venv/bin/python"),
-                "-m",
-                "simulator",
-                "--port",
-                "5100",
-                "--webhook-url",
-                WEBHOOK,
-                "--retry-attempts",
-                "12",
-                "--retry-base",
-                "0.5",
-                "--timeout-hold",
-                "5",
-                "--seed",
-                "7",
-            ],
-            f"{SIMULATOR}/_sim/health",
-            self.env,
-            30,
-        )
-        self.actions = Process(
-            "actions",
-            [str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk", "--actions", "actions", "--port", "5055"],
-            "http://127.0.0.1:5055/health",
-            self.env,
-            60,
-        )
-        self.rasa = Process(
-            "rasa",
-            [
-                str(ROOT / ".venv-rasa/bin/rasa"),
-                "run",
-                "--enable-api",
-                "--port",
-                "5005",
-                "--model",
-                "models",
-                "--endpoints",
-                str(VAR / "endpoints.yml"),
-                "--credentials",
-                "credentials.yml",
-            ],
-            f"{RASA}/webhooks/whatsapp/",
-            self.env,
-            240,
-        )
-
-    def start(self) -> None:
-        for process in (self.simulator, self.actions, self.rasa):
-            process.start()
-
-    def stop(self) -> None:
-        for process in (self.rasa, self.actions, self.simulator):
-            process.stop()
-
-    def restart_rasa(self, sig: int = signal.SIGTERM) -> None:
-        self.rasa.stop(sig)
-        self.rasa.start()
 
 
 @pytest.fixture(scope="session")
@@ -160,6 +26,10 @@ def stack() -> Iterator[Stack]:
     running = Stack()
     try:
         running.start()
+    except StackError as exc:
+        running.stop()
+        pytest.fail(str(exc))
+    try:
         yield running
     finally:
         running.stop()
@@ -171,13 +41,6 @@ def sim(stack: Stack) -> Iterator[httpx.Client]:
         yield client
         client.delete("/_sim/faults")
         client.post("/_sim/config", json={"duplicate_rate": 0.0, "reorder_statuses": False})
-
-
-def message_state(wamid: str) -> str | None:
-    try:
-        return httpx.get(f"{RASA}/webhooks/whatsapp/", params={"wamid": wamid}, timeout=5).json().get("state")
-    except httpx.HTTPError:
-        return None  # the Rasa server may be restarting
 
 
 def wait_until(condition: Any, what: str, seconds: float = WAIT_SECONDS) -> Any:

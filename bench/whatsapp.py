@@ -1,0 +1,162 @@
+"""WhatsApp channel figures, against the whole assistant and the simulator on this machine.
+
+    .venv/bin/python -m bench.whatsapp
+
+- webhook acknowledgement latency at 100 webhooks/s (signed bodies posted straight to the channel);
+- a full turn (citizen message into the simulator, through the signed webhook, Rasa, the action
+  server and the Graph API, until the reply reaches the simulator) with 1 and with 50 citizens;
+- messages lost and answered twice while the simulator duplicates 20 % of its deliveries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from pathlib import Path
+
+import httpx
+
+from harness.stack import RASA, ROOT, SIMULATOR, WEBHOOK, Stack, message_state
+
+ACK_RATE = 100  # webhooks per second
+ACK_SECONDS = 10
+TURN_TEXT = "office timings"  # answered with exactly one message
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def signed_text_webhook(secret: str, sender: str, wamid: str, text: str) -> tuple[bytes, dict[str, str]]:
+    """A webhook as Meta sends it: ASCII-escaped JSON, signed over the exact bytes."""
+    message = {"from": sender, "id": wamid, "timestamp": str(int(time.time())), "type": "text", "text": {"body": text}}
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "918050001234", "phone_number_id": "100200300400500"},
+        "contacts": [{"profile": {"name": "Bench"}, "wa_id": sender}],
+        "messages": [message],
+    }
+    body = json.dumps(
+        {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}]}
+    )
+    signature = "sha256=" + hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
+    return body.encode(), {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
+
+
+async def ack_latency(secret: str) -> None:
+    total = ACK_RATE * ACK_SECONDS
+    latencies: list[float] = []
+    failures = 0
+
+    async def post(client: httpx.AsyncClient, n: int) -> None:
+        nonlocal failures
+        body, headers = signed_text_webhook(secret, f"9198{n % 100:08d}", f"wamid.bench-ack-{n}", TURN_TEXT)
+        started = time.perf_counter()
+        response = await client.post(WEBHOOK, content=body, headers=headers)
+        latencies.append(time.perf_counter() - started)
+        failures += response.status_code != 200
+
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=200)) as client:
+        start = time.perf_counter()
+        tasks = []
+        for n in range(total):
+            await asyncio.sleep(max(0.0, start + n / ACK_RATE - time.perf_counter()))
+            tasks.append(asyncio.create_task(post(client, n)))
+        await asyncio.gather(*tasks)
+    print(
+        f"webhook ack at {ACK_RATE}/s ({total} webhooks)     p50 {percentile(latencies, 0.5) * 1000:6.1f} ms   "
+        f"p99 {percentile(latencies, 0.99) * 1000:6.1f} ms   non-200: {failures}"
+    )
+    await drain()
+
+
+async def drain() -> None:
+    """Wait until the channel has handled its backlog (it replies to every benchmark message)."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        while True:
+            inbox = (await client.get(f"{RASA}/webhooks/whatsapp/")).json()["inbox"]
+            if not inbox.get("pending") and not inbox.get("processing"):
+                return
+            await asyncio.sleep(1)
+
+
+async def citizen_turns(client: httpx.AsyncClient, phone: str, turns: int) -> list[float]:
+    """One citizen writing `turns` messages, each after the previous reply arrived."""
+    samples = []
+    seen = max((m["seq"] for m in (await client.get("/_sim/sent", params={"to": phone})).json()), default=0)
+    for _ in range(turns):
+        started = time.perf_counter()
+        (await client.post("/_sim/inbound", json={"from": phone, "type": "text", "text": TURN_TEXT})).raise_for_status()
+        while True:
+            sent = (await client.get("/_sim/sent", params={"to": phone, "after": seen})).json()
+            if sent:
+                samples.append(time.perf_counter() - started)
+                seen = max(m["seq"] for m in sent)
+                break
+            await asyncio.sleep(0.01)
+    return samples
+
+
+async def turn_latency(citizens: int, turns: int, run: int) -> None:
+    """Citizens of their own per run: WhatsApp allows a burst of 45 messages to one person."""
+    async with httpx.AsyncClient(base_url=SIMULATOR, timeout=60, limits=httpx.Limits(max_connections=100)) as client:
+        started = time.perf_counter()
+        runs = await asyncio.gather(*(citizen_turns(client, f"9197{run:02d}{n:06d}", turns) for n in range(citizens)))
+        elapsed = time.perf_counter() - started
+    samples = [s for run in runs for s in run]
+    print(
+        f"full turn, {citizens:>2} citizen(s)               p50 {percentile(samples, 0.5) * 1000:6.0f} ms   "
+        f"p95 {percentile(samples, 0.95) * 1000:6.0f} ms   ({len(samples) / elapsed:.1f} turns/s, n={len(samples)})"
+    )
+
+
+async def duplicates(citizens: int = 40, each: int = 5) -> None:
+    async with httpx.AsyncClient(base_url=SIMULATOR, timeout=60) as client:
+        (await client.post("/_sim/config", json={"duplicate_rate": 0.2})).raise_for_status()
+        deliveries_before = len((await client.get("/_sim/deliveries")).json())
+        wamids: list[str] = []
+
+        async def citizen(phone: str) -> None:
+            for _ in range(each):
+                answer = await client.post("/_sim/inbound", json={"from": phone, "type": "text", "text": "thank you"})
+                wamids.append(answer.json()["wamid"])
+                await asyncio.sleep(0.2)
+
+        phones = [f"9196{n:08d}" for n in range(citizens)]
+        await asyncio.gather(*(citizen(phone) for phone in phones))
+        while any(message_state(w) not in ("done", "failed", "ignored") for w in wamids):
+            await asyncio.sleep(1)
+        await drain()
+        await asyncio.sleep(2)  # let the last replies' sends finish recording in the simulator
+        replies = {phone: len((await client.get("/_sim/sent", params={"to": phone})).json()) for phone in phones}
+        deliveries = len((await client.get("/_sim/deliveries")).json()) - deliveries_before
+        (await client.post("/_sim/config", json={"duplicate_rate": 0.0})).raise_for_status()
+    lost = sum(max(0, each - count) for count in replies.values())
+    twice = sum(max(0, count - each) for count in replies.values())
+    print(
+        f"20% duplicate deliveries                 {citizens * each} messages, {deliveries} webhook deliveries: "
+        f"lost {lost}, answered twice {twice}"
+    )
+
+
+async def main() -> None:
+    stack = Stack(ROOT / "var" / "bench-whatsapp")
+    try:
+        stack.start()
+        secret = stack.settings["WHATSAPP_APP_SECRET"]
+        await turn_latency(1, 10, run=1)  # warm-up
+        await ack_latency(secret)
+        await turn_latency(1, 30, run=2)
+        await turn_latency(50, 4, run=3)
+        await duplicates()
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    Path(ROOT / "var").mkdir(exist_ok=True)
+    asyncio.run(main())

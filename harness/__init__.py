@@ -1,0 +1,1 @@
+"""Running the assistant locally for end-to-end tests and benchmarks."""
