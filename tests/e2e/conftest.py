@@ -39,8 +39,8 @@ def stack() -> Iterator[Stack]:
 def sim(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=SIMULATOR, timeout=30) as client:
         yield client
-        client.delete("/_sim/faults")
-        client.post("/_sim/config", json={"duplicate_rate": 0.0, "reorder_statuses": False})
+        client.delete("/_sim/faults").raise_for_status()
+        client.post("/_sim/config", json={"duplicate_rate": 0.0, "reorder_rate": 0.0}).raise_for_status()
 
 
 def wait_until(condition: Any, what: str, seconds: float = WAIT_SECONDS) -> Any:

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import signal
+import time
 from pathlib import Path
 
 import httpx
@@ -165,3 +166,35 @@ def test_verification_handshake(stack):
     assert good.status_code == 200 and good.text == "1158201444"
     bad = httpx.get(WEBHOOK, params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"})
     assert bad.status_code == 403
+
+
+def test_a_reply_after_the_window_closed_goes_as_a_template(citizen, stack, sim):
+    """A message that waited out a long outage: by the time it is answered the 24-hour window is
+    closed, so the channel sends the approved reopening template, never a free-form message."""
+    from channels.whatsapp_store import Store
+    from whatsapp.inbound import InboundMessage, Webhook
+
+    phone = "919900000110"
+    person = citizen(phone)
+    stack.rasa.stop()
+    day_ago = time.time() - 25 * 3600
+    store = Store(stack.env["WHATSAPP_STORE_URL"])
+    message = InboundMessage(id="wamid.outage-1", sender=phone, kind="text", raw_type="text", text="office timings")
+    store.accept(Webhook(messages=[message]), now=day_ago)  # received, then the outage began
+    sim.post("/_sim/window/close", json={"wa_id": phone}).raise_for_status()
+    stack.rasa.start()
+    wait_until(lambda: message_state("wamid.outage-1") == "done", "the held message")
+    sent = sim.get("/_sim/sent", params={"to": phone, "after": person.seen}).json()
+    assert [m["payload"]["type"] for m in sent] == ["template"]
+    assert sent[0]["payload"]["template"]["name"] == "conversation_reopen"
+    assert not sim.get("/_sim/errors").json() or all(e.get("code") != 131047 for e in sim.get("/_sim/errors").json())
+
+
+def test_statuses_reordered_and_duplicated_are_recorded_in_rank(citizen, stack, sim):
+    sim.post("/_sim/config", json={"reorder_rate": 1.0, "duplicate_rate": 0.5}).raise_for_status()
+    replies = citizen("919900000111").send({"type": "text", "text": "office timings"})
+    from channels.whatsapp_store import Store
+
+    store = Store(stack.env["WHATSAPP_STORE_URL"])
+    row = wait_until(lambda: (r := store.outbound(replies[-1]["wamid"])) and r["read_at"] and r, "every status")
+    assert row["status"] == "read"  # never stepped back by a late "sent" or "delivered"

@@ -1,0 +1,31 @@
+"""The channel's settings come from the environment; start-up names whatever is missing."""
+
+import pytest
+
+from channels.whatsapp_settings import REQUIRED, MissingSettingError, WhatsAppSettings, mask
+
+
+def test_every_missing_setting_is_named(monkeypatch):
+    for name in REQUIRED.values():
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WHATSAPP_ACCESS_TOKEN", "token")
+    with pytest.raises(MissingSettingError) as error:
+        WhatsAppSettings.load()
+    message = str(error.value)
+    assert "WHATSAPP_ACCESS_TOKEN" not in message
+    for name in ("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_API_URL"):
+        assert name in message
+
+
+def test_credentials_file_values_win_and_defaults_fill_the_rest(monkeypatch):
+    for name in REQUIRED.values():
+        monkeypatch.setenv(name, "from-env")
+    monkeypatch.delenv("WHATSAPP_MAX_CONCURRENT_TURNS", raising=False)
+    settings = WhatsAppSettings.load({"api_url": "http://127.0.0.1:5100/v21.0/"})
+    assert settings.api_url == "http://127.0.0.1:5100/v21.0" and settings.app_secret == "from-env"
+    assert settings.max_concurrent_turns == 2 and settings.reopen_template == "conversation_reopen"
+
+
+def test_phone_numbers_are_masked_in_logs():
+    assert mask("919876543210") == "91******3210"
+    assert "9876" not in mask("919876543210")
