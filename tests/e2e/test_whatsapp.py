@@ -198,3 +198,15 @@ def test_statuses_reordered_and_duplicated_are_recorded_in_rank(citizen, stack, 
     store = Store(stack.env["WHATSAPP_STORE_URL"])
     row = wait_until(lambda: (r := store.outbound(replies[-1]["wamid"])) and r["read_at"] and r, "every status")
     assert row["status"] == "read"  # never stepped back by a late "sent" or "delivered"
+
+
+def test_an_expired_token_stops_sending_and_says_so(citizen, stack, sim):
+    """Error 190 is not retried: the channel stops sending, records the message as failed and
+    reports it on its health route until someone fixes the token and restarts it."""
+    person = citizen("919900000112")
+    sim.post("/_sim/faults", json={"kind": "error_code", "code": 190, "count": 1}).raise_for_status()
+    assert person.send({"type": "text", "text": "office timings"}) == []
+    assert httpx.get(f"{WEBHOOK.rsplit('/', 1)[0]}/").json()["sending_stopped"] is True
+    assert person.send({"type": "text", "text": "hello?"}) == []  # nothing is sent while stopped
+    stack.restart_rasa()  # the operator fixed the token
+    assert person.send({"type": "text", "text": "office timings"})
