@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     func,
@@ -141,6 +143,73 @@ class Citizen(Base):
     language_source: Mapped[str | None] = mapped_column(String(16))  # chosen | inferred
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    ward_key: Mapped[str | None] = mapped_column(ForeignKey("wards.key"))  # for ward updates and alerts
+    opted_out_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # STOP: no broadcasts at all
+    notice_version: Mapped[str | None] = mapped_column(String(16))  # privacy notice last shown
+
+
+class Consent(Base):
+    """Every grant or withdrawal of consent, kept: purpose, when, how, under which notice."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    purpose: Mapped[str] = mapped_column(String(64))  # a topic key, "ward", or "all"
+    granted: Mapped[bool] = mapped_column(Boolean)
+    channel: Mapped[str] = mapped_column(String(16))
+    notice_version: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Subscription(Base):
+    __tablename__ = "subscriptions"
+    phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Broadcast(Base):
+    """Something officials send: an announcement, an emergency alert, a campaign message."""
+
+    __tablename__ = "broadcasts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # announcement | emergency | campaign
+    priority: Mapped[int] = mapped_column(Integer)  # higher goes first
+    texts: Mapped[dict[str, Any]]  # language -> text
+    media: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"type": image|video|document, "link": ...}
+    audience: Mapped[dict[str, Any]]  # {"wards": [...], "topics": [...], "languages": [...]}
+    template: Mapped[str] = mapped_column(String(64))  # used outside the 24-hour window
+    thread_of: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))  # an emergency's follow-ups
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | running | done | cancelled
+    send_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BroadcastRecipient(Base):
+    """One citizen's copy of a broadcast; (broadcast, phone) is the idempotency key."""
+
+    __tablename__ = "broadcast_recipients"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16), index=True)  # queued | sending | sent | failed | skipped | unknown
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    wamid: Mapped[str | None] = mapped_column(String(191))
+    status: Mapped[str | None] = mapped_column(String(16))  # delivered | read, from status webhooks
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    __table_args__ = (UniqueConstraint("broadcast_id", "phone"),)
+
+
+class PacingSlot(Base):
+    """The next free send time of a rate (a number's throughput, one citizen's 6-second gap)."""
+
+    __tablename__ = "pacing_slots"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float)
 
 
 class Application(Base):
