@@ -30,8 +30,10 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -71,6 +73,7 @@ outbox = Table(
     Column("delivered_at", Float),
     Column("read_at", Float),
     Column("failed_at", Float),
+    Column("callback_data", String(191), index=True),  # echoed by Meta: ties a status to a broadcast copy
 )
 windows = Table(
     "whatsapp_windows",
@@ -99,6 +102,14 @@ class Store:
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
         metadata.create_all(self.engine)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Stores created by an earlier version lack newer columns; add them (no data changes)."""
+        present = {column["name"] for column in inspect(self.engine).get_columns("whatsapp_outbox")}
+        if "callback_data" not in present:
+            with self.engine.begin() as connection:
+                connection.execute(text("ALTER TABLE whatsapp_outbox ADD COLUMN callback_data VARCHAR(191)"))
 
     # --- webhooks in -----------------------------------------------------------------------
 
@@ -154,6 +165,8 @@ class Store:
                 pass
             row = connection.execute(select(outbox).where(outbox.c.wamid == status.id)).mappings().first()
         values: dict[str, Any] = {f"{status.status}_at": row[f"{status.status}_at"] or stamp}
+        if status.callback_data:
+            values["callback_data"] = status.callback_data
         if status.status == "failed":
             values["error_code"] = status.error_code
         elif STATUS_RANK[status.status] > STATUS_RANK.get(row["status"] or "", 0):
@@ -265,6 +278,11 @@ class Store:
                     return
                 values["wamid"] = wamid
             connection.execute(outbox.insert().values(**values))
+
+    def sent_with_callback(self, callback_data: str) -> str | None:
+        """The wamid Meta reported for a send carrying this callback data, if any status came."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(outbox.c.wamid).where(outbox.c.callback_data == callback_data).limit(1)).scalar()
 
     def outbound(self, wamid: str) -> dict[str, Any] | None:
         with self.engine.connect() as connection:

@@ -48,6 +48,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 MUTABLE_TABLES = (
+    db.BroadcastRecipient,
+    db.Broadcast,
+    db.Consent,
+    db.Subscription,
+    db.PacingSlot,
     db.GrievanceEvent,
     db.Grievance,
     db.Handoff,

@@ -1,0 +1,101 @@
+"""Sending one broadcast copy: pacing, the 24-hour window, the Graph API and what happened.
+
+Used by the queue's workers (nagarik.tasks). Inside a citizen's customer-service window the text
+goes free-form (with its image, video or PDF); outside it only as the broadcast's approved
+template. A copy whose worker died mid-send is checked against the statuses Meta sent back
+(its callback data) before it is sent again, so nobody gets it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from channels.whatsapp_graph import GraphClient
+from channels.whatsapp_settings import WhatsAppSettings
+from channels.whatsapp_store import Store
+from nagarik import broadcasts, db, pacing
+from whatsapp.limits import CUSTOMER_SERVICE_WINDOW_SECONDS
+
+
+@dataclass
+class Sender:
+    graph: GraphClient
+    window_store: Store
+    settings: WhatsAppSettings
+    messages_per_second: float
+
+    @classmethod
+    def from_environment(cls) -> Sender:
+        settings = WhatsAppSettings.load()
+        return cls(
+            GraphClient(settings, timeout=settings.http_timeout),
+            Store(settings.store_url),
+            settings,
+            float(os.environ.get("NAGARIK_MESSAGES_PER_SECOND") or 80),
+        )
+
+    async def send_many(self, recipient_ids: list[int]) -> None:
+        with db.session_scope() as session:
+            claimed = broadcasts.claim(session, recipient_ids)
+        for recipient_id in claimed:
+            await self.send_one(recipient_id)
+
+    async def send_one(self, recipient_id: int) -> None:
+        """Send one claimed copy."""
+        with db.session_scope() as session:
+            recipient = session.get(db.BroadcastRecipient, recipient_id)
+            broadcast = session.get(db.Broadcast, recipient.broadcast_id)
+            citizen = session.get(db.Citizen, recipient.phone)
+            if broadcast.status == "cancelled" or (citizen and citizen.opted_out_at):
+                broadcasts.record(session, recipient_id, state="skipped")  # STOP wins, even mid-broadcast
+                return
+            callback = f"broadcast:{broadcast.id}:{recipient.phone}"
+            already = self.window_store.sent_with_callback(callback)
+            if already:  # a worker died after Meta took it: record, do not send again
+                broadcasts.record(session, recipient_id, state="sent", wamid=already)
+                return
+            interval = pacing.throughput_interval(self.messages_per_second, broadcast.priority)
+            number_slot = pacing.reserve(session, f"number:{self.settings.phone_number_id}", interval)
+            citizen_slot = pacing.reserve(session, f"citizen:{recipient.phone}", pacing.CITIZEN_GAP_SECONDS)
+            in_window = self.window_store.window_open(recipient.phone, CUSTOMER_SERVICE_WINDOW_SECONDS)
+            body = message_body(broadcast, recipient.language, in_window, ward_names(session, broadcast))
+            body["biz_opaque_callback_data"] = callback
+        await asyncio.sleep(max(0.0, max(number_slot, citizen_slot) - time.time()))
+        result = await self.graph.send(recipient.phone, body)
+        with db.session_scope() as session:
+            if result.wamid:
+                broadcasts.record(session, recipient_id, state="sent", wamid=result.wamid)
+            else:
+                broadcasts.record(session, recipient_id, state="failed", error_code=result.error_code)
+
+
+def ward_names(session: Session, broadcast: db.Broadcast) -> dict[str, str]:
+    """The affected wards in every language, for the emergency template's first parameter."""
+    rows = [session.get(db.WardRow, key) for key in broadcast.audience.get("wards", [])]
+    return {lang: ", ".join(row.names[lang] for row in rows if row) for lang in ("en", "hi", "kn")}
+
+
+def message_body(broadcast: db.Broadcast, language: str, in_window: bool, wards: dict[str, str]) -> dict[str, Any]:
+    language = language if language in broadcast.texts else "en"
+    text = broadcast.texts[language]
+    media = broadcast.media or {}
+    if in_window:
+        if media.get("type") in ("image", "video", "document"):
+            return {"type": media["type"], media["type"]: {"link": media["link"], "caption": text[:1024]}}
+        return {"type": "text", "text": {"body": text, "preview_url": False}}
+    one_line = " ".join(text.split())  # template parameters may not hold newlines
+    parameters = [one_line] if broadcast.template != "emergency_alert" else [wards.get(language) or wards["en"], one_line]
+    return {
+        "type": "template",
+        "template": {
+            "name": broadcast.template,
+            "language": {"code": language},
+            "components": [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}],
+        },
+    }

@@ -1,0 +1,218 @@
+"""Announcements, emergency alerts and campaigns: audiences, recipients, progress, cancellation.
+
+A broadcast's recipients are rows (broadcast, phone) created once; every send claims one row
+with a lease and records what happened, so a worker killed mid-broadcast is resumed by another
+without sending anyone a second copy and without leaving anyone out. Workers, the command-line
+tool and (later) the console call this module; the queue only carries "send these rows".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from nagarik import db
+
+PRIORITY = {"emergency": 100, "notification": 50, "announcement": 10, "campaign": 10}
+TEMPLATE = {
+    "emergency": "emergency_alert",
+    "announcement": "announcement",
+    "campaign": "announcement",
+    "notification": "announcement",
+}
+LEASE = dt.timedelta(seconds=60)
+DEFAULT_LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class Audience:
+    wards: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"wards": list(self.wards), "topics": list(self.topics), "languages": list(self.languages)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Audience:
+        return cls(tuple(data.get("wards") or ()), tuple(data.get("topics") or ()), tuple(data.get("languages") or ()))
+
+
+def audience_query(kind: str, audience: Audience) -> Any:
+    """Citizens who may receive this broadcast. Nobody who said STOP; nobody who never opted in.
+
+    An emergency alert goes to everyone in the affected wards who opted in to any messages;
+    everything else needs a subscription to one of the topics (or to any topic when none is named)."""
+    citizen = db.Citizen
+    subscribed = select(db.Subscription.phone).where(db.Subscription.phone == citizen.phone)
+    query = select(citizen.phone, citizen.language).where(citizen.opted_out_at.is_(None))
+    if kind == "emergency" or not audience.topics:
+        query = query.where(exists(subscribed))
+    else:
+        query = query.where(exists(subscribed.where(db.Subscription.topic.in_(audience.topics))))
+    if audience.wards:
+        query = query.where(citizen.ward_key.in_(audience.wards))
+    if audience.languages:
+        query = query.where(
+            or_(
+                citizen.language.in_(audience.languages),
+                *([citizen.language.is_(None)] if DEFAULT_LANGUAGE in audience.languages else []),
+            )
+        )
+    return query.order_by(citizen.phone)
+
+
+def audience_size(session: Session, kind: str, audience: Audience) -> int:
+    return db.count(session, audience_query(kind, audience))
+
+
+def create(
+    session: Session,
+    *,
+    kind: str,
+    texts: dict[str, str],
+    audience: Audience,
+    created_by: str,
+    media: dict[str, str] | None = None,
+    send_at: dt.datetime | None = None,
+    thread_of: int | None = None,
+) -> db.Broadcast:
+    if kind not in PRIORITY:
+        raise ValueError(f"unknown kind {kind}; use one of {', '.join(PRIORITY)}")
+    if DEFAULT_LANGUAGE not in texts or not all(t.strip() for t in texts.values()):
+        raise ValueError("a broadcast needs at least an English text, and no empty texts")
+    if kind == "emergency" and not audience.wards:
+        raise ValueError("an emergency alert names the affected wards")
+    broadcast = db.Broadcast(
+        kind=kind,
+        priority=PRIORITY[kind],
+        texts=texts,
+        media=media,
+        audience=audience.as_dict(),
+        template=TEMPLATE[kind],
+        thread_of=thread_of,
+        status="scheduled",
+        send_at=send_at or db.utcnow(),
+        created_by=created_by,
+    )
+    session.add(broadcast)
+    session.flush()
+    return broadcast
+
+
+def materialize(session: Session, broadcast: db.Broadcast) -> int:
+    """Create the recipient rows once (running it again adds only citizens not yet there)."""
+    existing = set(
+        session.execute(select(db.BroadcastRecipient.phone).where(db.BroadcastRecipient.broadcast_id == broadcast.id)).scalars()
+    )
+    added = 0
+    for phone, language in session.execute(audience_query(broadcast.kind, Audience.from_dict(broadcast.audience))):
+        if phone not in existing:
+            session.add(
+                db.BroadcastRecipient(
+                    broadcast_id=broadcast.id, phone=phone, language=language or DEFAULT_LANGUAGE, state="queued"
+                )
+            )
+            added += 1
+    broadcast.status = "running"
+    session.flush()
+    return added
+
+
+def claim(session: Session, recipient_ids: list[int], now: dt.datetime | None = None) -> list[int]:
+    """Take a batch for sending (all of it at once, so a worker that dies leaves every unsent copy
+    leased, and the sweep finds them); skips copies done, cancelled or held by a live worker."""
+    now = now or db.utcnow()
+    row = db.BroadcastRecipient
+    claimable = or_(row.state == "queued", (row.state == "sending") & (row.lease_until < now))
+    ids = list(session.execute(select(row.id).where(row.id.in_(recipient_ids), claimable)).scalars())
+    taken = []
+    for recipient_id in ids:  # one conditional update each: two workers never hold the same copy
+        claimed = session.execute(
+            update(row)
+            .where(row.id == recipient_id, claimable)
+            .values(state="sending", lease_until=now + LEASE, attempts=row.attempts + 1)
+        )
+        if claimed.rowcount == 1:
+            taken.append(recipient_id)
+    return taken
+
+
+def record(session: Session, recipient_id: int, *, state: str, wamid: str | None = None, error_code: int | None = None) -> None:
+    session.execute(
+        update(db.BroadcastRecipient)
+        .where(db.BroadcastRecipient.id == recipient_id)
+        .values(state=state, wamid=wamid, error_code=error_code, lease_until=None)
+    )
+
+
+def unfinished(session: Session, broadcast_id: int, *, with_queued: bool, now: dt.datetime | None = None) -> list[int]:
+    """Copies whose worker died (lease expired), and with `with_queued` also those still queued
+    (after a restart, when queue tasks may have been lost with their worker)."""
+    now = now or db.utcnow()
+    row = db.BroadcastRecipient
+    stale = (row.state == "sending") & (row.lease_until < now)
+    wanted = or_(stale, row.state == "queued") if with_queued else stale
+    return list(session.execute(select(row.id).where(row.broadcast_id == broadcast_id, wanted).order_by(row.id)).scalars())
+
+
+def finish_if_done(session: Session, broadcast: db.Broadcast) -> bool:
+    waiting = db.count(
+        session,
+        select(db.BroadcastRecipient).where(
+            db.BroadcastRecipient.broadcast_id == broadcast.id, db.BroadcastRecipient.state.in_(("queued", "sending"))
+        ),
+    )
+    if waiting == 0 and broadcast.status == "running":
+        broadcast.status = "done"
+    return waiting == 0
+
+
+def cancel(session: Session, broadcast_id: int) -> db.Broadcast:
+    """Stop a scheduled or running broadcast: nobody not yet sent to will get it."""
+    broadcast = session.get(db.Broadcast, broadcast_id)
+    if broadcast is None:
+        raise KeyError(broadcast_id)
+    broadcast.status = "cancelled"
+    session.execute(
+        update(db.BroadcastRecipient)
+        .where(db.BroadcastRecipient.broadcast_id == broadcast_id, db.BroadcastRecipient.state == "queued")
+        .values(state="skipped")
+    )
+    return broadcast
+
+
+@dataclass
+class Progress:
+    broadcast_id: int
+    status: str
+    total: int
+    states: Counter[str] = field(default_factory=Counter)
+    failures: Counter[int] = field(default_factory=Counter)  # error code -> count
+
+    @property
+    def finished(self) -> int:
+        return sum(count for state, count in self.states.items() if state not in ("queued", "sending"))
+
+
+def progress(session: Session, broadcast_id: int) -> Progress:
+    broadcast = session.get(db.Broadcast, broadcast_id)
+    if broadcast is None:
+        raise KeyError(broadcast_id)
+    row = db.BroadcastRecipient
+    result = Progress(broadcast_id, broadcast.status, 0)
+    for state, status, code, count in session.execute(
+        select(row.state, row.status, row.error_code, func.count())
+        .where(row.broadcast_id == broadcast_id)
+        .group_by(row.state, row.status, row.error_code)
+    ):
+        result.total += count
+        result.states[status if state == "sent" and status else state] += count
+        if state == "failed" and code:
+            result.failures[code] += count
+    return result

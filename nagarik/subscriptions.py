@@ -1,0 +1,107 @@
+"""Consent and subscriptions: what a citizen agreed to receive, and STOP / START.
+
+Every grant and withdrawal is kept with its time, channel and privacy-notice version. STOP
+withdraws everything at once; START restores the earlier choices. An opted-out citizen is
+never in a broadcast's audience (nagarik.broadcasts checks `opted_out_at`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from nagarik import citizens, db
+from nagarik.catalog import LANGUAGES, CatalogError, load_yaml
+
+NOTICE_VERSION = "2026-11"  # change when the privacy notice's wording changes: citizens see it again
+TOPICS_FILE = db.PROJECT_ROOT / "seed" / "topics.yml"
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    names: dict[str, str]
+    synonyms: tuple[str, ...]
+    essential: bool
+
+
+@lru_cache(maxsize=4)
+def topics(path: Path = TOPICS_FILE) -> tuple[Topic, ...]:
+    items = load_yaml(path)
+    result = []
+    for position, item in enumerate(items or [], start=1):
+        if not isinstance(item, dict) or not item.get("key") or not all(item.get("names", {}).get(lang) for lang in LANGUAGES):
+            raise CatalogError(f"{path}:{getattr(item, 'line', 0)}: topic #{position} needs a key and names in en, hi and kn")
+        synonyms = [s.lower() for values in (item.get("synonyms") or {}).values() for s in values]
+        result.append(Topic(item["key"], item["names"], tuple(synonyms), bool(item.get("essential"))))
+    return tuple(result)
+
+
+def topic(key: str) -> Topic | None:
+    return next((t for t in topics() if t.key == key), None)
+
+
+@dataclass(frozen=True)
+class Choices:
+    topics: list[str]
+    ward: str | None
+    opted_out: bool
+
+
+def _consent(session: Session, phone: str, purpose: str, granted: bool, channel: str) -> None:
+    session.add(db.Consent(phone=phone, purpose=purpose, granted=granted, channel=channel, notice_version=NOTICE_VERSION))
+
+
+def needs_notice(session: Session, phone: str) -> bool:
+    return citizens.get_or_create(session, phone).notice_version != NOTICE_VERSION
+
+
+def notice_shown(session: Session, phone: str) -> None:
+    citizens.get_or_create(session, phone).notice_version = NOTICE_VERSION
+
+
+def subscribe(session: Session, phone: str, topic_key: str, channel: str = "whatsapp") -> None:
+    """Opt in to a topic. Choosing updates after STOP is a new opt-in: STOP is lifted."""
+    if topic(topic_key) is None:
+        raise ValueError(f"unknown topic {topic_key}")
+    citizen = citizens.get_or_create(session, phone)
+    citizen.opted_out_at = None
+    if session.get(db.Subscription, (phone, topic_key)) is None:
+        session.add(db.Subscription(phone=phone, topic=topic_key))
+    _consent(session, phone, topic_key, True, channel)
+    session.flush()
+
+
+def unsubscribe(session: Session, phone: str, topic_key: str, channel: str = "whatsapp") -> None:
+    session.execute(delete(db.Subscription).where(db.Subscription.phone == phone, db.Subscription.topic == topic_key))
+    _consent(session, phone, topic_key, False, channel)
+
+
+def set_ward(session: Session, phone: str, ward_key: str | None, channel: str = "whatsapp") -> None:
+    citizens.get_or_create(session, phone).ward_key = ward_key
+    _consent(session, phone, "ward", ward_key is not None, channel)
+
+
+def stop_all(session: Session, phone: str, channel: str = "whatsapp", now: dt.datetime | None = None) -> None:
+    """STOP: no broadcast of any kind from now on. The choices are kept for a later START."""
+    citizens.get_or_create(session, phone).opted_out_at = now or db.utcnow()
+    _consent(session, phone, "all", False, channel)
+    session.flush()
+
+
+def start_again(session: Session, phone: str, channel: str = "whatsapp") -> Choices:
+    citizens.get_or_create(session, phone).opted_out_at = None
+    _consent(session, phone, "all", True, channel)
+    session.flush()
+    return choices(session, phone)
+
+
+def choices(session: Session, phone: str) -> Choices:
+    citizen = citizens.get_or_create(session, phone)
+    chosen = session.execute(select(db.Subscription.topic).where(db.Subscription.phone == phone)).scalars()
+    return Choices(sorted(chosen), citizen.ward_key, citizen.opted_out_at is not None)

@@ -1,0 +1,82 @@
+"""The outbound work queue (Huey): embedded SQLite by default, Redis when NAGARIK_QUEUE_URL says so.
+
+Run workers with `python -m nagarik.cli worker` (several processes may share one queue and one
+rate limit: pacing lives in the database). Tasks only say "start this broadcast" or "send these
+rows"; the rows themselves (nagarik.broadcasts) are the truth, so a task lost with a killed
+worker is recreated by the sweep that every worker runs at start-up and every minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from huey import RedisHuey, SqliteHuey, crontab
+from sqlalchemy import select
+
+from nagarik import broadcasts, db
+
+BATCH = 20  # small batches: an emergency waits for at most one batch per worker
+
+
+def make_queue() -> SqliteHuey | RedisHuey:
+    url = os.environ.get("NAGARIK_QUEUE_URL", "")
+    if url.startswith("redis"):
+        return RedisHuey("nagarik", url=url)
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else str(db.PROJECT_ROOT / "var" / "queue.db")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return SqliteHuey("nagarik", filename=path)
+
+
+huey = make_queue()
+
+
+def enqueue_unfinished(broadcast: db.Broadcast, recipient_ids: list[int]) -> None:
+    for start in range(0, len(recipient_ids), BATCH):
+        send_batch(recipient_ids[start : start + BATCH], priority=broadcast.priority)
+
+
+@huey.task()
+def start_broadcast(broadcast_id: int) -> None:
+    with db.session_scope() as session:
+        broadcast = session.get(db.Broadcast, broadcast_id)
+        if broadcast is None or broadcast.status == "cancelled":
+            return
+        broadcasts.materialize(session, broadcast)
+        enqueue_unfinished(broadcast, broadcasts.unfinished(session, broadcast_id, with_queued=True))
+
+
+@huey.task()
+def send_batch(recipient_ids: list[int]) -> None:
+    from nagarik.broadcast_sender import Sender  # imported in the worker only
+
+    sender = Sender.from_environment()
+
+    async def run() -> None:
+        try:
+            await sender.send_many(recipient_ids)
+        finally:
+            await sender.graph.close()
+
+    asyncio.run(run())
+
+
+def sweep(*, with_queued: bool = False) -> None:
+    """Start broadcasts that fell due; re-queue copies left unsent by a dead worker; close done ones."""
+    now = db.utcnow()
+    with db.session_scope() as session:
+        for broadcast in session.execute(select(db.Broadcast).where(db.Broadcast.status.in_(("scheduled", "running")))).scalars():
+            if broadcast.status == "scheduled" and broadcast.send_at <= now:
+                start_broadcast(broadcast.id, priority=broadcast.priority)
+            elif broadcast.status == "running" and not broadcasts.finish_if_done(session, broadcast):
+                enqueue_unfinished(broadcast, broadcasts.unfinished(session, broadcast.id, with_queued=with_queued, now=now))
+
+
+@huey.on_startup()
+def sweep_at_start() -> None:
+    sweep(with_queued=True)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_every_minute() -> None:
+    sweep()
