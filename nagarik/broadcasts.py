@@ -9,6 +9,7 @@ tool and (later) the console call this module; the queue only carries "send thes
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,8 @@ TEMPLATE = {
     "campaign": "announcement",
     "notification": "announcement",
 }
-LEASE = dt.timedelta(seconds=60)
+# How long a worker holds copies it claimed; after that a sweep hands them to another worker.
+LEASE = dt.timedelta(seconds=float(os.environ.get("NAGARIK_SEND_LEASE_SECONDS") or 60))
 DEFAULT_LANGUAGE = "en"
 
 

@@ -4,7 +4,7 @@
     python -m nagarik.cli announce --en "Water supply off on Friday 10-4" --hi "..." --kn "..." --wards jayanagar \\
         --topics water_supply [--image URL | --document URL] [--at 2026-12-01T09:00] [--yes] [--watch]
     python -m nagarik.cli alert --wards jayanagar --en "Flooding on 9th main: avoid the underpass" [--follows ID]
-    python -m nagarik.cli progress ID [--watch]     python -m nagarik.cli cancel ID
+    python -m nagarik.cli progress ID [--watch]     python -m nagarik.cli cancel ID     python -m nagarik.cli resume
     python -m nagarik.cli worker [--workers 8]       (the queue's consumer; several may run)
 """
 
@@ -118,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     watch.add_argument("--watch", action="store_true")
     stop = commands.add_parser("cancel", help="cancel a scheduled or running broadcast")
     stop.add_argument("id", type=int)
+    commands.add_parser("resume", help="re-queue copies left by a worker that died (workers also do this every minute)")
     worker = commands.add_parser("worker", help="run the queue's workers")
     worker.add_argument("--workers", type=int, default=8)
 
@@ -134,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
             with db.session_scope() as session:
                 broadcasts.cancel(session, args.id)
             print(f"broadcast {args.id} cancelled")
+        elif args.command == "resume":
+            from nagarik.tasks import sweep
+
+            sweep(with_queued=True)
         elif args.command == "worker":
             from huey.consumer import Consumer
 

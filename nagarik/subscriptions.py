@@ -9,41 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from nagarik import citizens, db
-from nagarik.catalog import LANGUAGES, CatalogError, load_yaml
+from nagarik.topics import topic
 
 NOTICE_VERSION = "2026-11"  # change when the privacy notice's wording changes: citizens see it again
-TOPICS_FILE = db.PROJECT_ROOT / "seed" / "topics.yml"
-
-
-@dataclass(frozen=True)
-class Topic:
-    key: str
-    names: dict[str, str]
-    synonyms: tuple[str, ...]
-    essential: bool
-
-
-@lru_cache(maxsize=4)
-def topics(path: Path = TOPICS_FILE) -> tuple[Topic, ...]:
-    items = load_yaml(path)
-    result = []
-    for position, item in enumerate(items or [], start=1):
-        if not isinstance(item, dict) or not item.get("key") or not all(item.get("names", {}).get(lang) for lang in LANGUAGES):
-            raise CatalogError(f"{path}:{getattr(item, 'line', 0)}: topic #{position} needs a key and names in en, hi and kn")
-        synonyms = [s.lower() for values in (item.get("synonyms") or {}).values() for s in values]
-        result.append(Topic(item["key"], item["names"], tuple(synonyms), bool(item.get("essential"))))
-    return tuple(result)
-
-
-def topic(key: str) -> Topic | None:
-    return next((t for t in topics() if t.key == key), None)
 
 
 @dataclass(frozen=True)

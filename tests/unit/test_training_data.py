@@ -14,6 +14,7 @@ import actions.handoff
 import actions.language
 import actions.media
 import actions.services_info
+import actions.subscriptions
 
 ROOT = Path(__file__).resolve().parents[2]
 TAGS = ("en", "hi", "kn", "hinglish")
@@ -116,6 +117,7 @@ def test_every_domain_action_is_implemented(domain):
         actions.language,
         actions.media,
         actions.services_info,
+        actions.subscriptions,
     )
     implemented = Counter(
         obj().name()

@@ -1,0 +1,160 @@
+"""Broadcasts end to end: the CLI queues them, Huey workers (real processes) send them through the
+simulator, within the window rules, the audience, priorities and pacing; a killed worker resumes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+
+import httpx
+import pytest
+from conftest import wait_until
+
+from harness.stack import ROOT, SIMULATOR
+from nagarik import broadcasts, db, subscriptions
+
+PYTHON = str(ROOT / ".venv/bin/python")
+
+
+@pytest.fixture
+def office(stack, monkeypatch):
+    """The civic database the stack uses, a queue of its own, and worker processes on demand."""
+    queue = stack.directory / "queue.db"
+    queue.unlink(missing_ok=True)
+    env = {
+        **stack.env,
+        "NAGARIK_QUEUE_URL": f"sqlite:///{queue}",
+        "NAGARIK_MESSAGES_PER_SECOND": "20",
+        "NAGARIK_SEND_LEASE_SECONDS": "3",
+    }
+    monkeypatch.setenv("DATABASE_URL", stack.env["DATABASE_URL"])
+    workers: list[subprocess.Popen[bytes]] = []
+
+    class Office:
+        def citizen(self, phone: str, topics: tuple[str, ...], ward: str, language: str = "en", stop: bool = False) -> None:
+            with db.session_scope() as session:
+                for topic in topics:
+                    subscriptions.subscribe(session, phone, topic)
+                subscriptions.set_ward(session, phone, ward)
+                session.get(db.Citizen, phone).language = language
+                if stop:
+                    subscriptions.stop_all(session, phone)
+
+        def cli(self, *args: str) -> str:
+            done = subprocess.run(
+                [PYTHON, "-m", "nagarik.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+            )
+            assert done.returncode == 0, done.stderr
+            return done.stdout
+
+        def start_worker(self) -> subprocess.Popen[bytes]:
+            log = open(stack.directory / "worker.log", "ab")  # noqa: SIM115 (kept open for the process)
+            worker = subprocess.Popen(
+                [PYTHON, "-m", "nagarik.cli", "worker", "--workers", "4"], cwd=ROOT, env=env, stdout=log, stderr=log
+            )
+            workers.append(worker)
+            return worker
+
+        def wait_done(self, broadcast_id: int) -> broadcasts.Progress:
+            def finished() -> broadcasts.Progress | None:
+                with db.session_scope() as session:
+                    state = broadcasts.progress(session, broadcast_id)
+                return state if state.total and state.finished == state.total else None
+
+            return wait_until(finished, f"broadcast {broadcast_id} to finish", seconds=180)
+
+    yield Office()
+    for worker in workers:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=30)
+
+
+def sent_to(phone: str) -> list[dict]:
+    return httpx.get(f"{SIMULATOR}/_sim/sent", params={"to": phone}).json()
+
+
+def broadcast_id(output: str) -> int:
+    return int(output.split("broadcast ")[1].split()[0])
+
+
+def test_announcement_reaches_only_its_audience_in_their_language_and_window(office, citizen):
+    office.citizen("919811000001", ("water_supply",), "jayanagar", "kn")  # writes first: inside the window
+    office.citizen("919811000002", ("water_supply",), "jayanagar", "hi")  # never wrote: template only
+    office.citizen("919811000003", ("water_supply",), "basavanagudi")  # another ward
+    office.citizen("919811000004", ("water_supply",), "jayanagar", stop=True)  # said STOP
+    office.citizen("919811000005", ("health",), "jayanagar")  # another topic
+    citizen("919811000001").say("ಕಚೇರಿ ಸಮಯ ಏನು")
+    office.start_worker()
+    output = office.cli(
+        "announce",
+        "--wards",
+        "jayanagar",
+        "--topics",
+        "water_supply",
+        "--yes",
+        "--en",
+        "Water supply off on Friday 10 am to 4 pm",
+        "--hi",
+        "शुक्रवार सुबह 10 से शाम 4 बजे तक पानी बंद रहेगा",
+        "--kn",
+        "ಶುಕ್ರವಾರ ಬೆಳಿಗ್ಗೆ 10 ರಿಂದ ಸಂಜೆ 4 ರವರೆಗೆ ನೀರು ಇರುವುದಿಲ್ಲ",
+    )
+    assert "to 2 citizens" in output
+    state = office.wait_done(broadcast_id(output))
+    assert state.states["sent"] + state.states.get("delivered", 0) + state.states.get("read", 0) == 2
+    inside = sent_to("919811000001")[-1]["payload"]
+    assert inside["type"] == "text" and "ನೀರು" in inside["text"]["body"]
+    outside = sent_to("919811000002")[-1]["payload"]
+    assert outside["type"] == "template" and outside["template"]["name"] == "announcement"
+    assert outside["template"]["language"]["code"] == "hi"
+    for phone in ("919811000003", "919811000004", "919811000005"):
+        assert sent_to(phone) == [], phone
+
+
+def test_an_emergency_overtakes_a_bulk_send_already_queued(office):
+    bulk = [f"9198120{n:05d}" for n in range(160)]
+    for phone in bulk:
+        office.citizen(phone, ("events",), "jayanagar")
+    flooded = [f"9198130{n:05d}" for n in range(10)]
+    for phone in flooded:
+        office.citizen(phone, ("health",), "basavanagudi")
+    office.start_worker()
+    announcement = broadcast_id(
+        office.cli("announce", "--topics", "events", "--yes", "--en", "Dasara celebrations at the grounds")
+    )
+    time.sleep(1.5)  # the bulk send is under way, most of it still queued
+    alert = broadcast_id(
+        office.cli("alert", "--wards", "basavanagudi", "--yes", "--en", "Flooding near the bull temple, avoid the underpass")
+    )
+    office.wait_done(alert)
+    with db.session_scope() as session:
+        bulk_progress = broadcasts.progress(session, announcement)
+    assert bulk_progress.finished < bulk_progress.total  # the alert finished while bulk copies were still waiting
+    office.wait_done(announcement)
+    alert_seqs = [m["seq"] for phone in flooded for m in sent_to(phone)]
+    bulk_seqs = [m["seq"] for phone in bulk for m in sent_to(phone)]
+    assert len(alert_seqs) == 10 and max(alert_seqs) < max(bulk_seqs)
+
+
+def test_a_worker_killed_mid_broadcast_is_resumed_with_no_duplicate_and_no_loss(office):
+    phones = [f"9198140{n:05d}" for n in range(120)]
+    for phone in phones:
+        office.citizen(phone, ("taxes_fees",), "jayanagar")
+    worker = office.start_worker()
+    broadcast = broadcast_id(
+        office.cli("announce", "--topics", "taxes_fees", "--yes", "--en", "Property tax: 5% rebate until 30 April")
+    )
+    wait_until(lambda: sum(len(sent_to(p)) for p in phones[:60]) >= 20, "some copies to go out")
+    os.kill(worker.pid, signal.SIGKILL)  # mid-broadcast, without warning
+    worker.wait()
+    time.sleep(3.5)  # the dead worker's lease runs out
+    office.start_worker()  # sweeps at start-up
+    office.cli("resume")
+    state = office.wait_done(broadcast)
+    per_phone = Counter({phone: len(sent_to(phone)) for phone in phones})
+    assert set(per_phone.values()) == {1}, {p: c for p, c in per_phone.items() if c != 1}
+    assert state.total == 120 and not state.failures
