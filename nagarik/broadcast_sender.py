@@ -29,6 +29,7 @@ class Sender:
     window_store: Store
     settings: WhatsAppSettings
     messages_per_second: float
+    tier: int | None = None
 
     @classmethod
     def from_environment(cls) -> Sender:
@@ -38,6 +39,7 @@ class Sender:
             Store(settings.store_url),
             settings,
             float(os.environ.get("NAGARIK_MESSAGES_PER_SECOND") or 80),
+            pacing.messaging_tier(),
         )
 
     async def send_many(self, recipient_ids: list[int]) -> None:
@@ -64,6 +66,9 @@ class Sender:
             number_slot = pacing.reserve(session, f"number:{self.settings.phone_number_id}", interval)
             citizen_slot = pacing.reserve(session, f"citizen:{recipient.phone}", pacing.CITIZEN_GAP_SECONDS)
             in_window = self.window_store.window_open(recipient.phone, CUSTOMER_SERVICE_WINDOW_SECONDS)
+            if not in_window and not pacing.may_contact_outside_window(session, recipient.phone, self.tier):
+                broadcasts.record(session, recipient_id, state="held")  # over the daily tier: the sweep retries it
+                return
             body = message_body(broadcast, recipient.language, in_window, ward_names(session, broadcast))
             body["biz_opaque_callback_data"] = callback
         await asyncio.sleep(max(0.0, max(number_slot, citizen_slot) - time.time()))

@@ -131,7 +131,7 @@ def claim(session: Session, recipient_ids: list[int], now: dt.datetime | None = 
     leased, and the sweep finds them); skips copies done, cancelled or held by a live worker."""
     now = now or db.utcnow()
     row = db.BroadcastRecipient
-    claimable = or_(row.state == "queued", (row.state == "sending") & (row.lease_until < now))
+    claimable = or_(row.state.in_(("queued", "held")), (row.state == "sending") & (row.lease_until < now))
     ids = list(session.execute(select(row.id).where(row.id.in_(recipient_ids), claimable)).scalars())
     taken = []
     for recipient_id in ids:  # one conditional update each: two workers never hold the same copy
@@ -159,7 +159,7 @@ def unfinished(session: Session, broadcast_id: int, *, with_queued: bool, now: d
     now = now or db.utcnow()
     row = db.BroadcastRecipient
     stale = (row.state == "sending") & (row.lease_until < now)
-    wanted = or_(stale, row.state == "queued") if with_queued else stale
+    wanted = or_(stale, row.state.in_(("queued", "held"))) if with_queued else or_(stale, row.state == "held")
     return list(session.execute(select(row.id).where(row.broadcast_id == broadcast_id, wanted).order_by(row.id)).scalars())
 
 
@@ -167,7 +167,7 @@ def finish_if_done(session: Session, broadcast: db.Broadcast) -> bool:
     waiting = db.count(
         session,
         select(db.BroadcastRecipient).where(
-            db.BroadcastRecipient.broadcast_id == broadcast.id, db.BroadcastRecipient.state.in_(("queued", "sending"))
+            db.BroadcastRecipient.broadcast_id == broadcast.id, db.BroadcastRecipient.state.in_(("queued", "sending", "held"))
         ),
     )
     if waiting == 0 and broadcast.status == "running":
@@ -183,7 +183,7 @@ def cancel(session: Session, broadcast_id: int) -> db.Broadcast:
     broadcast.status = "cancelled"
     session.execute(
         update(db.BroadcastRecipient)
-        .where(db.BroadcastRecipient.broadcast_id == broadcast_id, db.BroadcastRecipient.state == "queued")
+        .where(db.BroadcastRecipient.broadcast_id == broadcast_id, db.BroadcastRecipient.state.in_(("queued", "held")))
         .values(state="skipped")
     )
     return broadcast
@@ -199,7 +199,7 @@ class Progress:
 
     @property
     def finished(self) -> int:
-        return sum(count for state, count in self.states.items() if state not in ("queued", "sending"))
+        return sum(count for state, count in self.states.items() if state not in ("queued", "sending", "held"))
 
 
 def progress(session: Session, broadcast_id: int) -> Progress:

@@ -204,6 +204,15 @@ class BroadcastRecipient(Base):
     __table_args__ = (UniqueConstraint("broadcast_id", "phone"),)
 
 
+class TemplateContact(Base):
+    """A citizen reached outside their 24-hour window (a template): counted for the daily tier."""
+
+    __tablename__ = "template_contacts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
 class PacingSlot(Base):
     """The next free send time of a rate (a number's throughput, one citizen's 6-second gap)."""
 

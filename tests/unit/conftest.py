@@ -53,6 +53,7 @@ MUTABLE_TABLES = (
     db.Consent,
     db.Subscription,
     db.PacingSlot,
+    db.TemplateContact,
     db.GrievanceEvent,
     db.Grievance,
     db.Handoff,
