@@ -54,7 +54,8 @@ class Sender:
             recipient = session.get(db.BroadcastRecipient, recipient_id)
             broadcast = session.get(db.Broadcast, recipient.broadcast_id)
             citizen = session.get(db.Citizen, recipient.phone)
-            if broadcast.status == "cancelled" or (citizen and citizen.opted_out_at):
+            stopped = citizen and citizen.opted_out_at and broadcast.kind != "notification"
+            if broadcast.status == "cancelled" or stopped:
                 broadcasts.record(session, recipient_id, state="skipped")  # STOP wins, even mid-broadcast
                 return
             callback = f"broadcast:{broadcast.id}:{recipient.phone}"
@@ -95,7 +96,12 @@ def message_body(broadcast: db.Broadcast, language: str, in_window: bool, wards:
             return {"type": media["type"], media["type"]: {"link": media["link"], "caption": text[:1024]}}
         return {"type": "text", "text": {"body": text, "preview_url": False}}
     one_line = " ".join(text.split())  # template parameters may not hold newlines
-    parameters = [one_line] if broadcast.template != "emergency_alert" else [wards.get(language) or wards["en"], one_line]
+    if broadcast.template_params:
+        parameters = broadcast.template_params.get(language) or broadcast.template_params["en"]
+    elif broadcast.template == "emergency_alert":
+        parameters = [wards.get(language) or wards["en"], one_line]
+    else:
+        parameters = [one_line]
     return {
         "type": "template",
         "template": {

@@ -36,13 +36,19 @@ class Audience:
     wards: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()  # notifications: the citizens a change is about
 
     def as_dict(self) -> dict[str, list[str]]:
-        return {"wards": list(self.wards), "topics": list(self.topics), "languages": list(self.languages)}
+        return {
+            "wards": list(self.wards),
+            "topics": list(self.topics),
+            "languages": list(self.languages),
+            "phones": list(self.phones),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Audience:
-        return cls(tuple(data.get("wards") or ()), tuple(data.get("topics") or ()), tuple(data.get("languages") or ()))
+        return cls(*(tuple(data.get(key) or ()) for key in ("wards", "topics", "languages", "phones")))
 
 
 def audience_query(kind: str, audience: Audience) -> Any:
@@ -51,6 +57,10 @@ def audience_query(kind: str, audience: Audience) -> Any:
     An emergency alert goes to everyone in the affected wards who opted in to any messages;
     everything else needs a subscription to one of the topics (or to any topic when none is named)."""
     citizen = db.Citizen
+    if kind == "notification":
+        # News about the citizen's own application or grievance: a service message, sent even
+        # without a subscription or after STOP (which stops non-essential messages).
+        return select(citizen.phone, citizen.language).where(citizen.phone.in_(audience.phones)).order_by(citizen.phone)
     subscribed = select(db.Subscription.phone).where(db.Subscription.phone == citizen.phone)
     query = select(citizen.phone, citizen.language).where(citizen.opted_out_at.is_(None))
     if kind == "emergency" or not audience.topics:
@@ -83,6 +93,8 @@ def create(
     media: dict[str, str] | None = None,
     send_at: dt.datetime | None = None,
     thread_of: int | None = None,
+    template: str | None = None,
+    template_params: dict[str, list[str]] | None = None,
 ) -> db.Broadcast:
     if kind not in PRIORITY:
         raise ValueError(f"unknown kind {kind}; use one of {', '.join(PRIORITY)}")
@@ -96,7 +108,8 @@ def create(
         texts=texts,
         media=media,
         audience=audience.as_dict(),
-        template=TEMPLATE[kind],
+        template=template or TEMPLATE[kind],
+        template_params=template_params,
         thread_of=thread_of,
         status="scheduled",
         send_at=send_at or db.utcnow(),

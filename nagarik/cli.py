@@ -5,6 +5,8 @@
         --topics water_supply [--image URL | --document URL] [--at 2026-12-01T09:00] [--yes] [--watch]
     python -m nagarik.cli alert --wards jayanagar --en "Flooding on 9th main: avoid the underpass" [--follows ID]
     python -m nagarik.cli progress ID [--watch]     python -m nagarik.cli cancel ID     python -m nagarik.cli resume
+    python -m nagarik.cli stage BC-2026-001234 approval [--expected 2026-12-05]   (tells the applicant)
+    python -m nagarik.cli grievance-status GRV-2026-000042 in_progress [--note "..."]   (tells the citizen)
     python -m nagarik.cli worker [--workers 8]       (the queue's consumer; several may run)
 """
 
@@ -82,6 +84,21 @@ def create(args: argparse.Namespace, kind: str) -> int:
     return 0
 
 
+def notify(args: argparse.Namespace) -> int:
+    from nagarik import notifications
+    from nagarik.tasks import start_broadcast
+
+    with db.session_scope() as session:
+        if args.command == "stage":
+            broadcast = notifications.application_moved(session, args.number, args.stage, args.expected)
+        else:
+            broadcast = notifications.grievance_moved(session, args.tracking_id, args.status, args.note)
+        broadcast_id, priority = broadcast.id, broadcast.priority
+    start_broadcast(broadcast_id, priority=priority)
+    print(f"changed; the citizen is told (broadcast {broadcast_id})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m nagarik.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -118,6 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     watch.add_argument("--watch", action="store_true")
     stop = commands.add_parser("cancel", help="cancel a scheduled or running broadcast")
     stop.add_argument("id", type=int)
+    moved = commands.add_parser("stage", help="move an application to another stage and tell the applicant")
+    moved.add_argument("number")
+    moved.add_argument("stage")
+    moved.add_argument("--expected", type=dt.date.fromisoformat, help="the new expected date, YYYY-MM-DD")
+    status = commands.add_parser("grievance-status", help="change a grievance's status and tell the citizen")
+    status.add_argument("tracking_id")
+    status.add_argument("status")
+    status.add_argument("--note", default="")
     commands.add_parser("resume", help="re-queue copies left by a worker that died (workers also do this every minute)")
     worker = commands.add_parser("worker", help="run the queue's workers")
     worker.add_argument("--workers", type=int, default=8)
@@ -135,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             with db.session_scope() as session:
                 broadcasts.cancel(session, args.id)
             print(f"broadcast {args.id} cancelled")
+        elif args.command in ("stage", "grievance-status"):
+            return notify(args)
         elif args.command == "resume":
             from nagarik.tasks import sweep
 

@@ -179,6 +179,7 @@ class Broadcast(Base):
     media: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"type": image|video|document, "link": ...}
     audience: Mapped[dict[str, Any]]  # {"wards": [...], "topics": [...], "languages": [...]}
     template: Mapped[str] = mapped_column(String(64))  # used outside the 24-hour window
+    template_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # language -> parameters, if not the text
     thread_of: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))  # an emergency's follow-ups
     status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | running | done | cancelled
     send_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -4,6 +4,7 @@ simulator, within the window rules, the audience, priorities and pacing; a kille
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -78,7 +79,7 @@ def sent_to(phone: str) -> list[dict]:
 
 
 def broadcast_id(output: str) -> int:
-    return int(output.split("broadcast ")[1].split()[0])
+    return int(re.search(r"broadcast (\d+)", output).group(1))
 
 
 def test_announcement_reaches_only_its_audience_in_their_language_and_window(office, citizen):
@@ -158,3 +159,13 @@ def test_a_worker_killed_mid_broadcast_is_resumed_with_no_duplicate_and_no_loss(
     per_phone = Counter({phone: len(sent_to(phone)) for phone in phones})
     assert set(per_phone.values()) == {1}, {p: c for p, c in per_phone.items() if c != 1}
     assert state.total == 120 and not state.failures
+
+
+def test_a_stage_change_reaches_the_applicant_as_the_approved_template(office):
+    office.start_worker()
+    output = office.cli("stage", "TL-2026-000981", "approval", "--expected", "2026-12-05")
+    office.wait_done(broadcast_id(output))
+    payload = sent_to("919845012345")[-1]["payload"]  # the applicant never wrote: outside the window
+    assert payload["type"] == "template" and payload["template"]["name"] == "application_update"
+    parameters = [p["text"] for p in payload["template"]["components"][0]["parameters"]]
+    assert parameters[0] == "TL-2026-000981"

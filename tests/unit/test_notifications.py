@@ -1,0 +1,42 @@
+"""Status notifications: the applicant or filer is told in their language, even after STOP."""
+
+import datetime as dt
+
+from nagarik import broadcasts, db, grievances, notifications, subscriptions
+from nagarik.broadcast_sender import message_body
+
+
+def test_an_application_moving_on_tells_its_applicant(database, catalog):
+    with db.session_scope() as session:
+        session.add(db.Citizen(phone="919876543210", language="kn"))
+        subscriptions.stop_all(session, "919876543210")  # STOP does not stop news of one's own case
+        broadcast = notifications.application_moved(session, "BC-2026-001234", "approval", dt.date(2026, 12, 5))
+        assert session.get(db.Application, "BC-2026-001234").stage_key == "approval"
+        broadcasts.materialize(session, broadcast)
+        [(phone, language)] = [
+            (r.phone, r.language) for r in session.query(db.BroadcastRecipient).filter_by(broadcast_id=broadcast.id)
+        ]
+        assert (phone, language) == ("919876543210", "kn")
+        stage = catalog.stage("approval").names["kn"]
+        inside = message_body(broadcast, "kn", in_window=True, wards={})
+        assert "BC-2026-001234" in inside["text"]["body"] and stage in inside["text"]["body"]
+        outside = message_body(broadcast, "kn", in_window=False, wards={})
+        parameters = [p["text"] for p in outside["template"]["components"][0]["parameters"]]
+        assert outside["template"]["name"] == "application_update" and parameters == ["BC-2026-001234", stage]
+
+
+def test_a_grievance_status_change_tells_the_filer_in_hindi(database, catalog):
+    with db.session_scope() as session:
+        filing = grievances.file_grievance(
+            session,
+            catalog,
+            phone="919845012345",
+            category="streetlight",
+            description="Light off for a week",
+            location="5th cross jayanagar",
+            language="hi",
+        )
+        broadcast = notifications.grievance_moved(session, filing.grievance.tracking_id, "in_progress", "Electrician assigned")
+        body = message_body(broadcast, "hi", in_window=True, wards={})
+        assert filing.grievance.tracking_id in body["text"]["body"]
+        assert notifications.grievance_status_labels()["in_progress"]["hi"] in body["text"]["body"]
