@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nagarik import db
@@ -52,15 +53,12 @@ class Audience:
 
 
 def audience_query(kind: str, audience: Audience) -> Any:
-    """Citizens who may receive this broadcast. Nobody who said STOP; nobody who never opted in.
+    """Citizens who may receive a broadcast (not a notification, which names its phones).
+    Nobody who said STOP; nobody who never opted in.
 
     An emergency alert goes to everyone in the affected wards who opted in to any messages;
     everything else needs a subscription to one of the topics (or to any topic when none is named)."""
     citizen = db.Citizen
-    if kind == "notification":
-        # News about the citizen's own application or grievance: a service message, sent even
-        # without a subscription or after STOP (which stops non-essential messages).
-        return select(citizen.phone, citizen.language).where(citizen.phone.in_(audience.phones)).order_by(citizen.phone)
     subscribed = select(db.Subscription.phone).where(db.Subscription.phone == citizen.phone)
     query = select(citizen.phone, citizen.language).where(citizen.opted_out_at.is_(None))
     if kind == "emergency" or not audience.topics:
@@ -80,7 +78,20 @@ def audience_query(kind: str, audience: Audience) -> Any:
 
 
 def audience_size(session: Session, kind: str, audience: Audience) -> int:
+    if kind == "notification":
+        return len(audience.phones)
     return db.count(session, audience_query(kind, audience))
+
+
+def recipients_of(session: Session, kind: str, audience: Audience) -> list[tuple[str, str | None]]:
+    """(phone, language) of everyone the broadcast goes to. A notification goes to the phone on
+    the application or grievance even if that citizen never wrote to us."""
+    if kind == "notification":
+        known = dict(
+            session.execute(select(db.Citizen.phone, db.Citizen.language).where(db.Citizen.phone.in_(audience.phones))).all()
+        )
+        return [(phone, known.get(phone)) for phone in audience.phones]
+    return [(phone, language) for phone, language in session.execute(audience_query(kind, audience))]
 
 
 def create(
@@ -125,18 +136,19 @@ def materialize(session: Session, broadcast: db.Broadcast) -> int:
     existing = set(
         session.execute(select(db.BroadcastRecipient.phone).where(db.BroadcastRecipient.broadcast_id == broadcast.id)).scalars()
     )
-    added = 0
-    for phone, language in session.execute(audience_query(broadcast.kind, Audience.from_dict(broadcast.audience))):
-        if phone not in existing:
-            session.add(
-                db.BroadcastRecipient(
-                    broadcast_id=broadcast.id, phone=phone, language=language or DEFAULT_LANGUAGE, state="queued"
-                )
-            )
-            added += 1
+    new = [
+        db.BroadcastRecipient(broadcast_id=broadcast.id, phone=phone, language=language or DEFAULT_LANGUAGE, state="queued")
+        for phone, language in recipients_of(session, broadcast.kind, Audience.from_dict(broadcast.audience))
+        if phone not in existing
+    ]
+    try:
+        with session.begin_nested():
+            session.add_all(new)
+    except IntegrityError:
+        new = []  # another worker materialized it at the same moment: its rows stand
     broadcast.status = "running"
     session.flush()
-    return added
+    return len(new)
 
 
 def claim(session: Session, recipient_ids: list[int], now: dt.datetime | None = None) -> list[int]:

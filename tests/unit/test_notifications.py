@@ -40,3 +40,11 @@ def test_a_grievance_status_change_tells_the_filer_in_hindi(database, catalog):
         body = message_body(broadcast, "hi", in_window=True, wards={})
         assert filing.grievance.tracking_id in body["text"]["body"]
         assert notifications.grievance_status_labels()["in_progress"]["hi"] in body["text"]["body"]
+
+
+def test_an_applicant_who_never_wrote_is_still_told(database):
+    with db.session_scope() as session:
+        assert session.get(db.Citizen, "919845012345") is None
+        broadcast = notifications.application_moved(session, "TL-2026-000981", "approval")
+        assert broadcasts.materialize(session, broadcast) == 1
+        assert broadcasts.audience_size(session, "notification", broadcasts.Audience(phones=("919845012345",))) == 1
