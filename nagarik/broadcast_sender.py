@@ -12,6 +12,7 @@ import asyncio
 import os
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -33,14 +34,10 @@ class Sender:
 
     @classmethod
     def from_environment(cls) -> Sender:
-        settings = WhatsAppSettings.load()
-        return cls(
-            GraphClient(settings, timeout=settings.http_timeout),
-            Store(settings.store_url),
-            settings,
-            float(os.environ.get("NAGARIK_MESSAGES_PER_SECOND") or 80),
-            pacing.messaging_tier(),
-        )
+        """A sender for one batch. The HTTP client is per batch (each runs its own event loop);
+        settings and the window store are made once per worker process."""
+        settings, store, rate, tier = _shared()
+        return cls(GraphClient(settings, timeout=settings.http_timeout), store, settings, rate, tier)
 
     async def send_many(self, recipient_ids: list[int]) -> None:
         with db.session_scope() as session:
@@ -79,6 +76,17 @@ class Sender:
                 broadcasts.record(session, recipient_id, state="sent", wamid=result.wamid)
             else:
                 broadcasts.record(session, recipient_id, state="failed", error_code=result.error_code)
+
+
+@lru_cache(maxsize=1)
+def _shared() -> tuple[WhatsAppSettings, Store, float, int | None]:
+    settings = WhatsAppSettings.load()
+    return (
+        settings,
+        Store(settings.store_url),
+        float(os.environ.get("NAGARIK_MESSAGES_PER_SECOND") or 80),
+        pacing.messaging_tier(),
+    )
 
 
 def ward_names(session: Session, broadcast: db.Broadcast) -> dict[str, str]:
