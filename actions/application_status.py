@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    SIDE_QUESTIONS,
     date_text,
     in_language,
     is_digression,
@@ -27,26 +28,7 @@ from nagarik import applications, db
 from nagarik.applications import Outcome
 from nagarik.text import looks_like_an_attempted_number, parse_application_number, parse_date
 
-# Messages that are about something else: the form lets rules answer them, then asks again.
-NOT_AN_ANSWER = {
-    "cancel",
-    "help",
-    "human_handoff",
-    "out_of_scope",
-    "greet",
-    "goodbye",
-    "thank",
-    "choose_language",
-    "ask_service",
-    "ask_documents",
-    "ask_fee",
-    "ask_processing_time",
-    "ask_where_to_apply",
-    "ask_office_hours",
-    "ask_holidays",
-    "file_grievance",
-    "check_grievance",
-}
+NOT_AN_ANSWER = SIDE_QUESTIONS | {"file_grievance"}
 NOT_NEEDED = "not_needed"  # status_dob when the registered phone asked, or checks are paused
 STATUS_SLOTS = ("application_number", "status_dob", "status_outcome")
 

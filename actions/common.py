@@ -15,7 +15,7 @@ from rasa_sdk import Tracker
 from nagarik import db
 from nagarik.catalog import LANGUAGES, Catalog
 from nagarik.catalog_store import current_catalog
-from nagarik.text import best_match, truncate
+from nagarik.text import named_in_text, truncate
 
 LIST_ROW_TITLE_LIMIT = 24
 LIST_ROW_LIMIT = 10
@@ -39,6 +39,30 @@ def in_language(texts: dict[str, Any], language: str) -> Any:
 
 def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+# Questions about something else: while a form waits for an answer, these (when NLU is sure)
+# are answered by rules and the form asks again. Each form adds its own neighbours.
+SIDE_QUESTIONS = frozenset(
+    {
+        "cancel",
+        "help",
+        "human_handoff",
+        "out_of_scope",
+        "greet",
+        "goodbye",
+        "thank",
+        "choose_language",
+        "ask_service",
+        "ask_documents",
+        "ask_fee",
+        "ask_processing_time",
+        "ask_where_to_apply",
+        "ask_office_hours",
+        "ask_holidays",
+        "check_grievance",
+    }
+)
 
 
 # Below this confidence a message a form is waiting for is taken as the answer, even if NLU
@@ -86,7 +110,7 @@ def resolve(catalog_items: Iterable[Any], value: str) -> str | None:
     for item in items:
         if value == item.key:
             return item.key
-    return best_match(value, ((item.key, (*item.synonyms, *item.names.values())) for item in items))
+    return named_in_text(value, items)
 
 
 def response_text(domain: dict[str, Any], name: str, language: str) -> str:

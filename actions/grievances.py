@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    SIDE_QUESTIONS,
     date_text,
     in_language,
     is_digression,
@@ -45,26 +46,7 @@ EVIDENCE_FILE = "file:"  # evidence_ref prefix for a file in the evidence store 
 MIN_DESCRIPTION_CHARS = 8
 MIN_LOCATION_CHARS = 3
 
-# Messages that are about something else: rules answer them and the form asks again.
-NOT_AN_ANSWER = {
-    "cancel",
-    "help",
-    "human_handoff",
-    "out_of_scope",
-    "greet",
-    "goodbye",
-    "thank",
-    "choose_language",
-    "ask_service",
-    "ask_documents",
-    "ask_fee",
-    "ask_processing_time",
-    "ask_where_to_apply",
-    "ask_office_hours",
-    "ask_holidays",
-    "check_application_status",
-    "check_grievance",
-}
+NOT_AN_ANSWER = SIDE_QUESTIONS | {"check_application_status"}
 
 # Words that say which field a correction is about ("no, the location is 5th cross").
 _FIELD_CUES = {

@@ -29,7 +29,7 @@ from actions.common import (
 from nagarik import db
 from nagarik.catalog import Catalog, Service
 from nagarik.office_hours import closure_reason, holiday_on, local_now, upcoming_holidays
-from nagarik.text import best_match
+from nagarik.text import named_in_text
 
 ASPECT_BY_INTENT = {
     "ask_service": "overview",
@@ -52,7 +52,7 @@ def requested_service(tracker: Tracker, catalog: Catalog) -> str | None:
             return key
     text = latest_text(tracker)
     if not text.startswith("/"):
-        key = best_match(text, ((s.key, (*s.synonyms, *s.names.values())) for s in catalog.services))
+        key = named_in_text(text, catalog.services)
         if key:
             return key
     if latest_intent(tracker) == "inform":

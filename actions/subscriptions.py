@@ -23,7 +23,7 @@ from actions.common import (
     sender,
 )
 from nagarik import db, subscriptions
-from nagarik.text import best_match
+from nagarik.text import named_in_text
 from nagarik.topics import topics
 
 
@@ -33,7 +33,7 @@ def topic_named(tracker: Tracker) -> str | None:
         if key:
             return key
     text = latest_text(tracker)
-    return None if text.startswith("/") else best_match(text, ((t.key, (*t.synonyms, *t.names.values())) for t in topics()))
+    return None if text.startswith("/") else named_in_text(text, topics())
 
 
 def topic_names(keys: list[str], language: str) -> str:

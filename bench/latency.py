@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from bench.stats import percentile
+
 RASA_URL = "http://127.0.0.1:5005"
 MESSAGES = [
     "what documents are needed for trade licence",
@@ -26,9 +28,8 @@ MESSAGES = [
 
 
 def percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"median {statistics.median(ordered) * 1000:6.1f} ms   p95 {p95 * 1000:6.1f} ms   (n={len(ordered)})"
+    median, p95 = statistics.median(samples) * 1000, percentile(samples, 0.95) * 1000
+    return f"median {median:6.1f} ms   p95 {p95:6.1f} ms   (n={len(samples)})"
 
 
 async def parse_latency(client: httpx.AsyncClient, count: int) -> list[float]:

@@ -19,16 +19,12 @@ from pathlib import Path
 
 import httpx
 
+from bench.stats import percentile
 from harness.stack import RASA, ROOT, SIMULATOR, WEBHOOK, Stack, message_state
 
 ACK_RATE = 100  # webhooks per second
 ACK_SECONDS = 10
 TURN_TEXT = "office timings"  # answered with exactly one message
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def signed_text_webhook(secret: str, sender: str, wamid: str, text: str) -> tuple[bytes, dict[str, str]]:

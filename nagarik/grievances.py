@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from nagarik import db
 from nagarik.catalog import Catalog
 from nagarik.office_hours import add_working_days, local_now
-from nagarik.text import best_match, normalise_place, similar_places
+from nagarik.text import named_in_text, normalise_place, similar_places
 
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
 STATUSES = ("open", "in_progress", "resolved", "closed", "rejected")
@@ -25,11 +25,11 @@ class Filing:
 
 
 def category_in_text(catalog: Catalog, text: str) -> str | None:
-    return best_match(text, ((c.key, (*c.synonyms, *c.names.values())) for c in catalog.grievance_categories))
+    return named_in_text(text, catalog.grievance_categories)
 
 
 def ward_in_text(catalog: Catalog, text: str) -> str | None:
-    return best_match(text, ((w.key, (*w.synonyms, *w.names.values())) for w in catalog.wards))
+    return named_in_text(text, catalog.wards)
 
 
 # A pin further than this from every ward's centre is outside the office's area.

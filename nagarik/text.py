@@ -12,6 +12,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 # Devanagari and Kannada digits -> ASCII, so "१५-०८-१९९०" is a date like any other.
 _DIGITS = str.maketrans("०१२३४५६७८९೦೧೨೩೪೫೬೭೮೯", "01234567890123456789")
@@ -171,6 +172,12 @@ def best_match(text: str, candidates: Iterable[tuple[str, Iterable[str]]]) -> st
                 if best is None or score > best[0]:
                     best = (score, key)
     return best[1] if best else None
+
+
+def named_in_text(text: str, items: Iterable[Any]) -> str | None:
+    """The key of the catalog item (service, category, ward, topic) the text names by any of its
+    names or synonyms; the longest match wins."""
+    return best_match(text, ((item.key, (*item.synonyms, *item.names.values())) for item in items))
 
 
 def normalise_place(text: str) -> str:

@@ -15,7 +15,8 @@ import pytest
 from conftest import wait_until
 
 from harness.stack import ROOT, SIMULATOR
-from nagarik import broadcasts, db, subscriptions
+from nagarik import broadcasts, db
+from tests.support import add_subscriber
 
 PYTHON = str(ROOT / ".venv/bin/python")
 
@@ -36,13 +37,7 @@ def office(stack, monkeypatch):
 
     class Office:
         def citizen(self, phone: str, topics: tuple[str, ...], ward: str, language: str = "en", stop: bool = False) -> None:
-            with db.session_scope() as session:
-                for topic in topics:
-                    subscriptions.subscribe(session, phone, topic)
-                subscriptions.set_ward(session, phone, ward)
-                session.get(db.Citizen, phone).language = language
-                if stop:
-                    subscriptions.stop_all(session, phone)
+            add_subscriber(phone, topics, ward, language, stop)
 
         def cli(self, *args: str) -> str:
             done = subprocess.run(

@@ -15,16 +15,9 @@ import yaml
 from conftest import DEMO_PHONE, VAR, WEBHOOK, message_state, text_of, wait_until
 
 from nagarik import db
+from tests.support import devanagari, kannada
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
-
-
-def kannada(text: str) -> bool:
-    return any("\u0c80" <= ch <= "\u0cff" for ch in text)
-
-
-def devanagari(text: str) -> bool:
-    return any("\u0900" <= ch <= "\u097f" for ch in text)
 
 
 def test_grievance_in_kannada_with_a_photo_and_a_location_pin(citizen, stack, monkeypatch):

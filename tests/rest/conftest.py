@@ -71,11 +71,3 @@ def catalog() -> dict[str, Any]:
     data = yaml.safe_load((ROOT / "seed" / "catalog.yml").read_text(encoding="utf-8"))
     data["by_key"] = {item["key"]: item for group in ("services", "grievance_categories") for item in data[group]}
     return data
-
-
-def kannada(text: str) -> bool:
-    return any("\u0c80" <= ch <= "\u0cff" for ch in text)
-
-
-def devanagari(text: str) -> bool:
-    return any("\u0900" <= ch <= "\u097f" for ch in text)

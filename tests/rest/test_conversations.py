@@ -5,7 +5,9 @@ Each test is one of the things a citizen must be able to do (issue #3's "done me
 
 import re
 
-from conftest import DEMO_SENDER, devanagari, kannada
+from conftest import DEMO_SENDER
+
+from tests.support import devanagari, kannada
 
 
 def test_service_question_in_english(chat, catalog):

@@ -6,18 +6,13 @@ import pytest
 
 from nagarik import broadcasts, db, pacing, subscriptions
 from nagarik.broadcasts import Audience
+from tests.support import add_subscriber
 
 JAYANAGAR, BASAVANAGUDI = "jayanagar", "basavanagudi"
 
 
 def citizen(phone: str, *, topics=("water_supply",), ward=JAYANAGAR, language="kn", stop=False) -> None:
-    with db.session_scope() as session:
-        for topic in topics:
-            subscriptions.subscribe(session, phone, topic)
-        subscriptions.set_ward(session, phone, ward)
-        session.get(db.Citizen, phone).language = language
-        if stop:
-            subscriptions.stop_all(session, phone)
+    add_subscriber(phone, topics, ward, language, stop)
 
 
 def phones(kind: str, audience: Audience) -> list[str]:
