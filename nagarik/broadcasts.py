@@ -20,12 +20,16 @@ from sqlalchemy.orm import Session
 
 from nagarik import db
 
-PRIORITY = {"emergency": 100, "notification": 50, "announcement": 10, "campaign": 10}
+# Order of priority: emergency, (conversational replies, which never queue), notifications and
+# reminders about one's own business, then bulk.
+PRIORITY = {"emergency": 100, "notification": 50, "reminder": 40, "announcement": 10, "campaign": 10, "poll": 10}
 TEMPLATE = {
     "emergency": "emergency_alert",
     "announcement": "announcement",
     "campaign": "announcement",
     "notification": "announcement",
+    "reminder": "date_reminder",
+    "poll": "consultation_invite",
 }
 # How long a worker holds copies it claimed; after that a sweep hands them to another worker.
 LEASE = dt.timedelta(seconds=float(os.environ.get("NAGARIK_SEND_LEASE_SECONDS") or 60))

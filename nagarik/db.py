@@ -173,7 +173,7 @@ class Broadcast(Base):
 
     __tablename__ = "broadcasts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # announcement | emergency | campaign
+    kind: Mapped[str] = mapped_column(String(16))  # announcement | emergency | campaign | poll | reminder | notification
     priority: Mapped[int] = mapped_column(Integer)  # higher goes first
     texts: Mapped[dict[str, Any]]  # language -> text
     media: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"type": image|video|document, "link": ...}
@@ -181,10 +181,100 @@ class Broadcast(Base):
     template: Mapped[str] = mapped_column(String(64))  # used outside the 24-hour window
     template_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # language -> parameters, if not the text
     thread_of: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))  # an emergency's follow-ups
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)  # one step of a campaign
     status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | running | done | cancelled
     send_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Campaign(Base):
+    """An awareness campaign: several broadcasts (its steps) to one audience over days."""
+
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    audience: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | cancelled
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Poll(Base):
+    """A question to citizens with fixed options; sent as a broadcast of kind "poll"."""
+
+    __tablename__ = "polls"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question: Mapped[dict[str, Any]]  # language -> question
+    options: Mapped[list[Any]]  # [{"key": "yes", "names": {"en": ..., "hi": ..., "kn": ...}}, ...]
+    allow_comments: Mapped[bool] = mapped_column(Boolean, default=True)
+    audience: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PollAnswer(Base):
+    """A citizen's one answer to a poll; changing it overwrites it until the poll closes."""
+
+    __tablename__ = "poll_answers"
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    option_key: Mapped[str] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
+    ward_key: Mapped[str | None] = mapped_column(String(64))  # the citizen's ward when answering
+    language: Mapped[str] = mapped_column(String(8))
+    changes: Mapped[int] = mapped_column(Integer, default=0)
+    answered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class CitizenDate(Base):
+    """A date on a citizen's record that reminders count back from (licence expiry, tax due...)."""
+
+    __tablename__ = "citizen_dates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # a reminder kind in seed/reminders.yml
+    due_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    reference: Mapped[str] = mapped_column(String(64), default="")  # licence, property or application number
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("phone", "kind", "reference", "due_on"),)
+
+
+class ReminderSent(Base):
+    """A reminder rule fired for one date: (rule, date) is unique, so each fires once."""
+
+    __tablename__ = "reminders_sent"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_key: Mapped[str] = mapped_column(String(64))
+    citizen_date_id: Mapped[int] = mapped_column(ForeignKey("citizen_dates.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("rule_key", "citizen_date_id"),)
+
+
+class ReminderOptOut(Base):
+    """A citizen who asked not to get one kind of reminder (the others still come)."""
+
+    __tablename__ = "reminder_opt_outs"
+    phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Certificate(Base):
+    """A digital certificate we generated; its code lets anyone verify the copy they were shown."""
+
+    __tablename__ = "certificates"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    application_number: Mapped[str] = mapped_column(ForeignKey("applications.number"), index=True)
+    phone: Mapped[str] = mapped_column(String(32))  # who it was sent to
+    sha256: Mapped[str] = mapped_column(String(64))  # of the PDF sent
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class BroadcastRecipient(Base):
