@@ -13,14 +13,12 @@ import os
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-from sqlalchemy.orm import Session
 
 from channels.whatsapp_graph import GraphClient
 from channels.whatsapp_settings import WhatsAppSettings
 from channels.whatsapp_store import Store
 from nagarik import broadcasts, db, pacing
+from nagarik.broadcast_messages import message_body, ward_names
 from whatsapp.limits import CUSTOMER_SERVICE_WINDOW_SECONDS
 
 
@@ -87,34 +85,3 @@ def _shared() -> tuple[WhatsAppSettings, Store, float, int | None]:
         float(os.environ.get("NAGARIK_MESSAGES_PER_SECOND") or 80),
         pacing.messaging_tier(),
     )
-
-
-def ward_names(session: Session, broadcast: db.Broadcast) -> dict[str, str]:
-    """The affected wards in every language, for the emergency template's first parameter."""
-    rows = [session.get(db.WardRow, key) for key in broadcast.audience.get("wards", [])]
-    return {lang: ", ".join(row.names[lang] for row in rows if row) for lang in ("en", "hi", "kn")}
-
-
-def message_body(broadcast: db.Broadcast, language: str, in_window: bool, wards: dict[str, str]) -> dict[str, Any]:
-    language = language if language in broadcast.texts else "en"
-    text = broadcast.texts[language]
-    media = broadcast.media or {}
-    if in_window:
-        if media.get("type") in ("image", "video", "document"):
-            return {"type": media["type"], media["type"]: {"link": media["link"], "caption": text[:1024]}}
-        return {"type": "text", "text": {"body": text, "preview_url": False}}
-    one_line = " ".join(text.split())  # template parameters may not hold newlines
-    if broadcast.template_params:
-        parameters = broadcast.template_params.get(language) or broadcast.template_params["en"]
-    elif broadcast.template == "emergency_alert":
-        parameters = [wards.get(language) or wards["en"], one_line]
-    else:
-        parameters = [one_line]
-    return {
-        "type": "template",
-        "template": {
-            "name": broadcast.template,
-            "language": {"code": language},
-            "components": [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}],
-        },
-    }

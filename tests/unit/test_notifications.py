@@ -3,7 +3,7 @@
 import datetime as dt
 
 from nagarik import broadcasts, db, grievances, notifications, subscriptions
-from nagarik.broadcast_sender import message_body
+from nagarik.broadcast_messages import message_body
 
 
 def test_an_application_moving_on_tells_its_applicant(database, catalog):

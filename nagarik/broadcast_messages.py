@@ -1,0 +1,45 @@
+"""What one copy of a broadcast looks like on the wire, for a citizen's language and window.
+
+Inside the 24-hour window: free-form (text, or the image/video/PDF with the text as caption);
+outside it: the broadcast's approved template (seed/templates.yml) with its parameters.
+Kinds with their own shape (polls, reminders) add their branch here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from nagarik import db
+
+
+def ward_names(session: Session, broadcast: db.Broadcast) -> dict[str, str]:
+    """The affected wards in every language, for the emergency template's first parameter."""
+    rows = [session.get(db.WardRow, key) for key in broadcast.audience.get("wards", [])]
+    return {lang: ", ".join(row.names[lang] for row in rows if row) for lang in ("en", "hi", "kn")}
+
+
+def message_body(broadcast: db.Broadcast, language: str, in_window: bool, wards: dict[str, str]) -> dict[str, Any]:
+    language = language if language in broadcast.texts else "en"
+    text = broadcast.texts[language]
+    media = broadcast.media or {}
+    if in_window:
+        if media.get("type") in ("image", "video", "document"):
+            return {"type": media["type"], media["type"]: {"link": media["link"], "caption": text[:1024]}}
+        return {"type": "text", "text": {"body": text, "preview_url": False}}
+    one_line = " ".join(text.split())  # template parameters may not hold newlines
+    if broadcast.template_params:
+        parameters = broadcast.template_params.get(language) or broadcast.template_params["en"]
+    elif broadcast.template == "emergency_alert":
+        parameters = [wards.get(language) or wards["en"], one_line]
+    else:
+        parameters = [one_line]
+    return {
+        "type": "template",
+        "template": {
+            "name": broadcast.template,
+            "language": {"code": language},
+            "components": [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}],
+        },
+    }
