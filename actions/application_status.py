@@ -24,13 +24,14 @@ from actions.common import (
     reply_language,
     sender,
 )
+from actions.documents import CERTIFICATE, send_certificate
 from nagarik import applications, db
 from nagarik.applications import Outcome
 from nagarik.text import looks_like_an_attempted_number, parse_application_number, parse_date
 
 NOT_AN_ANSWER = SIDE_QUESTIONS | {"file_grievance"}
 NOT_NEEDED = "not_needed"  # status_dob when the registered phone asked, or checks are paused
-STATUS_SLOTS = ("application_number", "status_dob", "status_outcome")
+STATUS_SLOTS = ("application_number", "status_dob", "status_outcome", "status_purpose")
 
 
 class ValidateApplicationStatusForm(FormValidationAction):
@@ -93,7 +94,7 @@ class ActionApplicationStatus(Action):
     def name(self) -> str:
         return "action_application_status"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         outcome = tracker.get_slot("status_outcome")
         number = tracker.get_slot("application_number")
         reset = [SlotSet(slot, None) for slot in STATUS_SLOTS]
@@ -102,6 +103,9 @@ class ActionApplicationStatus(Action):
             return reset
         if outcome != Outcome.VERIFIED.value or not number:
             dispatcher.utter_message(response="utter_status_not_verified")
+            return reset
+        if tracker.get_slot("status_purpose") == CERTIFICATE:
+            await send_certificate(dispatcher, tracker, domain, number)
             return reset
         catalog = load_catalog()
         language = reply_language(tracker)

@@ -113,17 +113,23 @@ def resolve(catalog_items: Iterable[Any], value: str) -> str | None:
     return named_in_text(value, items)
 
 
-def response_text(domain: dict[str, Any], name: str, language: str) -> str:
-    """The text of a short domain response (a label) in the reply language."""
+def response_variation(domain: dict[str, Any], name: str, language: str) -> dict[str, Any]:
+    """A domain response's variation for a language (its text and buttons), for replies whose
+    language is known before the `language` slot is (Rasa picks variations by the slot)."""
     variations = domain.get("responses", {}).get(name, [])
-    fallback = ""
+    fallback: dict[str, Any] = {}
     for variation in variations:
         conditions = variation.get("condition") or []
         if not conditions:
-            fallback = variation.get("text", "")
+            fallback = variation
         elif any(c.get("name") == "language" and c.get("value") == language for c in conditions):
-            return variation.get("text", "")
+            return variation
     return fallback
+
+
+def response_text(domain: dict[str, Any], name: str, language: str) -> str:
+    """The text of a short domain response (a label) in the reply language."""
+    return response_variation(domain, name, language).get("text", "")
 
 
 def bullets(items: Iterable[str]) -> str:

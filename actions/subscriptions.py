@@ -40,7 +40,29 @@ def topic_names(keys: list[str], language: str) -> str:
     return ", ".join(in_language(t.names, language) for t in topics() if t.key in keys)
 
 
+def ward_named(tracker: Tracker) -> str | None:
+    catalog = load_catalog()
+    for value in latest_entities(tracker, "ward"):
+        key = resolve(catalog.wards, value)
+        if key:
+            return key
+    return None
+
+
+def ask_ward(dispatcher: CollectingDispatcher, language: str) -> None:
+    """The ward question with every ward as a list row (the channel pages lists over 10 rows)."""
+    wards = sorted(load_catalog().wards, key=lambda ward: ward.number)
+    rows = [row(in_language(w.names, language), f'/choose_ward{{"ward":"{w.key}"}}') for w in wards]
+    dispatcher.utter_message(response="utter_ask_ward", buttons=rows)
+
+
+def ward_text(ward_key: str, language: str) -> str:
+    return in_language(load_catalog().ward(ward_key).names, language)
+
+
 class ActionSubscribe(Action):
+    """Topics first (one at a time, from a list); then, if we do not know it yet, the ward."""
+
     def name(self) -> str:
         return "action_subscribe"
 
@@ -53,32 +75,58 @@ class ActionSubscribe(Action):
                 subscriptions.notice_shown(session, phone)
                 dispatcher.utter_message(response="utter_privacy_notice")
                 return []
+            ward = ward_named(tracker)
+            if ward:
+                subscriptions.set_ward(session, phone, ward)
             key = topic_named(tracker)
             if key is None:
                 rows = [row(in_language(t.names, language), f'/subscribe{{"topic":"{t.key}"}}') for t in topics()]
                 dispatcher.utter_message(response="utter_ask_topics", buttons=rows)
                 return []
             subscriptions.subscribe(session, phone, key)
-            ward_part = ""
-            for value in latest_entities(tracker, "ward"):
-                catalog = load_catalog()
-                ward = resolve(catalog.wards, value)
-                if ward:
-                    subscriptions.set_ward(session, phone, ward)
-                    ward_part = response_text(domain, "utter_ward_part", language).replace(
-                        "{ward}", in_language(catalog.ward(ward).names, language)
-                    )
+            ward = subscriptions.choices(session, phone).ward
+        ward_part = ""
+        if ward:
+            ward_part = response_text(domain, "utter_ward_part", language).replace("{ward}", ward_text(ward, language))
         dispatcher.utter_message(response="utter_subscribed", topic=topic_names([key], language), ward_part=ward_part)
+        if ward is None:
+            ask_ward(dispatcher, language)
+        return []
+
+
+class ActionChooseWard(Action):
+    """Sets the citizen's ward (for ward updates and emergency alerts), or offers the list."""
+
+    def name(self) -> str:
+        return "action_choose_ward"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        language = reply_language(tracker)
+        ward = ward_named(tracker)
+        if ward is None:
+            ask_ward(dispatcher, language)
+            return []
+        with db.session_scope() as session:
+            subscriptions.set_ward(session, sender(tracker), ward)
+        dispatcher.utter_message(response="utter_ward_set", ward=ward_text(ward, language))
         return []
 
 
 class ActionStopMessages(Action):
+    """STOP stops everything; "stop water supply updates" stops only that topic."""
+
     def name(self) -> str:
         return "action_stop_messages"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        phone = sender(tracker)
+        key = topic_named(tracker)
         with db.session_scope() as session:
-            subscriptions.stop_all(session, sender(tracker))
+            if key and key in subscriptions.choices(session, phone).topics:
+                subscriptions.unsubscribe(session, phone, key)
+                dispatcher.utter_message(response="utter_topic_stopped", topic=topic_names([key], reply_language(tracker)))
+                return []
+            subscriptions.stop_all(session, phone)
         dispatcher.utter_message(response="utter_stopped")
         return []
 
@@ -108,10 +156,10 @@ class ActionMySubscriptions(Action):
         if not choices.topics or choices.opted_out:
             dispatcher.utter_message(response="utter_no_subscriptions")
             return []
-        ward = load_catalog().ward(choices.ward or "")
         dispatcher.utter_message(
             response="utter_subscriptions",
             topics=topic_names(choices.topics, language),
-            ward=in_language(ward.names, language) if ward else response_text(domain, "utter_no_ward", language),
+            first_topic=topic_names(choices.topics[:1], language),
+            ward=ward_text(choices.ward, language) if choices.ward else response_text(domain, "utter_no_ward", language),
         )
         return []

@@ -1,4 +1,4 @@
-"""The one outbound HTTP client to the Graph API: sends, mark-as-read, media lookup and download.
+"""The one outbound HTTP client to the Graph API: sends, mark-as-read, media upload, lookup and download.
 
 Errors are handled by class (whatsapp.errors): throttling, 5xx and timeouts are retried with
 backoff and jitter; window, template and undeliverable errors are not; an expired token or a
@@ -26,6 +26,15 @@ MAX_ATTEMPTS = 5
 class SendResult:
     wamid: str | None
     action: Action | None  # None when Meta accepted the message
+    http_status: int | None = None
+    error_code: int | None = None
+    error_message: str = ""
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    media_id: str | None
+    action: Action | None  # None when Meta stored the file
     http_status: int | None = None
     error_code: int | None = None
     error_message: str = ""
@@ -91,6 +100,47 @@ class GraphClient:
             await self._client.post(f"/{self.settings.phone_number_id}/messages", json=body)
         except httpx.HTTPError as exc:
             logger.info("mark-as-read failed: %s", type(exc).__name__)
+
+    async def upload_media(self, data: bytes, mime_type: str, filename: str) -> UploadResult:
+        """Upload a file to send by id (POST /{phone-number-id}/media), retrying what may be retried.
+        A retried upload may leave an unused copy with Meta; it expires on its own."""
+        if self.stopped:
+            return UploadResult(None, Action.STOP, error_message=self.stopped)
+        result = UploadResult(None, Action.RETRY)
+        for attempt in range(1, self.max_attempts + 1):
+            result = await self._post_media(data, mime_type, filename)
+            if result.action is not Action.RETRY:
+                break
+            if attempt < self.max_attempts:
+                await asyncio.sleep(backoff_seconds(attempt, result.error_code, random.random()))
+        if result.action is Action.STOP:
+            self.stopped = f"Graph error {result.error_code}: {result.error_message}"
+            logger.critical("WhatsApp sending STOPPED: %s. Fix the token or account, then restart.", self.stopped)
+        elif result.action is not None:
+            logger.warning(
+                "upload of %s not accepted (%s, code %s): %s",
+                filename,
+                result.action.value,
+                result.error_code,
+                result.error_message,
+            )
+        return result
+
+    async def _post_media(self, data: bytes, mime_type: str, filename: str) -> UploadResult:
+        try:
+            response = await self._client.post(
+                f"/{self.settings.phone_number_id}/media",
+                data={"messaging_product": "whatsapp", "type": mime_type},
+                files={"file": (filename, data, mime_type)},
+            )
+        except httpx.HTTPError as exc:
+            return UploadResult(None, classify(None, None), None, None, type(exc).__name__)
+        body = _json(response)
+        if response.status_code < 300 and body.get("id"):
+            return UploadResult(str(body["id"]), None, response.status_code)
+        error = body.get("error") or {}
+        code = error.get("code") if isinstance(error.get("code"), int) else None
+        return UploadResult(None, classify(response.status_code, code), response.status_code, code, str(error.get("message", "")))
 
     async def media_info(self, media_id: str) -> dict[str, Any]:
         response = await self._client.get(f"/{media_id}")

@@ -12,6 +12,13 @@ what they send). Tokens come only from the environment.
     GET  /api/broadcasts/<id>            POST /api/broadcasts/<id>/cancel
     POST /api/applications/<number>/stage {"stage", "expected_on"}
     POST /api/grievances/<tracking_id>/status {"status", "note"}
+    GET  /api/certificates/<code>        GET /verify/<code>  (public: what a genuine certificate copy shows)
+    POST /api/polls {"question": {"en", "hi", "kn"}, "options": [{"key", "names"}], "allow_comments", "wards", "topics",
+                     "languages", "closes_at", "send_at"}   (times ISO; without an offset, IST)
+    GET  /api/polls/<id>/results         GET /api/polls/<id>/chart.png         POST /api/polls/<id>/close
+    POST /api/citizens/<phone>/dates {"kind", "due_on", "reference"}   GET /api/citizens/<phone>/dates  (reminders count back)
+    POST /api/campaigns {"campaign": "<seed/campaigns file name>" or "definition": {"name", "steps"}, "start_on", "wards",
+                         "topics", "languages"}     GET /api/campaigns/<id>     POST /api/campaigns/<id>/cancel
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from typing import Any
 from sanic import Request, Sanic, response
 from sanic.response import HTTPResponse
 
-from nagarik import broadcasts, db, notifications
+from nagarik import broadcasts, campaigns, db, documents, notifications, polls, reminders
 from nagarik.broadcasts import Audience
 
 
@@ -54,6 +61,8 @@ def create_app(enqueue: Any = None) -> Sanic:
 
     @app.middleware("request")
     async def authenticate(request: Request) -> HTTPResponse | None:
+        if request.path.startswith("/verify/"):  # public: a bank or employer checks a certificate copy
+            return None
         header = request.headers.get("authorization", "")
         given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
         who = next((name for token, name in tokens.items() if given and hmac.compare_digest(token, given)), None)
@@ -157,6 +166,159 @@ def create_app(enqueue: Any = None) -> Sanic:
             return error(404, "no such grievance")
         except ValueError as exc:
             return error(400, str(exc))
+
+    def certificate(code: str) -> HTTPResponse:
+        with db.session_scope() as session:
+            found = documents.verify(session, code)
+        return response.json(found) if found else error(404, "no certificate with this code")
+
+    @app.get("/verify/<code>")
+    async def verify_public(request: Request, code: str) -> HTTPResponse:
+        return certificate(code)
+
+    @app.get("/api/certificates/<code>")
+    async def certificate_details(request: Request, code: str) -> HTTPResponse:
+        return certificate(code)
+
+    @app.post("/api/polls")
+    async def create_poll(request: Request) -> HTTPResponse:
+        body = request.json if isinstance(request.json, dict) else {}
+        try:
+            closes_at = polls.utc_from_local(body["closes_at"]) if body.get("closes_at") else None
+            send_at = polls.utc_from_local(body["send_at"]) if body.get("send_at") else None
+            with db.session_scope() as session:
+                poll = polls.create(
+                    session,
+                    question=body.get("question"),
+                    options=body.get("options"),
+                    audience=audience_of(body),
+                    created_by=request.ctx.who,
+                    closes_at=closes_at,
+                    allow_comments=bool(body.get("allow_comments", True)),
+                    send_at=send_at,
+                )
+                broadcast = session.get(db.Broadcast, poll.broadcast_id)
+                if send_at is None:
+                    start(broadcast)
+                size = broadcasts.audience_size(session, "poll", audience_of(body))
+                created = {"id": poll.id, "broadcast_id": broadcast.id, "audience": size, "status": poll.status}
+                return response.json(created, status=201)
+        except (ValueError, TypeError) as exc:
+            return error(400, str(exc))
+
+    @app.get("/api/polls/<poll_id:int>/results")
+    async def poll_results(request: Request, poll_id: int) -> HTTPResponse:
+        try:
+            with db.session_scope() as session:
+                return response.json(polls.results(session, poll_id).as_dict())
+        except KeyError:
+            return error(404, "no such poll")
+
+    @app.get("/api/polls/<poll_id:int>/chart.png")
+    async def poll_chart(request: Request, poll_id: int) -> HTTPResponse:
+        from nagarik.poll_chart import chart_png
+
+        try:
+            with db.session_scope() as session:
+                results = polls.results(session, poll_id)
+        except KeyError:
+            return error(404, "no such poll")
+        return response.raw(chart_png(results, results.question["en"]), content_type="image/png")
+
+    @app.post("/api/polls/<poll_id:int>/close")
+    async def close_poll(request: Request, poll_id: int) -> HTTPResponse:
+        try:
+            with db.session_scope() as session:
+                poll = polls.close(session, poll_id)
+                return response.json({"id": poll.id, "status": poll.status})
+        except KeyError:
+            return error(404, "no such poll")
+
+    @app.post("/api/citizens/<phone>/dates")
+    async def add_citizen_date(request: Request, phone: str) -> HTTPResponse:
+        body = request.json if isinstance(request.json, dict) else {}
+        try:
+            due_on = dt.date.fromisoformat(str(body.get("due_on", "")))
+            with db.session_scope() as session:
+                row = reminders.add_date(session, phone, str(body.get("kind", "")), due_on, str(body.get("reference") or ""))
+                created = {"id": row.id, "phone": row.phone, "kind": row.kind, "due_on": row.due_on.isoformat()}
+                return response.json({**created, "reference": row.reference}, status=201)
+        except ValueError as exc:
+            return error(400, str(exc))
+
+    @app.get("/api/citizens/<phone>/dates")
+    async def citizen_dates(request: Request, phone: str) -> HTTPResponse:
+        try:
+            with db.session_scope() as session:
+                dates = [
+                    {
+                        "id": row.id,
+                        "kind": row.kind,
+                        "due_on": row.due_on.isoformat(),
+                        "reference": row.reference,
+                        "reminders_done": reminders.fired_rules(session, row.id),
+                    }
+                    for row in reminders.dates_of(session, phone)
+                ]
+                opted_out = reminders.opted_out_kinds(session, phone)
+        except ValueError as exc:
+            return error(400, str(exc))
+        return response.json({"phone": phone, "dates": dates, "opted_out_of": opted_out})
+
+    @app.post("/api/campaigns")
+    async def create_campaign(request: Request) -> HTTPResponse:
+        body = request.json if isinstance(request.json, dict) else {}
+        try:
+            if body.get("campaign"):
+                if str(body["campaign"]) not in campaigns.available():
+                    return error(400, f"no campaign file {body['campaign']!r}; there are {', '.join(campaigns.available())}")
+                definition = campaigns.load_definition(campaigns.CAMPAIGNS_DIR / f"{body['campaign']}.yml")
+            else:
+                definition = campaigns.check(body.get("definition"), "definition")
+            start_on = dt.date.fromisoformat(str(body.get("start_on", "")))
+            with db.session_scope() as session:
+                campaign = campaigns.create(session, definition, audience_of(body), start_on, request.ctx.who)
+                size = broadcasts.audience_size(session, "campaign", audience_of(body))
+                steps = [step.id for step in campaigns.steps_of(session, campaign.id)]
+                return response.json({"id": campaign.id, "audience": size, "steps": steps, "status": campaign.status}, status=201)
+        except (ValueError, TypeError) as exc:
+            return error(400, str(exc))
+
+    @app.get("/api/campaigns/<campaign_id:int>")
+    async def campaign_progress(request: Request, campaign_id: int) -> HTTPResponse:
+        try:
+            with db.session_scope() as session:
+                campaign, steps = campaigns.progress(session, campaign_id)
+        except KeyError:
+            return error(404, "no such campaign")
+        return response.json(
+            {
+                "id": campaign.id,
+                "name": campaign.name,
+                "status": campaign.status,
+                "audience": campaign.audience,
+                "steps": [
+                    {
+                        "number": step.number,
+                        "broadcast_id": step.progress.broadcast_id,
+                        "send_at": step.send_at.isoformat() + "Z",
+                        "status": step.progress.status,
+                        "total": step.progress.total,
+                        "states": dict(step.progress.states),
+                    }
+                    for step in steps
+                ],
+            }
+        )
+
+    @app.post("/api/campaigns/<campaign_id:int>/cancel")
+    async def cancel_campaign(request: Request, campaign_id: int) -> HTTPResponse:
+        try:
+            with db.session_scope() as session:
+                campaigns.cancel(session, campaign_id)
+        except KeyError:
+            return error(404, "no such campaign")
+        return response.json({"id": campaign_id, "status": "cancelled"})
 
     return app
 

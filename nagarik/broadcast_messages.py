@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from nagarik import db
+from nagarik import db, polls, reminders
 
 
 def ward_names(session: Session, broadcast: db.Broadcast) -> dict[str, str]:
@@ -21,6 +21,10 @@ def ward_names(session: Session, broadcast: db.Broadcast) -> dict[str, str]:
 
 
 def message_body(broadcast: db.Broadcast, language: str, in_window: bool, wards: dict[str, str]) -> dict[str, Any]:
+    if broadcast.kind == "poll":  # the question with its options, or the invitation template
+        return polls.broadcast_message(broadcast, language, in_window)
+    if broadcast.kind == "reminder":  # the text with a button that stops this kind of reminder
+        return reminders.message_body(broadcast, language, in_window)
     language = language if language in broadcast.texts else "en"
     text = broadcast.texts[language]
     media = broadcast.media or {}

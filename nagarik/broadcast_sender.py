@@ -1,25 +1,54 @@
-"""Sending one broadcast copy: pacing, the 24-hour window, the Graph API and what happened.
+"""Sending a batch of broadcast copies: claim, checks, pacing, the Graph API and what happened.
 
-Used by the queue's workers (nagarik.tasks). Inside a citizen's customer-service window the text
-goes free-form (with its image, video or PDF); outside it only as the broadcast's approved
-template. A copy whose worker died mid-send is checked against the statuses Meta sent back
-(its callback data) before it is sent again, so nobody gets it twice.
+Used by the queue's workers (nagarik.tasks), one Sender per worker thread. A batch costs a handful
+of statements whatever its size: one claim, one reservation of the number's slots and one of the
+citizens' 6-second gaps, one lease extension, one record of the results. Inside a citizen's
+customer-service window the text goes free-form (with its image, video or PDF); outside it only as
+the broadcast's approved template, within the daily tier. A copy whose worker died mid-send is
+checked against the statuses Meta sent back (its callback data) before it is sent again, so
+nobody gets it twice. A copy whose slot has passed by more than LATE (a stalled worker) takes a
+new slot instead of going at once: a backlog is never sent in one burst.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
+import sys
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from channels.whatsapp_graph import GraphClient
+from sqlalchemy import select
+
+from channels.whatsapp_graph import GraphClient, SendResult
 from channels.whatsapp_settings import WhatsAppSettings
-from channels.whatsapp_store import Store
+from channels.whatsapp_store import Store, windows
 from nagarik import broadcasts, db, pacing
 from nagarik.broadcast_messages import message_body, ward_names
+from nagarik.broadcasts import Claimed, Outcome
 from whatsapp.limits import CUSTOMER_SERVICE_WINDOW_SECONDS
+
+try:
+    import sniffio  # noqa: F401
+except ImportError:  # httpcore tries this import on every request; an absent module is searched for each time
+    sys.modules["sniffio"] = None  # type: ignore[assignment]  # fail at once: httpcore then assumes asyncio
+
+LATE = 0.1  # seconds past its slot after which a copy takes a new slot rather than bunching up
+
+
+@dataclass
+class Ready:
+    """A claimed copy that passed every check: its message and the earliest time it may go."""
+
+    id: int
+    phone: str
+    body: dict[str, Any]
+    interval: float  # the number's slot spacing for this broadcast's priority
+    citizen_slot: float
+    at: float = 0.0
 
 
 @dataclass
@@ -32,48 +61,116 @@ class Sender:
 
     @classmethod
     def from_environment(cls) -> Sender:
-        """A sender for one batch. The HTTP client is per batch (each runs its own event loop);
+        """A sender for one worker thread (its HTTP client belongs to that thread's event loop);
         settings and the window store are made once per worker process."""
         settings, store, rate, tier = _shared()
         return cls(GraphClient(settings, timeout=settings.http_timeout), store, settings, rate, tier)
 
-    async def send_many(self, recipient_ids: list[int]) -> None:
-        with db.session_scope() as session:
-            claimed = broadcasts.claim(session, recipient_ids)
-        for recipient_id in claimed:
-            await self.send_one(recipient_id)
+    @property
+    def number_key(self) -> str:
+        return f"number:{self.settings.phone_number_id}"
 
-    async def send_one(self, recipient_id: int) -> None:
-        """Send one claimed copy."""
+    async def send_many(self, recipient_ids: list[int]) -> None:
+        ready = self.prepare(recipient_ids)
+        outcomes: list[Outcome] = []
+        while ready:
+            results = await asyncio.gather(*(self._send_at(copy) for copy in ready))
+            late = [copy for copy, result in zip(ready, results, strict=True) if result is None]
+            outcomes += [_outcome(copy.id, result) for copy, result in zip(ready, results, strict=True) if result is not None]
+            if late:
+                with db.session_scope() as session:
+                    self._schedule(session, late)
+            ready = late
         with db.session_scope() as session:
-            recipient = session.get(db.BroadcastRecipient, recipient_id)
-            broadcast = session.get(db.Broadcast, recipient.broadcast_id)
-            citizen = session.get(db.Citizen, recipient.phone)
-            stopped = citizen and citizen.opted_out_at and broadcast.kind != "notification"
-            if broadcast.status == "cancelled" or stopped:
-                broadcasts.record(session, recipient_id, state="skipped")  # STOP wins, even mid-broadcast
-                return
-            callback = f"broadcast:{broadcast.id}:{recipient.phone}"
-            already = self.window_store.sent_with_callback(callback)
-            if already:  # a worker died after Meta took it: record, do not send again
-                broadcasts.record(session, recipient_id, state="sent", wamid=already)
-                return
-            interval = pacing.throughput_interval(self.messages_per_second, broadcast.priority)
-            number_slot = pacing.reserve(session, f"number:{self.settings.phone_number_id}", interval)
-            citizen_slot = pacing.reserve(session, f"citizen:{recipient.phone}", pacing.CITIZEN_GAP_SECONDS)
-            in_window = self.window_store.window_open(recipient.phone, CUSTOMER_SERVICE_WINDOW_SECONDS)
-            if not in_window and not pacing.may_contact_outside_window(session, recipient.phone, self.tier):
-                broadcasts.record(session, recipient_id, state="held")  # over the daily tier: the sweep retries it
-                return
-            body = message_body(broadcast, recipient.language, in_window, ward_names(session, broadcast))
-            body["biz_opaque_callback_data"] = callback
-        await asyncio.sleep(max(0.0, max(number_slot, citizen_slot) - time.time()))
-        result = await self.graph.send(recipient.phone, body)
+            broadcasts.record_many(session, outcomes)
+
+    def prepare(self, recipient_ids: list[int]) -> list[Ready]:
+        """Claim the batch, settle what needs no send (cancelled, STOP, already sent, over the tier)
+        and give every other copy its send time."""
         with db.session_scope() as session:
-            if result.wamid:
-                broadcasts.record(session, recipient_id, state="sent", wamid=result.wamid)
-            else:
-                broadcasts.record(session, recipient_id, state="failed", error_code=result.error_code)
+            claimed = broadcasts.take(session, recipient_ids)
+        if not claimed:
+            return []
+        in_window = self._windows_open([copy.phone for copy in claimed])
+        # A copy claimed before may have reached Meta just before its worker died: its status says so.
+        earlier = {c.id: self.window_store.sent_with_callback(_callback(c)) for c in claimed if c.attempts > 1}
+        with db.session_scope() as session:
+            settled: list[Outcome] = []
+            ready: list[Ready] = []
+            stopped = _opted_out(session, [copy.phone for copy in claimed])
+            outside: list[Claimed] = []
+            for copy in claimed:
+                broadcast = session.get(db.Broadcast, copy.broadcast_id)
+                if broadcast.status == "cancelled" or (copy.phone in stopped and broadcast.kind != "notification"):
+                    settled.append(Outcome(copy.id, "skipped"))  # STOP wins, even mid-broadcast
+                elif earlier.get(copy.id):  # a worker died after Meta took it: record, do not send again
+                    settled.append(Outcome(copy.id, "sent", wamid=earlier[copy.id]))
+                elif not in_window[copy.phone]:
+                    outside.append(copy)
+            allowed = pacing.allowed_outside_window(session, [copy.phone for copy in outside], self.tier)
+            settled += [Outcome(c.id, "held") for c in outside if c.phone not in allowed]  # the sweep retries them
+            done = {outcome.recipient_id for outcome in settled}
+            to_send = [copy for copy in claimed if copy.id not in done]
+            citizen_slots = pacing.pacer(session).reserve(
+                {f"citizen:{copy.phone}": 1 for copy in to_send}, pacing.CITIZEN_GAP_SECONDS
+            )
+            wards: dict[int, dict[str, str]] = {}
+            for copy in to_send:
+                broadcast = session.get(db.Broadcast, copy.broadcast_id)
+                if broadcast.id not in wards:
+                    wards[broadcast.id] = ward_names(session, broadcast)
+                body = message_body(broadcast, copy.language, in_window[copy.phone], wards[broadcast.id])
+                body["biz_opaque_callback_data"] = _callback(copy)
+                interval = pacing.throughput_interval(self.messages_per_second, broadcast.priority)
+                ready.append(Ready(copy.id, copy.phone, body, interval, citizen_slots[f"citizen:{copy.phone}"]))
+            broadcasts.record_many(session, settled)
+            self._schedule(session, ready)
+        return ready
+
+    def _schedule(self, session: Any, ready: list[Ready]) -> None:
+        """Reserve the number's slots for these copies (last, so a shared row is locked briefly) and
+        keep their lease until the last of them has gone."""
+        pacer = pacing.pacer(session)
+        for interval in {copy.interval for copy in ready}:
+            group = [copy for copy in ready if copy.interval == interval]
+            start = pacer.reserve({self.number_key: len(group)}, interval)[self.number_key]
+            for n, copy in enumerate(group):
+                copy.at = max(start + n * interval, copy.citizen_slot)
+        if ready:
+            last = max(copy.at for copy in ready)
+            until = dt.datetime.fromtimestamp(last, dt.timezone.utc).replace(tzinfo=None) + broadcasts.LEASE
+            broadcasts.extend_lease(session, [copy.id for copy in ready], until)
+
+    async def _send_at(self, copy: Ready) -> SendResult | None:
+        """Send at the copy's slot; None if the worker woke too late for it."""
+        await asyncio.sleep(max(0.0, copy.at - time.time()))
+        if time.time() - copy.at > LATE:
+            return None
+        return await self.graph.send(copy.phone, copy.body)
+
+    def _windows_open(self, phones: list[str]) -> dict[str, bool]:
+        """Whose 24-hour window is open, in one query of the channel's store."""
+        since = time.time() - CUSTOMER_SERVICE_WINDOW_SECONDS
+        with self.window_store.engine.connect() as connection:
+            rows = connection.execute(select(windows.c.sender, windows.c.last_inbound_at).where(windows.c.sender.in_(phones)))
+            open_now = {sender for sender, last in rows if last > since}
+        return {phone: phone in open_now for phone in phones}
+
+
+def _callback(copy: Claimed) -> str:
+    return f"broadcast:{copy.broadcast_id}:{copy.phone}"
+
+
+def _opted_out(session: Any, phones: list[str]) -> set[str]:
+    citizen = db.Citizen
+    stopped = select(citizen.phone).where(citizen.phone.in_(phones), citizen.opted_out_at.is_not(None))
+    return set(session.execute(stopped).scalars())
+
+
+def _outcome(recipient_id: int, result: SendResult) -> Outcome:
+    if result.wamid:
+        return Outcome(recipient_id, "sent", wamid=result.wamid)
+    return Outcome(recipient_id, "failed", error_code=result.error_code)
 
 
 @lru_cache(maxsize=1)

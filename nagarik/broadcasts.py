@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ TEMPLATE = {
 }
 # How long a worker holds copies it claimed; after that a sweep hands them to another worker.
 LEASE = dt.timedelta(seconds=float(os.environ.get("NAGARIK_SEND_LEASE_SECONDS") or 60))
+MATERIALIZE_CHUNK = 5_000
 DEFAULT_LANGUAGE = "en"
 
 
@@ -82,15 +83,16 @@ def audience_query(kind: str, audience: Audience) -> Any:
 
 
 def audience_size(session: Session, kind: str, audience: Audience) -> int:
-    if kind == "notification":
+    if kind in ("notification", "reminder"):
         return len(audience.phones)
     return db.count(session, audience_query(kind, audience))
 
 
 def recipients_of(session: Session, kind: str, audience: Audience) -> list[tuple[str, str | None]]:
     """(phone, language) of everyone the broadcast goes to. A notification goes to the phone on
-    the application or grievance even if that citizen never wrote to us."""
-    if kind == "notification":
+    the application or grievance even if that citizen never wrote to us; so does a reminder about a
+    date on their record (but the sender skips it after STOP)."""
+    if kind in ("notification", "reminder"):
         known = dict(
             session.execute(select(db.Citizen.phone, db.Citizen.language).where(db.Citizen.phone.in_(audience.phones))).all()
         )
@@ -136,18 +138,19 @@ def create(
 
 
 def materialize(session: Session, broadcast: db.Broadcast) -> int:
-    """Create the recipient rows once (running it again adds only citizens not yet there)."""
-    existing = set(
-        session.execute(select(db.BroadcastRecipient.phone).where(db.BroadcastRecipient.broadcast_id == broadcast.id)).scalars()
-    )
+    """Create the recipient rows once (running it again adds only citizens not yet there).
+    One multi-row insert per chunk: an audience of 100,000 takes seconds, not minutes."""
+    row = db.BroadcastRecipient
+    existing = set(session.execute(select(row.phone).where(row.broadcast_id == broadcast.id)).scalars())
     new = [
-        db.BroadcastRecipient(broadcast_id=broadcast.id, phone=phone, language=language or DEFAULT_LANGUAGE, state="queued")
+        {"broadcast_id": broadcast.id, "phone": phone, "language": language or DEFAULT_LANGUAGE, "state": "queued", "attempts": 0}
         for phone, language in recipients_of(session, broadcast.kind, Audience.from_dict(broadcast.audience))
         if phone not in existing
     ]
     try:
         with session.begin_nested():
-            session.add_all(new)
+            for start in range(0, len(new), MATERIALIZE_CHUNK):
+                session.execute(insert(row.__table__), new[start : start + MATERIALIZE_CHUNK])
     except IntegrityError:
         new = []  # another worker materialized it at the same moment: its rows stand
     broadcast.status = "running"
@@ -155,30 +158,79 @@ def materialize(session: Session, broadcast: db.Broadcast) -> int:
     return len(new)
 
 
-def claim(session: Session, recipient_ids: list[int], now: dt.datetime | None = None) -> list[int]:
-    """Take a batch for sending (all of it at once, so a worker that dies leaves every unsent copy
-    leased, and the sweep finds them); skips copies done, cancelled or held by a live worker."""
+@dataclass(frozen=True)
+class Claimed:
+    """A copy a worker now holds: attempts > 1 means an earlier holder may have sent it."""
+
+    id: int
+    broadcast_id: int
+    phone: str
+    language: str
+    attempts: int
+
+
+def take(session: Session, recipient_ids: list[int], now: dt.datetime | None = None) -> list[Claimed]:
+    """Claim a batch for sending with one conditional UPDATE ... RETURNING (all of it at once, so a
+    worker that dies leaves every unsent copy leased, and the sweep finds them); skips copies done,
+    cancelled or held by a live worker. Two workers never hold the same copy: the database applies
+    the condition row by row under its lock."""
     now = now or db.utcnow()
     row = db.BroadcastRecipient
     claimable = or_(row.state.in_(("queued", "held")), (row.state == "sending") & (row.lease_until < now))
-    ids = list(session.execute(select(row.id).where(row.id.in_(recipient_ids), claimable)).scalars())
-    taken = []
-    for recipient_id in ids:  # one conditional update each: two workers never hold the same copy
-        claimed = session.execute(
-            update(row)
-            .where(row.id == recipient_id, claimable)
-            .values(state="sending", lease_until=now + LEASE, attempts=row.attempts + 1)
-        )
-        if claimed.rowcount == 1:
-            taken.append(recipient_id)
-    return taken
+    taken = session.execute(
+        update(row)
+        .where(row.id.in_(recipient_ids), claimable)
+        .values(state="sending", lease_until=now + LEASE, attempts=row.attempts + 1, updated_at=now)
+        .returning(row.id, row.broadcast_id, row.phone, row.language, row.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted((Claimed(*values) for values in taken), key=lambda copy: copy.id)
+
+
+def claim(session: Session, recipient_ids: list[int], now: dt.datetime | None = None) -> list[int]:
+    return [copy.id for copy in take(session, recipient_ids, now)]
+
+
+def extend_lease(session: Session, recipient_ids: list[int], until: dt.datetime) -> None:
+    """Keep copies whose send slots lie ahead: nobody may take them over before then."""
+    row = db.BroadcastRecipient
+    session.execute(
+        update(row)
+        .where(row.id.in_(recipient_ids), row.state == "sending")
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def record(session: Session, recipient_id: int, *, state: str, wamid: str | None = None, error_code: int | None = None) -> None:
+    record_many(session, [Outcome(recipient_id, state, wamid, error_code)])
+
+
+@dataclass(frozen=True)
+class Outcome:
+    recipient_id: int
+    state: str  # sent | failed | skipped | held
+    wamid: str | None = None
+    error_code: int | None = None
+
+
+def record_many(session: Session, outcomes: list[Outcome]) -> None:
+    """What happened to a batch, in one executemany."""
+    if not outcomes:
+        return
+    table = db.BroadcastRecipient.__table__
+    now = db.utcnow()
     session.execute(
-        update(db.BroadcastRecipient)
-        .where(db.BroadcastRecipient.id == recipient_id)
-        .values(state=state, wamid=wamid, error_code=error_code, lease_until=None)
+        update(table)
+        .where(table.c.id == bindparam("recipient_id"))
+        .values(
+            state=bindparam("b_state"),
+            wamid=bindparam("b_wamid"),
+            error_code=bindparam("b_code"),
+            lease_until=None,
+            updated_at=now,
+        ),
+        [{"recipient_id": o.recipient_id, "b_state": o.state, "b_wamid": o.wamid, "b_code": o.error_code} for o in outcomes],
     )
 
 

@@ -8,7 +8,7 @@ import sys
 from alembic import command
 from alembic.config import Config
 
-from nagarik import catalog_store, db
+from nagarik import campaigns, catalog_store, db, reminders
 from nagarik.catalog import CatalogError, parse_applications, parse_catalog
 
 
@@ -24,9 +24,10 @@ def migrate(url: str | None = None) -> None:
 def seed(url: str | None = None) -> None:
     with db.session_scope(url) as session:
         catalog = catalog_store.seed(session)
+        dates = reminders.seed_dates(session)
     print(
         f"seeded {len(catalog.services)} services, {len(catalog.grievance_categories)} grievance categories, "
-        f"{len(catalog.wards)} wards, {len(catalog.holidays)} holidays"
+        f"{len(catalog.wards)} wards, {len(catalog.holidays)} holidays, {dates} sample reminder dates"
     )
 
 
@@ -34,6 +35,10 @@ def check_catalog() -> None:
     catalog = parse_catalog(catalog_store.SEED_DIR / "catalog.yml")
     applications = parse_applications(catalog_store.SEED_DIR / "applications.yml", catalog)
     print(f"catalog OK: {len(catalog.services)} services, {len(applications)} sample applications")
+    rules = reminders.load()
+    print(f"reminders OK: {len(rules.kinds)} kinds, {len(rules.rules)} rules")
+    for name in campaigns.available():
+        print(f"campaign {name} OK: {len(campaigns.load_definition(name)['steps'])} steps")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,15 +1,18 @@
 """The outbound work queue (Huey): embedded SQLite by default, Redis when NAGARIK_QUEUE_URL says so.
 
 Run workers with `python -m nagarik.cli worker` (several processes may share one queue and one
-rate limit: pacing lives in the database). Tasks only say "start this broadcast" or "send these
-rows"; the rows themselves (nagarik.broadcasts) are the truth, so a task lost with a killed
-worker is recreated by the sweep that every worker runs at start-up and every minute.
+rate limit: pacing lives in the database or in Redis, see nagarik.pacing). Tasks only say "start
+this broadcast" or "send these rows"; the rows themselves (nagarik.broadcasts) are the truth, so a
+task lost with a killed worker is recreated by the sweep that every worker runs at start-up and
+every minute.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import threading
+from typing import Any
 
 from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import select
@@ -48,17 +51,27 @@ def start_broadcast(broadcast_id: int) -> None:
 
 @huey.task()
 def send_batch(recipient_ids: list[int]) -> None:
-    from nagarik.broadcast_sender import Sender  # imported in the worker only
+    loop, sender = _thread_sender()
+    loop.run_until_complete(sender.send_many(recipient_ids))
 
-    sender = Sender.from_environment()
 
-    async def run() -> None:
+_local = threading.local()
+
+
+def _thread_sender() -> tuple[asyncio.AbstractEventLoop, Any]:
+    """One event loop and one Sender (with its HTTP connections) per worker thread, kept between
+    batches: a new client per batch would cost more than the batch's sends."""
+    if not hasattr(_local, "sender"):
+        from nagarik.broadcast_sender import Sender  # imported in the worker only
+
         try:
-            await sender.send_many(recipient_ids)
-        finally:
-            await sender.graph.close()
+            import uvloop
 
-    asyncio.run(run())
+            _local.loop = uvloop.new_event_loop()
+        except ImportError:
+            _local.loop = asyncio.new_event_loop()
+        _local.sender = Sender.from_environment()
+    return _local.loop, _local.sender
 
 
 def sweep(*, with_queued: bool = False) -> None:
@@ -72,11 +85,25 @@ def sweep(*, with_queued: bool = False) -> None:
                 enqueue_unfinished(broadcast, broadcasts.unfinished(session, broadcast.id, with_queued=with_queued, now=now))
 
 
+_started = threading.Lock()
+
+
 @huey.on_startup()
 def sweep_at_start() -> None:
-    sweep(with_queued=True)
+    """Once per worker process (Huey calls start-up hooks in every worker thread)."""
+    if _started.acquire(blocking=False):
+        sweep(with_queued=True)
 
 
 @huey.periodic_task(crontab(minute="*"))
 def sweep_every_minute() -> None:
     sweep()
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def reminders_every_five_minutes() -> None:
+    """Date reminders that fell due become scheduled broadcasts; the sweep starts them."""
+    from nagarik import reminders
+
+    with db.session_scope() as session:
+        reminders.run_due(session)

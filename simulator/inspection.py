@@ -187,6 +187,12 @@ async def get_errors(request: Request) -> HTTPResponse:
     return sim_json([entry for entry in state.errors if entry["seq"] > _after(request)])
 
 
+async def get_ledger(request: Request) -> HTTPResponse:
+    """Every accepted send as parallel lists `times` and `to`, and refusals counted by error code."""
+    state, _ = _parts(request)
+    return sim_json(state.ledger.as_dict(_after(request)))
+
+
 async def get_deliveries(request: Request) -> HTTPResponse:
     state, _ = _parts(request)
     kind = request.args.get("kind")
@@ -322,6 +328,7 @@ def register(app: Sanic) -> None:
         (post_verify, "/_sim/verify", ["POST"]),
         (get_sent, "/_sim/sent", ["GET"]),
         (get_errors, "/_sim/errors", ["GET"]),
+        (get_ledger, "/_sim/ledger", ["GET"]),
         (get_deliveries, "/_sim/deliveries", ["GET"]),
         (get_reads, "/_sim/reads", ["GET"]),
         (get_media, "/_sim/media", ["GET"]),

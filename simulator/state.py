@@ -9,6 +9,7 @@ from typing import Any
 
 from .clock import Clock
 from .config import SimConfig
+from .ledger import Ledger
 from .limits import PairLimiter, TokenBucket
 from .media import MediaStore
 from .templates import TemplateRegistry
@@ -56,6 +57,7 @@ class SimState:
         self.known_messages: dict[str, str] = {}  # inbound wamid -> sender, for mark-as-read
         self.media = MediaStore()
         self.faults: list[Fault] = []
+        self.ledger = Ledger()
         self._counters = {name: itertools.count(1) for name in ("sent", "errors", "reads", "deliveries", "inbound")}
         self.apply_limits()
 
@@ -113,6 +115,7 @@ class SimState:
 
     def record_send(self, accepted: Accepted, payload: dict[str, Any], wamid: str, pricing: dict[str, Any]) -> dict[str, Any]:
         template = accepted.template
+        self.ledger.accepted(self.clock.now(), accepted.key)
         return self._append(
             "sent",
             self.sent,
@@ -134,6 +137,8 @@ class SimState:
         )
 
     def record_error(self, entry: dict[str, Any]) -> None:
+        code = (entry.get("error") or {}).get("error", {}).get("code")
+        self.ledger.refused(code if isinstance(code, int) else 0)
         self._append("errors", self.errors, entry)
 
     def record_read(self, entry: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ def devanagari(text: str) -> bool:
 def add_subscriber(phone: str, topics: tuple[str, ...], ward: str, language: str = "en", stop: bool = False) -> None:
     """A citizen who chose updates (and maybe said STOP since), as the chat would record it."""
     with db.session_scope() as session:
+        subscriptions.notice_shown(session, phone)  # consent comes after the notice
         for topic in topics:
             subscriptions.subscribe(session, phone, topic)
         subscriptions.set_ward(session, phone, ward)

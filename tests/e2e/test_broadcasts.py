@@ -4,77 +4,13 @@ simulator, within the window rules, the audience, priorities and pacing; a kille
 from __future__ import annotations
 
 import os
-import re
 import signal
-import subprocess
 import time
 from collections import Counter
 
-import httpx
-import pytest
-from conftest import wait_until
+from conftest import broadcast_id, sent_to, wait_until
 
-from harness.stack import ROOT, SIMULATOR
 from nagarik import broadcasts, db
-from tests.support import add_subscriber
-
-PYTHON = str(ROOT / ".venv/bin/python")
-
-
-@pytest.fixture
-def office(stack, monkeypatch):
-    """The civic database the stack uses, a queue of its own, and worker processes on demand."""
-    queue = stack.directory / "queue.db"
-    queue.unlink(missing_ok=True)
-    env = {
-        **stack.env,
-        "NAGARIK_QUEUE_URL": f"sqlite:///{queue}",
-        "NAGARIK_MESSAGES_PER_SECOND": "20",
-        "NAGARIK_SEND_LEASE_SECONDS": "3",
-    }
-    monkeypatch.setenv("DATABASE_URL", stack.env["DATABASE_URL"])
-    workers: list[subprocess.Popen[bytes]] = []
-
-    class Office:
-        def citizen(self, phone: str, topics: tuple[str, ...], ward: str, language: str = "en", stop: bool = False) -> None:
-            add_subscriber(phone, topics, ward, language, stop)
-
-        def cli(self, *args: str) -> str:
-            done = subprocess.run(
-                [PYTHON, "-m", "nagarik.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-            )
-            assert done.returncode == 0, done.stderr
-            return done.stdout
-
-        def start_worker(self) -> subprocess.Popen[bytes]:
-            log = open(stack.directory / "worker.log", "ab")  # noqa: SIM115 (kept open for the process)
-            worker = subprocess.Popen(
-                [PYTHON, "-m", "nagarik.cli", "worker", "--workers", "4"], cwd=ROOT, env=env, stdout=log, stderr=log
-            )
-            workers.append(worker)
-            return worker
-
-        def wait_done(self, broadcast_id: int) -> broadcasts.Progress:
-            def finished() -> broadcasts.Progress | None:
-                with db.session_scope() as session:
-                    state = broadcasts.progress(session, broadcast_id)
-                return state if state.total and state.finished == state.total else None
-
-            return wait_until(finished, f"broadcast {broadcast_id} to finish", seconds=180)
-
-    yield Office()
-    for worker in workers:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=30)
-
-
-def sent_to(phone: str) -> list[dict]:
-    return httpx.get(f"{SIMULATOR}/_sim/sent", params={"to": phone}).json()
-
-
-def broadcast_id(output: str) -> int:
-    return int(re.search(r"broadcast (\d+)", output).group(1))
 
 
 def test_announcement_reaches_only_its_audience_in_their_language_and_window(office, citizen):

@@ -47,9 +47,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     admin.dispose()
 
 
-MUTABLE_TABLES = (
+MUTABLE_TABLES = (  # children before parents
+    db.PollAnswer,
+    db.Poll,
+    db.ReminderSent,
+    db.ReminderOptOut,
+    db.CitizenDate,
+    db.Certificate,
     db.BroadcastRecipient,
     db.Broadcast,
+    db.Campaign,
     db.Consent,
     db.Subscription,
     db.PacingSlot,

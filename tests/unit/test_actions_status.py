@@ -22,9 +22,9 @@ async def answer_date_of_birth(domain, text, number="TL-2026-000981", sender=OTH
     )
 
 
-def tell(domain, slots, sender=DEMO_SENDER):
+async def tell(domain, slots, sender=DEMO_SENDER):
     dispatcher = CollectingDispatcher()
-    events = ActionApplicationStatus().run(dispatcher, make_tracker(slots=slots, sender=sender), domain)
+    events = await ActionApplicationStatus().run(dispatcher, make_tracker(slots=slots, sender=sender), domain)
     return dispatcher, slot_events(events)
 
 
@@ -36,7 +36,7 @@ async def test_owner_sees_status_at_once(database, domain, catalog):
         entities=[("application_number", "bc-2026-001234")],
     )
     assert slots == {"application_number": "BC-2026-001234", "status_dob": "not_needed", "status_outcome": "verified"}
-    dispatcher, reset = tell(domain, {**slots, "language": "kn"})
+    dispatcher, reset = await tell(domain, {**slots, "language": "kn"})
     message = dispatcher.messages[0]
     assert message["response"] == "utter_application_status"
     assert message["stage"] == catalog.stage("document_verification").names["kn"]
@@ -62,7 +62,7 @@ async def test_someone_elses_application_needs_the_date_of_birth(database, domai
 async def test_right_date_of_birth_shows_status(database, domain):
     _, slots = await answer_date_of_birth(domain, "15-08-1985")
     assert slots == {"status_dob": "given", "status_outcome": "verified"}
-    dispatcher, _ = tell(domain, {"application_number": "TL-2026-000981", **slots}, sender=OTHER_SENDER)
+    dispatcher, _ = await tell(domain, {"application_number": "TL-2026-000981", **slots}, sender=OTHER_SENDER)
     assert responses(dispatcher)[0] == "utter_application_status"
 
 
@@ -70,7 +70,7 @@ async def test_wrong_date_and_missing_number_get_the_same_reply(database, domain
     replies = []
     for number in ("TL-2026-000981", "TL-2026-999999"):
         _, slots = await answer_date_of_birth(domain, "01-01-1990", number)
-        dispatcher, _ = tell(domain, {"application_number": number, **slots}, sender=OTHER_SENDER)
+        dispatcher, _ = await tell(domain, {"application_number": number, **slots}, sender=OTHER_SENDER)
         replies.append((slots, dispatcher.messages))
     assert replies[0] == replies[1]
     assert replies[0][1][0]["response"] == "utter_status_not_verified"
@@ -86,7 +86,7 @@ async def test_too_many_wrong_answers_pause_checks(database, domain):
         await answer_date_of_birth(domain, "01-01-1990")
     _, slots = await answer_date_of_birth(domain, "15-08-1985")
     assert slots["status_outcome"] == "rate_limited"
-    dispatcher, _ = tell(domain, {"application_number": "TL-2026-000981", **slots}, sender=OTHER_SENDER)
+    dispatcher, _ = await tell(domain, {"application_number": "TL-2026-000981", **slots}, sender=OTHER_SENDER)
     assert responses(dispatcher) == ["utter_status_rate_limited"]
 
 

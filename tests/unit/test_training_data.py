@@ -9,11 +9,15 @@ import yaml
 from rasa_sdk import Action
 
 import actions.application_status
+import actions.documents
 import actions.grievances
 import actions.handoff
 import actions.language
 import actions.media
+import actions.polls
+import actions.reminders
 import actions.services_info
+import actions.session
 import actions.subscriptions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,11 +116,15 @@ def test_payloads_with_entities_escape_their_braces(domain):
 def test_every_domain_action_is_implemented(domain):
     modules = (
         actions.application_status,
+        actions.documents,
         actions.grievances,
         actions.handoff,
         actions.language,
         actions.media,
+        actions.polls,
+        actions.reminders,
         actions.services_info,
+        actions.session,
         actions.subscriptions,
     )
     implemented = Counter(
@@ -129,7 +137,7 @@ def test_every_domain_action_is_implemented(domain):
     assert all(count == 1 for count in implemented.values())
 
 
-@pytest.mark.parametrize("form", ["application_status_form", "grievance_form"])
+@pytest.mark.parametrize("form", ["application_status_form", "grievance_form", "poll_comment_form"])
 def test_form_slots_are_extracted_by_its_validation_action(domain, form):
     for slot in domain["forms"][form]["required_slots"]:
         assert domain["slots"][slot]["mappings"] == [{"type": "custom"}], slot

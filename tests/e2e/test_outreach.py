@@ -1,0 +1,155 @@
+"""Outreach end to end through the simulator: the privacy notice and choices on first contact,
+a poll answered and changed, a date reminder fired once on its IST day (injected clock) and
+stopped from its button, and PDFs (forms; certificates only for the verified owner)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import httpx
+from conftest import sent_to, text_of
+
+from harness.stack import SIMULATOR
+from nagarik import broadcasts, db, polls, reminders
+from nagarik.broadcasts import Audience
+
+IST = ZoneInfo("Asia/Kolkata")
+
+
+def utc(local: dt.datetime) -> dt.datetime:
+    """A naive IST wall-clock time as the naive UTC the services take."""
+    return local.replace(tzinfo=IST).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def devanagari(text: str) -> bool:
+    return any("\u0900" <= ch <= "\u097f" for ch in text)
+
+
+def test_first_contact_shows_the_notice_then_topics_and_a_ward_list(citizen):
+    newcomer = citizen("919822000001")
+    newcomer.say("नमस्ते")
+    notice = text_of(newcomer.last[0])
+    assert devanagari(notice) and "STOP" in notice  # before anything else, in the citizen's language
+    newcomer.tap("/subscribe")
+    newcomer.tap('/subscribe{"topic":"water_supply"}')
+    ward_rows = [
+        row["id"]
+        for m in newcomer.last
+        for s in m["payload"].get("interactive", {}).get("action", {}).get("sections", [])
+        for row in s["rows"]
+    ]
+    assert len(ward_rows) == 12  # every ward, over two list messages
+    newcomer.tap('/choose_ward{"ward":"jayanagar"}')
+    with db.session_scope() as session:
+        audience = Audience(wards=("jayanagar",), topics=("water_supply",))
+        phones = [phone for phone, _ in broadcasts.recipients_of(session, "announcement", audience)]
+        consent = session.query(db.Consent).filter_by(phone="919822000001", purpose="water_supply").one()
+    assert "919822000001" in phones and consent.granted and consent.notice_version
+    assert not any("STOP" in text_of(m) and "*" in text_of(m) for m in newcomer.last[1:])  # no second notice
+
+
+def test_a_poll_answer_is_changed_and_counted_once_and_refused_after_closing(office, citizen):
+    voter = citizen("919822000002")
+    office.citizen(voter.phone, ("events",), "basavanagudi")
+    voter.say("hello")  # inside the window: the poll comes as buttons
+    outsider = "919822000003"
+    office.citizen(outsider, ("events",), "basavanagudi", "kn")  # never wrote: the invitation template
+    with db.session_scope() as session:
+        poll = polls.create(
+            session,
+            question={
+                "en": "Should the ward park open at 5 am?",
+                "hi": "क्या वार्ड पार्क सुबह 5 बजे खुले?",
+                "kn": "ವಾರ್ಡ್ ಉದ್ಯಾನ ಬೆಳಿಗ್ಗೆ 5ಕ್ಕೆ ತೆರೆಯಬೇಕೆ?",
+            },
+            options=[
+                {"key": "yes", "names": {"en": "Yes", "hi": "हाँ", "kn": "ಹೌದು"}},
+                {"key": "no", "names": {"en": "No", "hi": "नहीं", "kn": "ಇಲ್ಲ"}},
+            ],
+            audience=Audience(wards=("basavanagudi",), topics=("events",)),
+            created_by="test",
+            closes_at=db.utcnow() + dt.timedelta(days=2),
+        )
+        poll_id, broadcast = poll.id, poll.broadcast_id
+    office.start_worker()  # starts what is due at start-up
+    office.wait_done(broadcast)
+    question = sent_to(voter.phone)[-1]["payload"]
+    buttons = question["interactive"]["action"]["buttons"]
+    assert question["type"] == "interactive" and [b["reply"]["title"] for b in buttons] == ["Yes", "No"]
+    invitation = sent_to(outsider)[-1]["payload"]
+    assert invitation["type"] == "template" and invitation["template"]["name"] == "consultation_invite"
+
+    def tap(button: dict) -> str:
+        return "\n".join(text_of(m) for m in voter.send({"type": "button_reply", "button_reply": button["reply"]}))
+
+    assert "Yes" in tap(buttons[0])
+    assert "No" in tap(buttons[1])  # changed
+    assert "No" in tap(buttons[1])  # the same again: nothing changes
+    with db.session_scope() as session:
+        results = polls.results(session, poll_id)
+    assert results.by_option == {"yes": 0, "no": 1} and results.by_ward["basavanagudi"] == {"yes": 0, "no": 1}
+    with db.session_scope() as session:
+        polls.close(session, poll_id)
+    closed = tap(buttons[0])
+    assert "closed" in closed
+    with db.session_scope() as session:
+        assert session.get(db.PollAnswer, (poll_id, voter.phone)).option_key == "no"
+
+
+def test_a_reminder_fires_once_on_its_ist_day_and_its_button_stops_that_kind(office, citizen):
+    phone = "919822000004"
+    office.citizen(phone, ("taxes_fees",), "jayanagar")
+    due_on = dt.datetime.now(IST).date() + dt.timedelta(days=10)
+    fire_day = due_on - dt.timedelta(days=15)  # property_tax_due_15_days, at 09:00 IST
+    with db.session_scope() as session:
+        reminders.add_date(session, phone, "property_tax_due", due_on, "PT-2026-004512")
+        assert reminders.run_due(session, now=utc(dt.datetime.combine(fire_day, dt.time(8, 59)))) == []
+    with db.session_scope() as session:
+        fired = reminders.run_due(session, now=utc(dt.datetime.combine(fire_day, dt.time(9, 0))))
+        assert len(fired) == 1
+        broadcast = fired[0].id
+    with db.session_scope() as session:
+        assert reminders.run_due(session, now=utc(dt.datetime.combine(fire_day, dt.time(18, 0)))) == []  # once
+    office.start_worker()
+    office.wait_done(broadcast)
+    (sent,) = sent_to(phone)
+    template = sent["payload"]["template"]
+    assert template["name"] == "date_reminder" and "PT-2026-004512" in str(template["components"])
+    payload = next(c for c in template["components"] if c["type"] == "button")["parameters"][0]["payload"]
+    stopped = citizen(phone)
+    stopped.send({"type": "button", "button": {"payload": payload, "text": "Stop these reminders"}})
+    with db.session_scope() as session:
+        assert "property_tax_due" in reminders.opted_out_kinds(session, phone)
+        reminders.add_date(session, phone, "property_tax_due", due_on + dt.timedelta(days=365), "PT-2027-004512")
+        next_year = due_on + dt.timedelta(days=350)
+        assert reminders.run_due(session, now=utc(dt.datetime.combine(next_year, dt.time(9, 0)))) == []
+
+
+def media_item(media_id: str) -> dict:
+    return next(item for item in httpx.get(f"{SIMULATOR}/_sim/media").json() if item["id"] == media_id)
+
+
+def test_a_form_arrives_as_a_pdf(citizen):
+    asker = citizen("919822000005")
+    asker.say("please send me the trade licence application form")
+    document = next(m["payload"]["document"] for m in asker.last if m["payload"]["type"] == "document")
+    assert document["filename"] == "trade_licence_application_form.pdf"
+    assert media_item(document["id"])["mime_type"] == "application/pdf"
+
+
+def test_a_certificate_copy_only_for_the_verified_owner(citizen):
+    owner = citizen("919900112233")  # WC-2026-000318 is issued and registered to this number
+    owner.say("send me my certificate for WC-2026-000318")
+    documents_sent = [m["payload"]["document"] for m in owner.last if m["payload"]["type"] == "document"]
+    assert len(documents_sent) == 1 and "NGK-" in documents_sent[0]["caption"]
+    with db.session_scope() as session:
+        certificate = session.query(db.Certificate).filter_by(application_number="WC-2026-000318").one()
+    assert certificate.code in documents_sent[0]["caption"]
+
+    stranger = citizen("919822000006")
+    asked = stranger.say("send me the certificate of WC-2026-000318")
+    assert "DD-MM-YYYY" in asked  # the same privacy question as a status check
+    stranger.say("01-01-1990")
+    assert not [m for m in stranger.last if m["payload"]["type"] == "document"]
+    assert all(m["payload"]["type"] != "document" for m in sent_to(stranger.phone))
