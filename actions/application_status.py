@@ -19,6 +19,7 @@ from actions.common import (
     in_language,
     is_digression,
     latest_entities,
+    latest_intent,
     latest_text,
     load_catalog,
     reply_language,
@@ -61,9 +62,11 @@ class ValidateApplicationStatusForm(FormValidationAction):
             return {"application_number": None}
         with db.session_scope() as session:
             check = applications.check_by_sender(session, number, sender(tracker))
+        # Asking for the certificate while the form waits for the number: the same check, then the copy.
+        purpose = {"status_purpose": CERTIFICATE} if latest_intent(tracker) == "request_certificate" else {}
         if check.outcome is Outcome.NEEDS_SECOND_CHECK:
-            return {"application_number": number}
-        return {"application_number": number, "status_dob": NOT_NEEDED, "status_outcome": check.outcome.value}
+            return {"application_number": number, **purpose}
+        return {"application_number": number, "status_dob": NOT_NEEDED, "status_outcome": check.outcome.value, **purpose}
 
     async def extract_status_dob(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = latest_text(tracker)

@@ -240,7 +240,9 @@ def run(rate: float, args: argparse.Namespace) -> Run:
             result.worker_rss_mb.append(rss)
             result.worker_cpu_s.append(cpu)
         result.simulator_rss_mb, result.simulator_cpu_s = proc_status(simulator.pid)
-        ledger = httpx.get(f"http://127.0.0.1:{port}/_sim/ledger", timeout=120).json()
+        answer = httpx.get(f"http://127.0.0.1:{port}/_sim/ledger", timeout=120)
+        (VAR / f"ledger-{rate:g}.json").write_bytes(answer.content)  # for a closer look afterwards
+        ledger = answer.json()
     finally:
         for process in [*workers, simulator]:
             stop(process)

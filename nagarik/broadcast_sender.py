@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import sys
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,12 +28,8 @@ from channels.whatsapp_store import Store, windows
 from nagarik import broadcasts, db, pacing
 from nagarik.broadcast_messages import message_body, ward_names
 from nagarik.broadcasts import Claimed, Outcome
+from nagarik.http11 import keep_alive_client
 from whatsapp.limits import CUSTOMER_SERVICE_WINDOW_SECONDS
-
-try:
-    import sniffio  # noqa: F401
-except ImportError:  # httpcore tries this import on every request; an absent module is searched for each time
-    sys.modules["sniffio"] = None  # type: ignore[assignment]  # fail at once: httpcore then assumes asyncio
 
 LATE = 0.1  # seconds past its slot after which a copy takes a new slot rather than bunching up
 
@@ -64,7 +59,10 @@ class Sender:
         """A sender for one worker thread (its HTTP client belongs to that thread's event loop);
         settings and the window store are made once per worker process."""
         settings, store, rate, tier = _shared()
-        return cls(GraphClient(settings, timeout=settings.http_timeout), store, settings, rate, tier)
+        graph = GraphClient(settings, timeout=settings.http_timeout)
+        # GraphClient takes no transport argument: give its client the lean keep-alive transport.
+        graph._client = keep_alive_client(graph._client)
+        return cls(graph, store, settings, rate, tier)
 
     @property
     def number_key(self) -> str:
@@ -86,15 +84,14 @@ class Sender:
 
     def prepare(self, recipient_ids: list[int]) -> list[Ready]:
         """Claim the batch, settle what needs no send (cancelled, STOP, already sent, over the tier)
-        and give every other copy its send time."""
+        and give every other copy its send time: one transaction."""
         with db.session_scope() as session:
             claimed = broadcasts.take(session, recipient_ids)
-        if not claimed:
-            return []
-        in_window = self._windows_open([copy.phone for copy in claimed])
-        # A copy claimed before may have reached Meta just before its worker died: its status says so.
-        earlier = {c.id: self.window_store.sent_with_callback(_callback(c)) for c in claimed if c.attempts > 1}
-        with db.session_scope() as session:
+            if not claimed:
+                return []
+            in_window = self._windows_open([copy.phone for copy in claimed])
+            # A copy claimed before may have reached Meta just before its worker died: its status says so.
+            earlier = {c.id: self.window_store.sent_with_callback(_callback(c)) for c in claimed if c.attempts > 1}
             settled: list[Outcome] = []
             ready: list[Ready] = []
             stopped = _opted_out(session, [copy.phone for copy in claimed])

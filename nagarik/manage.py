@@ -43,7 +43,7 @@ def check_catalog() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nagarik.manage", description=__doc__)
-    parser.add_argument("command", choices=["migrate", "seed", "init", "check-catalog"])
+    parser.add_argument("command", choices=["migrate", "seed", "init", "check-catalog", "demo"])
     args = parser.parse_args(argv)
     try:
         if args.command in ("migrate", "init"):
@@ -53,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
             seed()
         if args.command == "check-catalog":
             check_catalog()
+        if args.command == "demo":
+            from nagarik.demo import seed_neighbours
+
+            print(f"demo: {seed_neighbours()} neighbours of the demo citizen added (seed/demo.yml)")
     except CatalogError as exc:
         print(f"catalog error: {exc}", file=sys.stderr)
         return 1

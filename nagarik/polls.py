@@ -309,7 +309,7 @@ def answer_payload(poll_id: int, option_key: str) -> str:
 
 def open_payload(poll_id: int) -> str:
     """The payload of the invitation template's button: the chat answers it with the question."""
-    return "/poll_open" + json.dumps({"poll_id": str(poll_id)}, separators=(",", ":"))
+    return "/poll_answer" + json.dumps({"poll_id": str(poll_id)}, separators=(",", ":"))
 
 
 def local_time(moment: dt.datetime) -> str:

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from harness.stack import DEMO_PHONE, ROOT, SIMULATOR, VAR, WEBHOOK, Stack, StackError, message_state
-from nagarik import broadcasts, db
+from nagarik import broadcasts, db, subscriptions
 from tests.support import add_subscriber
 
 __all__ = ["DEMO_PHONE", "VAR", "WEBHOOK", "message_state"]  # the tests import these from here
@@ -125,8 +125,14 @@ class Citizen:
 
 
 @pytest.fixture
-def citizen(sim: httpx.Client):
-    def make(phone: str) -> Citizen:
+def citizen(sim: httpx.Client, stack: Stack):
+    """A citizen writing to the office. Unless `first_contact`, one who has already seen the
+    privacy notice (tests/e2e/test_outreach.py covers the first contact itself)."""
+
+    def make(phone: str, first_contact: bool = False) -> Citizen:
+        if not first_contact:
+            with db.session_scope(stack.env["DATABASE_URL"]) as session:
+                subscriptions.notice_shown(session, phone)
         return Citizen(sim, phone)
 
     return make

@@ -8,6 +8,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from conftest import sent_to, text_of
 
 from harness.stack import SIMULATOR
@@ -15,6 +16,12 @@ from nagarik import broadcasts, db, polls, reminders
 from nagarik.broadcasts import Audience
 
 IST = ZoneInfo("Asia/Kolkata")
+
+
+@pytest.fixture(autouse=True)
+def civic_database(stack, monkeypatch):
+    """Look into the database the running stack uses."""
+    monkeypatch.setenv("DATABASE_URL", stack.env["DATABASE_URL"])
 
 
 def utc(local: dt.datetime) -> dt.datetime:
@@ -27,7 +34,7 @@ def devanagari(text: str) -> bool:
 
 
 def test_first_contact_shows_the_notice_then_topics_and_a_ward_list(citizen):
-    newcomer = citizen("919822000001")
+    newcomer = citizen("919822000001", first_contact=True)
     newcomer.say("नमस्ते")
     notice = text_of(newcomer.last[0])
     assert devanagari(notice) and "STOP" in notice  # before anything else, in the citizen's language
@@ -140,9 +147,9 @@ def test_a_form_arrives_as_a_pdf(citizen):
 
 def test_a_certificate_copy_only_for_the_verified_owner(citizen):
     owner = citizen("919900112233")  # WC-2026-000318 is issued and registered to this number
-    owner.say("send me my certificate for WC-2026-000318")
+    said = owner.say("send me my certificate for WC-2026-000318")
     documents_sent = [m["payload"]["document"] for m in owner.last if m["payload"]["type"] == "document"]
-    assert len(documents_sent) == 1 and "NGK-" in documents_sent[0]["caption"]
+    assert len(documents_sent) == 1 and "NGK-" in documents_sent[0]["caption"], said
     with db.session_scope() as session:
         certificate = session.query(db.Certificate).filter_by(application_number="WC-2026-000318").one()
     assert certificate.code in documents_sent[0]["caption"]

@@ -11,7 +11,7 @@ from helpers import DEMO_SENDER, OTHER_SENDER, make_tracker, responses, slot_eve
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.documents
-from actions.application_status import ActionApplicationStatus
+from actions.application_status import ActionApplicationStatus, ValidateApplicationStatusForm
 from actions.documents import ActionSendForm
 from actions.polls import ActionPollAnswer, ActionSavePollComment
 from actions.reminders import ActionStopReminder
@@ -227,3 +227,16 @@ def test_stopping_one_kind_of_reminder(database, domain):
         assert session.get(db.ReminderOptOut, (DEMO_SENDER, kind)) is not None
     listed, _ = run(ActionStopReminder(), domain, text="stop the reminders", intent="stop_reminder")
     assert responses(listed) == ["utter_ask_reminder_kind"] and len(listed.messages[0]["buttons"]) == len(reminders.kinds())
+
+
+async def test_asking_for_the_certificate_while_the_status_form_waits_keeps_the_purpose(database, domain):
+    tracker = make_tracker(
+        text="send me my certificate for WC-2026-000318",
+        intent="request_certificate",
+        entities=[("application_number", "WC-2026-000318")],
+        slots={"requested_slot": "application_number"},
+        sender="919900112233",
+        active_loop="application_status_form",
+    )
+    events = await ValidateApplicationStatusForm().run(CollectingDispatcher(), tracker, domain)
+    assert slot_events(events)["status_purpose"] == "certificate"

@@ -45,6 +45,17 @@ def test_the_dengue_campaign_is_three_messages_over_five_days_in_three_languages
     assert len(media) == 1 and media[0]["type"] == "image" and media[0]["link"].startswith("https://")
 
 
+@pytest.mark.parametrize("name", campaigns.available())
+def test_every_campaign_file_makes_messages_meta_accepts(name):
+    meta = TemplateRegistry.load(ROOT / "seed" / "templates.yml")
+    for step in campaigns.load_definition(name)["steps"]:
+        broadcast = db.Broadcast(kind="campaign", texts=step["texts"], media=step["media"], template="announcement", audience={})
+        for language in ("en", "hi", "kn"):
+            for in_window in (True, False):
+                body = message_body(broadcast, language, in_window, wards={})
+                validate_send({"messaging_product": "whatsapp", "to": "919811200001", **body}, templates=meta, media=MediaStore())
+
+
 def test_steps_are_scheduled_at_their_ist_moment_in_utc(database):
     campaign_id = start()
     scheduled = steps(campaign_id)

@@ -165,6 +165,10 @@ def test_a_closed_poll_refuses_answers_and_comments(database):
         with pytest.raises(KeyError):
             polls.close(session, 987654)
         assert session.get(db.PollAnswer, (poll.id, "919000000103")).option_key == "saturday"
+        # A periodic sweep closes polls whose time has come (and only those).
+        assert polls.close_due(session, now=closes - dt.timedelta(minutes=1)) == []
+        assert polls.close_due(session, now=closes) == [poll.id]
+        assert session.get(db.Poll, poll.id).status == "closed" and session.get(db.Poll, poll.id).closes_at == closes
 
 
 def test_unknown_polls_and_options(database):
@@ -311,9 +315,9 @@ def test_outside_the_window_a_poll_is_the_invitation_template_with_its_button(da
     assert outside["type"] == "template" and template["name"] == "consultation_invite" and template["language"] == {"code": "kn"}
     body, button = template["components"]
     assert body["parameters"] == [{"type": "text", "text": "ಸಂತೆಯನ್ನು ಶನಿವಾರಕ್ಕೆ ಬದಲಿಸಬೇಕೇ?"}]
-    assert button["sub_type"] == "quick_reply" and button["parameters"][0]["payload"] == f'/poll_open{{"poll_id":"{poll.id}"}}'
+    assert button["sub_type"] == "quick_reply" and button["parameters"][0]["payload"] == f'/poll_answer{{"poll_id":"{poll.id}"}}'
     [choice] = accepted_by_meta(outside)
-    assert choice["payload"] == f'/poll_open{{"poll_id":"{poll.id}"}}' and choice["title"] == "ಉತ್ತರಿಸಿ"
+    assert choice["payload"] == f'/poll_answer{{"poll_id":"{poll.id}"}}' and choice["title"] == "ಉತ್ತರಿಸಿ"
     assert english["template"]["language"] == {"code": "en"}  # no Hindi question: the English template
     assert english["template"]["components"][0]["parameters"][0]["text"] == "Move the market to Saturday?"  # one line
     accepted_by_meta(english)
