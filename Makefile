@@ -72,9 +72,11 @@ seed: | setup
 
 # --- run ------------------------------------------------------------------------------------
 demo: setup train seed
+	@$(APP_PY) -m nagarik.manage demo
 	@echo "==> chat on WhatsApp (the local Cloud API simulator) as the citizen 919876543210, who owns BC-2026-001234."
 	@echo "    Type a message; numbers pick buttons; /photo, /location, /voice, /document; /quit to leave."
-	@scripts/with-servers --simulator --rasa $(APP_PY) -m simulator.chat --as 919876543210
+	@echo "    As an official, in another terminal: see README.md, 'The demo as an official'."
+	@scripts/with-servers --simulator --rasa --worker $(APP_PY) -m simulator.chat --as 919876543210
 
 actions: setup seed
 	@$(APP_PY) -m rasa_sdk --actions actions --port 5055
