@@ -38,6 +38,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, insert, text
 
+from channels.whatsapp_store import Store
 from harness.stack import ROOT, whatsapp_settings
 
 PYTHON = str(ROOT / ".venv/bin/python")
@@ -200,6 +201,7 @@ def run(rate: float, args: argparse.Namespace) -> Run:
     seed(database, args.recipients)
     for path in VAR.glob("whatsapp.db*"):
         path.unlink()
+    Store(f"sqlite:///{VAR / 'whatsapp.db'}").engine.dispose()  # its tables, before several workers race to make them
     port = free_port()
     settings = whatsapp_settings()
     queue = redis_bench_url(args.queue) if args.queue.startswith("redis") else queue_url(args.queue, rate)

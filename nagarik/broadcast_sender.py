@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -170,8 +171,16 @@ def _outcome(recipient_id: int, result: SendResult) -> Outcome:
     return Outcome(recipient_id, "failed", error_code=result.error_code)
 
 
-@lru_cache(maxsize=1)
+_shared_lock = threading.Lock()
+
+
 def _shared() -> tuple[WhatsAppSettings, Store, float, int | None]:
+    with _shared_lock:  # the worker's threads start together; the store creates its tables once
+        return _shared_once()
+
+
+@lru_cache(maxsize=1)
+def _shared_once() -> tuple[WhatsAppSettings, Store, float, int | None]:
     settings = WhatsAppSettings.load()
     return (
         settings,

@@ -17,7 +17,7 @@ from typing import Any
 from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import select
 
-from nagarik import broadcasts, db
+from nagarik import broadcasts, db, polls
 
 BATCH = 20  # small batches: an emergency waits for at most one batch per worker
 
@@ -39,7 +39,7 @@ def enqueue_unfinished(broadcast: db.Broadcast, recipient_ids: list[int]) -> Non
         send_batch(recipient_ids[start : start + BATCH], priority=broadcast.priority)
 
 
-@huey.task()
+@huey.task(retries=3, retry_delay=10)
 def start_broadcast(broadcast_id: int) -> None:
     with db.session_scope() as session:
         broadcast = session.get(db.Broadcast, broadcast_id)
@@ -49,7 +49,7 @@ def start_broadcast(broadcast_id: int) -> None:
         enqueue_unfinished(broadcast, broadcasts.unfinished(session, broadcast_id, with_queued=True))
 
 
-@huey.task()
+@huey.task(retries=3, retry_delay=10)  # a batch that failed before claiming (database away) is not left queued
 def send_batch(recipient_ids: list[int]) -> None:
     loop, sender = _thread_sender()
     loop.run_until_complete(sender.send_many(recipient_ids))
@@ -75,9 +75,11 @@ def _thread_sender() -> tuple[asyncio.AbstractEventLoop, Any]:
 
 
 def sweep(*, with_queued: bool = False) -> None:
-    """Start broadcasts that fell due; re-queue copies left unsent by a dead worker; close done ones."""
+    """Start broadcasts that fell due; re-queue copies left unsent by a dead worker; close done ones
+    (and polls past their closing time, whose unsent copies are then not sent)."""
     now = db.utcnow()
     with db.session_scope() as session:
+        polls.close_due(session, now)
         for broadcast in session.execute(select(db.Broadcast).where(db.Broadcast.status.in_(("scheduled", "running")))).scalars():
             if broadcast.status == "scheduled" and broadcast.send_at <= now:
                 start_broadcast(broadcast.id, priority=broadcast.priority)
