@@ -43,7 +43,7 @@ def chart_png(results: Results, title: str) -> bytes:
     draw = ImageDraw.Draw(image)
     for number, line in enumerate(_wrap(draw, title, title_font, WIDTH - 2 * MARGIN, TITLE_LINES)):
         draw.text((MARGIN, MARGIN + number * TITLE_LINE_HEIGHT), line, font=title_font, fill=INK)
-    summary = f"{results.total} answers ({results.status})"
+    summary = f"{results.total} answer{'' if results.total == 1 else 's'} ({results.status})"
     draw.text((MARGIN, MARGIN + TITLE_LINES * TITLE_LINE_HEIGHT + 4), summary, font=font, fill=MUTED)
     bar_left = MARGIN + LABEL_WIDTH
     for number, option in enumerate(results.options):
