@@ -13,10 +13,11 @@ window (sliding), refusals by code (130429 throughput, 131056 pair rate), duplic
 got it more than once) and losses (audience members who got nothing); /proc gives each process's
 peak resident memory (VmHWM) and CPU time. Bulk sends use 80 % of the rate (nagarik.pacing).
 
-The civic database is SQLite by default (a file under var/bench/broadcast/: what `make bench` can
-use on any machine; its writers take turns on the file lock, which is the honest multi-process
-behaviour of the embedded default). --database postgresql://user@host/ uses a fresh database
-`nagarik_bench` on that server instead (row locks, writers in parallel), as a deployment would.
+The civic database is SQLite by default (under var/bench/broadcast/RATE-per-s/ with the queue, the
+channel's store, the processes' log and the ledger): what `make bench` can use on any machine, and
+the honest multi-process behaviour of the embedded default (writers take turns on the file lock).
+--database postgresql://user@host/ uses a fresh database `nagarik_bench_RATE` on that server
+instead (row locks, writers in parallel), as a deployment with several machines would.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import argparse
 import bisect
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -51,7 +53,7 @@ TEXTS = {
 }
 LANGUAGES = ("en", "hi", "kn")
 BENCH_DATABASE = "nagarik_bench"
-REDIS_BENCH_DB = 15  # a Redis database of the bench's own, emptied of its keys before each run
+REDIS_BENCH_DB = 15  # a Redis database of the bench's own, emptied of its keys before each run (one run at a time)
 
 
 @dataclass
@@ -101,18 +103,16 @@ def busiest_second(times: list[float]) -> int:
 # --- a fresh civic database with N subscribers -----------------------------------------------
 
 
-def fresh_database(choice: str) -> str:
+def fresh_database(choice: str, directory: Path, name: str) -> str:
     if choice == "sqlite":
-        for path in VAR.glob("nagarik.db*"):
-            path.unlink()
-        return f"sqlite:///{VAR / 'nagarik.db'}"
+        return f"sqlite:///{directory / 'nagarik.db'}"
     server = choice.rstrip("/").rsplit("/", 1)[0] if re.search(r"//[^/]+/\w", choice) else choice.rstrip("/")
     admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {BENCH_DATABASE}"))
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
     admin.dispose()
-    return f"{server}/{BENCH_DATABASE}"
+    return f"{server}/{name}"
 
 
 def seed(url: str, recipients: int) -> None:
@@ -169,15 +169,6 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def queue_url(choice: str, rate: float) -> str:
-    if choice == "sqlite":
-        path = VAR / f"queue-{rate:g}.db"
-        for old in VAR.glob(f"{path.name}*"):
-            old.unlink()
-        return f"sqlite:///{path}"
-    return choice
-
-
 def redis_bench_url(choice: str) -> str:
     """The given Redis, on the bench's own database number, with the bench's keys removed."""
     import redis
@@ -195,30 +186,29 @@ def redis_bench_url(choice: str) -> str:
 
 
 def run(rate: float, args: argparse.Namespace) -> Run:
-    VAR.mkdir(parents=True, exist_ok=True)
+    directory = VAR / f"{rate:g}-per-s"  # runs at different rates may go on at the same time
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
     result = Run(rate, args.recipients)
-    database = fresh_database(args.database)
+    database = fresh_database(args.database, directory, f"{BENCH_DATABASE}_{rate:g}".replace(".", "_"))
     seed(database, args.recipients)
-    for path in VAR.glob("whatsapp.db*"):
-        path.unlink()
-    Store(f"sqlite:///{VAR / 'whatsapp.db'}").engine.dispose()  # its tables, before several workers race to make them
+    Store(f"sqlite:///{directory / 'whatsapp.db'}").engine.dispose()  # its tables, before several workers race to make them
     port = free_port()
     settings = whatsapp_settings()
-    queue = redis_bench_url(args.queue) if args.queue.startswith("redis") else queue_url(args.queue, rate)
+    queue = redis_bench_url(args.queue) if args.queue.startswith("redis") else f"sqlite:///{directory / 'queue.db'}"
     pacing = redis_bench_url(args.pacing) if args.pacing.startswith("redis") else "database"
     env = {
         **os.environ,
         **settings,
         "WHATSAPP_API_URL": f"http://127.0.0.1:{port}/v21.0",
-        "WHATSAPP_STORE_URL": f"sqlite:///{VAR / 'whatsapp.db'}",
+        "WHATSAPP_STORE_URL": f"sqlite:///{directory / 'whatsapp.db'}",
         "DATABASE_URL": database,
         "NAGARIK_QUEUE_URL": queue,
         "NAGARIK_PACING_URL": pacing,
         "NAGARIK_MESSAGES_PER_SECOND": f"{rate:g}",
         "NAGARIK_MESSAGING_TIER": "unlimited",
     }
-    log = VAR / f"run-{rate:g}.log"
-    log.unlink(missing_ok=True)
+    log = directory / "processes.log"
     simulator = start(
         [PYTHON, "-m", "simulator", "--port", str(port), "--throughput", f"{rate:g}", "--webhook-url", ""], env, log
     )
@@ -233,8 +223,10 @@ def run(rate: float, args: argparse.Namespace) -> Run:
         command = [PYTHON, "-m", "nagarik.cli", "announce", "--wards", WARD, "--topics", TOPIC, "--yes", "--by", "bench"]
         for language, body in TEXTS.items():
             command += [f"--{language}", body]
-        output = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
-        broadcast_id = int(re.search(r"broadcast (\d+)", output).group(1))
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"announce failed: {done.stderr[-2000:]}")
+        broadcast_id = int(re.search(r"broadcast (\d+)", done.stdout).group(1))
         result.states = wait_done(database, broadcast_id, args.recipients, rate, workers)
         result.seconds = time.time() - announced
         for worker in workers:
@@ -243,7 +235,7 @@ def run(rate: float, args: argparse.Namespace) -> Run:
             result.worker_cpu_s.append(cpu)
         result.simulator_rss_mb, result.simulator_cpu_s = proc_status(simulator.pid)
         answer = httpx.get(f"http://127.0.0.1:{port}/_sim/ledger", timeout=120)
-        (VAR / f"ledger-{rate:g}.json").write_bytes(answer.content)  # for a closer look afterwards
+        (directory / "ledger.json").write_bytes(answer.content)  # for a closer look afterwards
         ledger = answer.json()
     finally:
         for process in [*workers, simulator]:
@@ -258,7 +250,7 @@ def wait_done(database: str, broadcast_id: int, total: int, rate: float, workers
     deadline = time.monotonic() + 3 * total / (rate * 0.8) + 300
     while time.monotonic() < deadline:
         if any(worker.poll() is not None for worker in workers):
-            raise RuntimeError("a worker exited; see its log under var/bench/broadcast/")
+            raise RuntimeError("a worker exited; see processes.log under var/bench/broadcast/")
         with db.session_scope(database) as session:
             progress = broadcasts.progress(session, broadcast_id)
         print(f"\r  {progress.finished:>7}/{total} copies done", end="", file=sys.stderr, flush=True)
@@ -344,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queue", default="sqlite", help="sqlite (embedded), or a redis:// URL")
     parser.add_argument("--pacing", default="database", help="database, or a redis:// URL")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the workers and the simulator on the way out
     runs = []
     for rate in (float(r) for r in args.rates.split(",")):
         print(f"== {args.recipients:,} recipients at {rate:g} messages/s", file=sys.stderr)

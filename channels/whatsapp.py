@@ -233,7 +233,12 @@ class WhatsAppInput(InputChannel):
             output = WhatsAppOutput(self.graph, self.store, self.settings, message)
             # The text rides along so that a new session can greet a first-time citizen (the privacy
             # notice) in the language of their first message: Rasa starts a session before parsing it.
-            metadata = {"wamid": message.id, "whatsapp_type": message.raw_type, "profile_name": message.profile_name, "text": text}
+            metadata = {
+                "wamid": message.id,
+                "whatsapp_type": message.raw_type,
+                "profile_name": message.profile_name,
+                "text": text,
+            }
             await on_new_message(
                 UserMessage(text, output, message.sender, input_channel=self.name(), message_id=message.id, metadata=metadata)
             )

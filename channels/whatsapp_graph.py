@@ -41,7 +41,14 @@ class UploadResult:
 
 
 class GraphClient:
-    def __init__(self, settings: WhatsAppSettings, *, timeout: float = 10.0, max_attempts: int = MAX_ATTEMPTS) -> None:
+    def __init__(
+        self,
+        settings: WhatsAppSettings,
+        *,
+        timeout: float = 10.0,
+        max_attempts: int = MAX_ATTEMPTS,
+        transport: httpx.AsyncBaseTransport | None = None,  # the broadcast workers' keep-alive one
+    ) -> None:
         self.settings = settings
         self.max_attempts = max_attempts
         self.stopped: str | None = None  # why sending stopped (token expired, account blocked)
@@ -50,6 +57,7 @@ class GraphClient:
             headers={"Authorization": f"Bearer {settings.access_token}"},
             timeout=httpx.Timeout(timeout, connect=5.0),
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            transport=transport,
         )
 
     async def close(self) -> None:

@@ -2,7 +2,8 @@
 
 Used by the queue's workers (nagarik.tasks), one Sender per worker thread. A batch costs a handful
 of statements whatever its size: one claim, one reservation of the number's slots and one of the
-citizens' 6-second gaps, one lease extension, one record of the results. Inside a citizen's
+citizens' 6-second gaps, one lease extension (to past the last slot), one look for STOP and
+cancellation just before the first slot, one record of the results. Inside a citizen's
 customer-service window the text goes free-form (with its image, video or PDF); outside it only as
 the broadcast's approved template, within the daily tier. A copy whose worker died mid-send is
 checked against the statuses Meta sent back (its callback data) before it is sent again, so
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import os
 import threading
 import time
@@ -29,10 +31,13 @@ from channels.whatsapp_store import Store, windows
 from nagarik import broadcasts, db, pacing
 from nagarik.broadcast_messages import message_body, ward_names
 from nagarik.broadcasts import Claimed, Outcome
-from nagarik.http11 import keep_alive_client
+from nagarik.http11 import KeepAliveTransport
 from whatsapp.limits import CUSTOMER_SERVICE_WINDOW_SECONDS
 
+logger = logging.getLogger(__name__)
 LATE = 0.1  # seconds past its slot after which a copy takes a new slot rather than bunching up
+MAX_ROUNDS = 5  # of new slots for late copies in one batch
+MAX_MESSAGES_PER_SECOND = 1000  # a business number's highest throughput on the Cloud API
 
 
 @dataclass
@@ -40,6 +45,8 @@ class Ready:
     """A claimed copy that passed every check: its message and the earliest time it may go."""
 
     id: int
+    broadcast_id: int
+    despite_stop: bool  # news of one's own case (a notification) goes even after STOP
     phone: str
     body: dict[str, Any]
     interval: float  # the number's slot spacing for this broadcast's priority
@@ -60,9 +67,7 @@ class Sender:
         """A sender for one worker thread (its HTTP client belongs to that thread's event loop);
         settings and the window store are made once per worker process."""
         settings, store, rate, tier = _shared()
-        graph = GraphClient(settings, timeout=settings.http_timeout)
-        # GraphClient takes no transport argument: give its client the lean keep-alive transport.
-        graph._client = keep_alive_client(graph._client)
+        graph = GraphClient(settings, timeout=settings.http_timeout, transport=KeepAliveTransport())
         return cls(graph, store, settings, rate, tier)
 
     @property
@@ -72,14 +77,26 @@ class Sender:
     async def send_many(self, recipient_ids: list[int]) -> None:
         ready = self.prepare(recipient_ids)
         outcomes: list[Outcome] = []
-        while ready:
-            results = await asyncio.gather(*(self._send_at(copy) for copy in ready))
-            late = [copy for copy, result in zip(ready, results, strict=True) if result is None]
-            outcomes += [_outcome(copy.id, result) for copy, result in zip(ready, results, strict=True) if result is not None]
-            if late:
+        for _round in range(MAX_ROUNDS):
+            if not ready:
+                break
+            # Just before the batch's first slot: whoever said STOP (or a cancel) since the claim is skipped.
+            await asyncio.sleep(max(0.0, min(copy.at for copy in ready) - time.time() - 0.05))
+            withdrawn = self._withdrawn(ready)
+            outcomes += [Outcome(copy.id, "skipped") for copy in ready if copy.id in withdrawn]
+            ready = [copy for copy in ready if copy.id not in withdrawn]
+            # Every send runs to its end (an error in one does not leave others running unrecorded).
+            results = await asyncio.gather(*(self._send_at(copy) for copy in ready), return_exceptions=True)
+            for copy, result in zip(ready, results, strict=True):
+                if isinstance(result, BaseException):  # not recorded: the lease runs out and the sweep retries it
+                    logger.error("broadcast copy %s: %r", copy.id, result)
+                elif result is not None:
+                    outcomes.append(_outcome(copy.id, result))
+            ready = [copy for copy, result in zip(ready, results, strict=True) if result is None]
+            if ready:  # woke too late for their slots: new slots, never a burst
                 with db.session_scope() as session:
-                    self._schedule(session, late)
-            ready = late
+                    self._schedule(session, ready)
+        # Copies still late after MAX_ROUNDS keep their lease; the sweep hands them out again after it.
         with db.session_scope() as session:
             broadcasts.record_many(session, outcomes)
 
@@ -120,7 +137,10 @@ class Sender:
                 body = message_body(broadcast, copy.language, in_window[copy.phone], wards[broadcast.id])
                 body["biz_opaque_callback_data"] = _callback(copy)
                 interval = pacing.throughput_interval(self.messages_per_second, broadcast.priority)
-                ready.append(Ready(copy.id, copy.phone, body, interval, citizen_slots[f"citizen:{copy.phone}"]))
+                exempt = broadcast.kind == "notification"
+                ready.append(
+                    Ready(copy.id, broadcast.id, exempt, copy.phone, body, interval, citizen_slots[f"citizen:{copy.phone}"])
+                )
             broadcasts.record_many(session, settled)
             self._schedule(session, ready)
         return ready
@@ -145,6 +165,19 @@ class Sender:
         if time.time() - copy.at > LATE:
             return None
         return await self.graph.send(copy.phone, copy.body)
+
+    def _withdrawn(self, ready: list[Ready]) -> set[int]:
+        """Copies no longer wanted: their broadcast was cancelled or their citizen said STOP."""
+        with db.session_scope() as session:
+            cancelled = set(
+                session.execute(
+                    select(db.Broadcast.id).where(
+                        db.Broadcast.id.in_({copy.broadcast_id for copy in ready}), db.Broadcast.status == "cancelled"
+                    )
+                ).scalars()
+            )
+            stopped = _opted_out(session, [copy.phone for copy in ready if not copy.despite_stop])
+        return {copy.id for copy in ready if copy.broadcast_id in cancelled or copy.phone in stopped}
 
     def _windows_open(self, phones: list[str]) -> dict[str, bool]:
         """Whose 24-hour window is open, in one query of the channel's store."""
@@ -182,9 +215,7 @@ def _shared() -> tuple[WhatsAppSettings, Store, float, int | None]:
 @lru_cache(maxsize=1)
 def _shared_once() -> tuple[WhatsAppSettings, Store, float, int | None]:
     settings = WhatsAppSettings.load()
-    return (
-        settings,
-        Store(settings.store_url),
-        float(os.environ.get("NAGARIK_MESSAGES_PER_SECOND") or 80),
-        pacing.messaging_tier(),
-    )
+    rate = float(os.environ.get("NAGARIK_MESSAGES_PER_SECOND") or 80)
+    if not 0 < rate <= MAX_MESSAGES_PER_SECOND:
+        raise ValueError(f"NAGARIK_MESSAGES_PER_SECOND must be above 0 and at most {MAX_MESSAGES_PER_SECOND} (Meta's highest)")
+    return settings, Store(settings.store_url), rate, pacing.messaging_tier()

@@ -188,6 +188,7 @@ def take(session: Session, recipient_ids: list[int], now: dt.datetime | None = N
 
 
 def claim(session: Session, recipient_ids: list[int], now: dt.datetime | None = None) -> list[int]:
+    """The ids `take` claimed."""
     return [copy.id for copy in take(session, recipient_ids, now)]
 
 
@@ -234,14 +235,19 @@ def record_many(session: Session, outcomes: list[Outcome]) -> None:
     )
 
 
-def unfinished(session: Session, broadcast_id: int, *, with_queued: bool, now: dt.datetime | None = None) -> list[int]:
+def unfinished(
+    session: Session, broadcast_id: int, *, with_queued: bool, now: dt.datetime | None = None, held_limit: int | None = None
+) -> list[int]:
     """Copies whose worker died (lease expired), and with `with_queued` also those still queued
-    (after a restart, when queue tasks may have been lost with their worker)."""
+    (after a restart, when queue tasks may have been lost with their worker); and held ones (over
+    the daily tier), at most `held_limit` of them: no use retrying more than the tier has room for."""
     now = now or db.utcnow()
     row = db.BroadcastRecipient
     stale = (row.state == "sending") & (row.lease_until < now)
-    wanted = or_(stale, row.state.in_(("queued", "held"))) if with_queued else or_(stale, row.state == "held")
-    return list(session.execute(select(row.id).where(row.broadcast_id == broadcast_id, wanted).order_by(row.id)).scalars())
+    wanted = or_(stale, row.state == "queued") if with_queued else stale
+    ids = list(session.execute(select(row.id).where(row.broadcast_id == broadcast_id, wanted).order_by(row.id)).scalars())
+    held = select(row.id).where(row.broadcast_id == broadcast_id, row.state == "held").order_by(row.id).limit(held_limit)
+    return sorted(ids + list(session.execute(held).scalars()))
 
 
 def finish_if_done(session: Session, broadcast: db.Broadcast) -> bool:

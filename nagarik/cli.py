@@ -354,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
 
             from nagarik.tasks import huey
 
-            Consumer(huey, workers=args.workers, worker_type="thread", periodic=True).run()
+            # An idle worker polls at least every second, so a new emergency never waits on back-off.
+            Consumer(huey, workers=args.workers, worker_type="thread", periodic=True, max_delay=1.0).run()
     except (ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

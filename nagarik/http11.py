@@ -92,7 +92,7 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             except OSError as exc:
                 connection.close()
                 raise httpx.ReadError(str(exc), request=request) from None
-            except httpx.RemoteProtocolError:
+            except BaseException:  # our own RemoteProtocolError, or cancelled mid-answer: never reuse it
                 connection.close()
                 raise
             if keep:
@@ -129,10 +129,3 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             for connection in connections:
                 connection.close()
         self._idle.clear()
-
-
-def keep_alive_client(like: httpx.AsyncClient, max_connections: int = 8) -> httpx.AsyncClient:
-    """The same client (base URL, headers, timeouts) on this transport."""
-    return httpx.AsyncClient(
-        base_url=like.base_url, headers=like.headers, timeout=like.timeout, transport=KeepAliveTransport(max_connections)
-    )

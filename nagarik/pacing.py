@@ -64,7 +64,7 @@ class DatabasePacer:
 
 
 # KEYS: the rates; ARGV: now ('' = Redis's clock), interval, count per key (in KEYS order).
-# Returns each key's first slot as seconds from now, as text (Lua numbers would lose the fraction).
+# Returns each key's first slot, then the "now" used, as text with every digit of the double.
 _RESERVE_LUA = """
 local now = tonumber(ARGV[1])
 if not now then
@@ -76,9 +76,10 @@ local out = {}
 for i, key in ipairs(KEYS) do
   local start = math.max(tonumber(redis.call('GET', key) or 0), now)
   local next_at = start + interval * tonumber(ARGV[2 + i])
-  redis.call('SET', key, string.format('%.6f', next_at), 'PX', math.ceil((next_at - now) * 1000) + 60000)
-  out[i] = string.format('%.6f', start - now)
+  redis.call('SET', key, string.format('%.17g', next_at), 'PX', math.ceil((next_at - now) * 1000) + 60000)
+  out[i] = string.format('%.17g', start)
 end
+out[#KEYS + 1] = string.format('%.17g', now)
 return out
 """
 
@@ -101,8 +102,9 @@ class RedisPacer:
             keys=[self.prefix + key for key in keys],
             args=["" if now is None else repr(now), repr(interval), *(counts[key] for key in keys)],
         )
-        here = time.time() if now is None else now  # Redis's "from now" on this machine's clock
-        return {key: here + float(delay) for key, delay in zip(keys, answer, strict=True)}
+        # On Redis's clock unless `now` was given; then moved onto this machine's clock.
+        offset = 0.0 if now is not None else time.time() - float(answer[-1])
+        return {key: float(start) + offset for key, start in zip(keys, answer[:-1], strict=True)}
 
 
 def pacing_url() -> str:
@@ -148,6 +150,16 @@ def messaging_tier() -> int | None:
     if value not in TIERS:
         raise ValueError(f"NAGARIK_MESSAGING_TIER must be one of {', '.join(TIERS)}")
     return TIERS[value]
+
+
+def tier_room(session: Session, tier: int | None, now: dt.datetime | None = None) -> int | None:
+    """How many more citizens the tier lets us reach outside their window now (None: no limit)."""
+    if tier is None:
+        return None
+    since = (now or db.utcnow()) - TIER_WINDOW
+    contact = db.TemplateContact
+    reached = session.execute(select(func.count(func.distinct(contact.phone))).where(contact.sent_at > since)).scalar_one()
+    return max(0, tier - reached)
 
 
 def may_contact_outside_window(session: Session, phone: str, tier: int | None, now: dt.datetime | None = None) -> bool:

@@ -14,18 +14,18 @@ import os
 import threading
 from typing import Any
 
-from huey import RedisHuey, SqliteHuey, crontab
+from huey import PriorityRedisHuey, SqliteHuey, crontab
 from sqlalchemy import select
 
-from nagarik import broadcasts, db, polls
+from nagarik import broadcasts, db, pacing, polls
 
-BATCH = 20  # small batches: an emergency waits for at most one batch per worker
+BATCH = 20  # small batches: an emergency waits behind at most one reserved batch per worker thread
 
 
-def make_queue() -> SqliteHuey | RedisHuey:
+def make_queue() -> SqliteHuey | PriorityRedisHuey:
     url = os.environ.get("NAGARIK_QUEUE_URL", "")
     if url.startswith("redis"):
-        return RedisHuey("nagarik", url=url)
+        return PriorityRedisHuey("nagarik", url=url)  # plain RedisHuey refuses task priorities
     path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else str(db.PROJECT_ROOT / "var" / "queue.db")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     return SqliteHuey("nagarik", filename=path)
@@ -46,6 +46,8 @@ def start_broadcast(broadcast_id: int) -> None:
         if broadcast is None or broadcast.status == "cancelled":
             return
         broadcasts.materialize(session, broadcast)
+    # Committed before any batch is queued: a worker must find the rows its batch names.
+    with db.session_scope() as session:
         enqueue_unfinished(broadcast, broadcasts.unfinished(session, broadcast_id, with_queued=True))
 
 
@@ -80,11 +82,16 @@ def sweep(*, with_queued: bool = False) -> None:
     now = db.utcnow()
     with db.session_scope() as session:
         polls.close_due(session, now)
+        room = pacing.tier_room(session, pacing.messaging_tier(), now)
+        # Held copies (over the daily tier) are retried as far as the tier has room, and a batch
+        # more (whose citizens may have written to us since, opening their window).
+        held_limit = None if room is None else room + BATCH
         for broadcast in session.execute(select(db.Broadcast).where(db.Broadcast.status.in_(("scheduled", "running")))).scalars():
             if broadcast.status == "scheduled" and broadcast.send_at <= now:
                 start_broadcast(broadcast.id, priority=broadcast.priority)
             elif broadcast.status == "running" and not broadcasts.finish_if_done(session, broadcast):
-                enqueue_unfinished(broadcast, broadcasts.unfinished(session, broadcast.id, with_queued=with_queued, now=now))
+                unsent = broadcasts.unfinished(session, broadcast.id, with_queued=with_queued, now=now, held_limit=held_limit)
+                enqueue_unfinished(broadcast, unsent)
 
 
 _started = threading.Lock()

@@ -123,8 +123,7 @@ class SimState:
 
     def record_send(self, accepted: Accepted, payload: dict[str, Any], wamid: str, pricing: dict[str, Any]) -> dict[str, Any]:
         template = accepted.template
-        self.ledger.accepted(self.clock.now(), accepted.key)
-        return self._append(
+        record = self._append(
             "sent",
             self.sent,
             {
@@ -143,6 +142,8 @@ class SimState:
                 "statuses": [],
             },
         )
+        self.ledger.accepted(record["time"], accepted.key)
+        return record
 
     def record_error(self, entry: dict[str, Any]) -> None:
         code = (entry.get("error") or {}).get("error", {}).get("code")

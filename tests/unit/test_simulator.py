@@ -773,6 +773,22 @@ def test_throughput_limit_is_130429(sim: Sim) -> None:
     assert len(sim.sent()) == 2
 
 
+def test_the_ledger_counts_every_send_and_every_refusal_by_code(sim: Sim) -> None:
+    other = "919812345678"
+    sim.config(throughput=0.001, throughput_burst=3, pair_period=3600, pair_burst=1)
+    for citizen in (CITIZEN, other, "919800000001"):
+        sim.open_window(citizen)
+    assert sim.send(TEXT).status_code == 200
+    assert graph_error(sim.send(TEXT))["code"] == 131056  # the same citizen again at once
+    assert sim.send(changed(TEXT, "to", other)).status_code == 200
+    assert graph_error(sim.send(changed(TEXT, "to", "919800000001")))["code"] == 130429  # the bucket is empty
+    ledger = sim.get("ledger")
+    assert ledger["count"] == 2 and ledger["to"] == [CITIZEN, other]
+    assert ledger["times"] == [entry["time"] for entry in sim.sent()]
+    assert ledger["errors"] == {"130429": 1, "131056": 1}
+    assert sim.get("ledger", after=1)["to"] == [other]
+
+
 def test_pair_rate_limit_is_131056(sim: Sim) -> None:
     other = "919812345678"
     sim.config(pair_period=3600, pair_burst=2)
