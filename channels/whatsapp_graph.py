@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -38,6 +39,9 @@ class UploadResult:
     http_status: int | None = None
     error_code: int | None = None
     error_message: str = ""
+
+
+ResultT = TypeVar("ResultT", SendResult, UploadResult)
 
 
 class GraphClient:
@@ -69,9 +73,14 @@ class GraphClient:
             return SendResult(None, Action.STOP, error_message=self.stopped)
         payload = {"messaging_product": "whatsapp", "recipient_type": "individual", **body}
         payload["recipient" if by_user_id else "to"] = recipient
-        result = SendResult(None, Action.RETRY)
+        return await self._with_retries(
+            lambda: self._post_message(payload), SendResult(None, Action.RETRY), f"message to {mask(recipient)} not sent"
+        )
+
+    async def _with_retries(self, attempt_once: Callable[[], Awaitable[ResultT]], result: ResultT, failure: str) -> ResultT:
+        """Retry what may be retried (with back-off); an error that stops sending stops the client."""
         for attempt in range(1, self.max_attempts + 1):
-            result = await self._post_message(payload)
+            result = await attempt_once()
             if result.action is not Action.RETRY:
                 break
             if attempt < self.max_attempts:
@@ -80,13 +89,7 @@ class GraphClient:
             self.stopped = f"Graph error {result.error_code}: {result.error_message}"
             logger.critical("WhatsApp sending STOPPED: %s. Fix the token or account, then restart.", self.stopped)
         elif result.action is not None:
-            logger.warning(
-                "message to %s not sent (%s, code %s): %s",
-                mask(recipient),
-                result.action.value,
-                result.error_code,
-                result.error_message,
-            )
+            logger.warning("%s (%s, code %s): %s", failure, result.action.value, result.error_code, result.error_message)
         return result
 
     async def _post_message(self, payload: dict[str, Any]) -> SendResult:
@@ -114,25 +117,11 @@ class GraphClient:
         A retried upload may leave an unused copy with Meta; it expires on its own."""
         if self.stopped:
             return UploadResult(None, Action.STOP, error_message=self.stopped)
-        result = UploadResult(None, Action.RETRY)
-        for attempt in range(1, self.max_attempts + 1):
-            result = await self._post_media(data, mime_type, filename)
-            if result.action is not Action.RETRY:
-                break
-            if attempt < self.max_attempts:
-                await asyncio.sleep(backoff_seconds(attempt, result.error_code, random.random()))
-        if result.action is Action.STOP:
-            self.stopped = f"Graph error {result.error_code}: {result.error_message}"
-            logger.critical("WhatsApp sending STOPPED: %s. Fix the token or account, then restart.", self.stopped)
-        elif result.action is not None:
-            logger.warning(
-                "upload of %s not accepted (%s, code %s): %s",
-                filename,
-                result.action.value,
-                result.error_code,
-                result.error_message,
-            )
-        return result
+        return await self._with_retries(
+            lambda: self._post_media(data, mime_type, filename),
+            UploadResult(None, Action.RETRY),
+            f"upload of {filename} not accepted",
+        )
 
     async def _post_media(self, data: bytes, mime_type: str, filename: str) -> UploadResult:
         try:
