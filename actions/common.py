@@ -113,6 +113,12 @@ def resolve(catalog_items: Iterable[Any], value: str) -> str | None:
     return named_in_text(value, items)
 
 
+def entity_key(tracker: Tracker, entity: str, catalog_items: Iterable[Any]) -> str | None:
+    """The catalog key of the first `entity` value in the latest message that names an item."""
+    items = list(catalog_items)
+    return next((key for value in latest_entities(tracker, entity) if (key := resolve(items, value))), None)
+
+
 def response_variation(domain: dict[str, Any], name: str, language: str) -> dict[str, Any]:
     """A domain response's variation for a language (its text and buttons), for replies whose
     language is known before the `language` slot is (Rasa picks variations by the slot)."""

@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import in_language, latest_entities, load_catalog, reply_language, resolve, response_text, row, sender
+from actions.common import entity_key, in_language, load_catalog, reply_language, response_text, row, sender
 from nagarik import db, documents
 from nagarik.document_upload import UploadError, document_message, upload_pdf
 
@@ -47,7 +47,7 @@ class ActionSendForm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         catalog = load_catalog()
         language = reply_language(tracker)
-        key = next((k for k in map(lambda v: resolve(catalog.services, v), latest_entities(tracker, "service")) if k), None)
+        key = entity_key(tracker, "service", catalog.services)
         if key is None:
             rows = [row(in_language(s.names, language), f'/request_form{{"service":"{s.key}"}}') for s in catalog.services]
             dispatcher.utter_message(response="utter_ask_form_service", buttons=rows)

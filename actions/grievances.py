@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     SIDE_QUESTIONS,
     date_text,
+    entity_key,
     in_language,
     is_digression,
     is_free_text_answer,
@@ -148,10 +149,9 @@ def correction(tracker: Tracker, catalog: Catalog) -> tuple[str | None, str | No
     for field in latest_entities(tracker, "grievance_field"):
         if field in FIELD_SLOTS:
             return field, None
-    for value in latest_entities(tracker, "grievance_category"):
-        key = resolve(catalog.grievance_categories, value)
-        if key:
-            return "category", key
+    key = entity_key(tracker, "grievance_category", catalog.grievance_categories)
+    if key:
+        return "category", key
     words = fold(latest_text(tracker)).split()
     for field, cues in _FIELD_CUES.items():
         positions = [i for i, word in enumerate(words) if word in cues]
@@ -197,10 +197,9 @@ class ValidateGrievanceForm(FormValidationAction):
             return {}
         if requested and is_digression(tracker, NOT_AN_ANSWER):
             return {}
-        for value in latest_entities(tracker, "grievance_category"):
-            key = resolve(catalog.grievance_categories, value)
-            if key:
-                return {"grievance_category": key}
+        key = entity_key(tracker, "grievance_category", catalog.grievance_categories)
+        if key:
+            return {"grievance_category": key}
         key = grievances.category_in_text(catalog, latest_text(tracker))
         if key:
             return {"grievance_category": key}

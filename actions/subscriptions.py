@@ -12,12 +12,11 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    entity_key,
     in_language,
-    latest_entities,
     latest_text,
     load_catalog,
     reply_language,
-    resolve,
     response_text,
     row,
     sender,
@@ -28,12 +27,9 @@ from nagarik.topics import topics
 
 
 def topic_named(tracker: Tracker) -> str | None:
-    for value in latest_entities(tracker, "topic"):
-        key = resolve(topics(), value)
-        if key:
-            return key
+    key = entity_key(tracker, "topic", topics())
     text = latest_text(tracker)
-    return None if text.startswith("/") else named_in_text(text, topics())
+    return key or (None if text.startswith("/") else named_in_text(text, topics()))
 
 
 def topic_names(keys: list[str], language: str) -> str:
@@ -41,12 +37,7 @@ def topic_names(keys: list[str], language: str) -> str:
 
 
 def ward_named(tracker: Tracker) -> str | None:
-    catalog = load_catalog()
-    for value in latest_entities(tracker, "ward"):
-        key = resolve(catalog.wards, value)
-        if key:
-            return key
-    return None
+    return entity_key(tracker, "ward", load_catalog().wards)
 
 
 def ask_ward(dispatcher: CollectingDispatcher, language: str) -> None:
