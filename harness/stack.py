@@ -78,7 +78,10 @@ class Stack:
             "WHATSAPP_STORE_URL": f"sqlite:///{directory / 'whatsapp.db'}",
             "WHATSAPP_EVIDENCE_DIR": str(directory / "evidence"),
             "WHATSAPP_HTTP_TIMEOUT": "3",
+            "WHATSAPP_RETRY_SECONDS": "0.2",  # a failing turn is given up on in seconds, not a minute
+            "NAGARIK_SAMPLE_DIR": str(ROOT / "tests" / "fixtures" / "seed"),  # never the demo's rows
             "TF_CPP_MIN_LOG_LEVEL": "2",
+            "RASA_TELEMETRY_ENABLED": "false",
             **extra_env,
         }
         (directory / "endpoints.yml").write_text(
@@ -127,7 +130,8 @@ class Stack:
         self.rasa = Process(
             "rasa",
             [
-                str(ROOT / ".venv-rasa/bin/rasa"),
+                str(ROOT / ".venv-rasa/bin/python"),
+                str(ROOT / "scripts/rasa_offline.py"),  # no telemetry, no crash reports to third parties
                 "run",
                 "--enable-api",
                 "--port",

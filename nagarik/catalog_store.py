@@ -7,6 +7,7 @@ Actions read the catalog from the database on every question, so an office that 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -29,6 +30,7 @@ from nagarik.catalog import (
 )
 
 SEED_DIR = db.PROJECT_ROOT / "seed"
+SAMPLE_DIR_VARIABLE = "NAGARIK_SAMPLE_DIR"  # where sample rows come from: seed/ for the demo, tests/fixtures/seed for tests
 REVISION_COUNTER = "catalog-revision"  # bumped on every write, so readers know when to reload
 _cache: dict[str, tuple[int, Catalog]] = {}  # database URL -> (revision, catalog)
 
@@ -99,7 +101,9 @@ def write_catalog(session: Session, catalog: Catalog) -> None:
             )
         )
     for position, stage in enumerate(catalog.stages):
-        session.merge(db.StageRow(key=stage.key, position=position, names=stage.names, next_step=stage.next_step))
+        session.merge(
+            db.StageRow(key=stage.key, position=position, names=stage.names, next_step=stage.next_step, done=stage.done)
+        )
     db.next_number(session, REVISION_COUNTER)
 
 
@@ -119,12 +123,19 @@ def write_applications(session: Session, applications: list[SampleApplication]) 
         )
 
 
-def seed(session: Session, seed_dir: Path = SEED_DIR) -> Catalog:
-    """Load seed/catalog.yml and seed/applications.yml into the database."""
+def sample_dir() -> Path:
+    """The directory of the sample rows (applications.yml, citizen_dates.yml): the demo's seed/
+    unless NAGARIK_SAMPLE_DIR names another (the tests' own, so that no test uses the demo's rows)."""
+    return Path(os.environ.get(SAMPLE_DIR_VARIABLE) or SEED_DIR)
+
+
+def seed(session: Session, seed_dir: Path = SEED_DIR, samples: Path | None = None) -> Catalog:
+    """Load the catalog (seed/catalog.yml) and the sample applications (applications.yml of
+    `samples`, by default sample_dir()) into the database."""
     catalog = parse_catalog(seed_dir / "catalog.yml")
     write_catalog(session, catalog)
     session.flush()
-    write_applications(session, parse_applications(seed_dir / "applications.yml", catalog))
+    write_applications(session, parse_applications((samples or sample_dir()) / "applications.yml", catalog))
     return catalog
 
 
@@ -195,7 +206,7 @@ def read_catalog(session: Session) -> Catalog:
             for row in session.execute(select(db.WardRow).order_by(db.WardRow.number)).scalars()
         ),
         stages=tuple(
-            Stage(row.key, row.names, row.next_step)
+            Stage(row.key, row.names, row.next_step, row.done)
             for row in session.execute(select(db.StageRow).order_by(db.StageRow.position)).scalars()
         ),
     )

@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session
 
 from nagarik import broadcasts, db
 from nagarik.catalog import LANGUAGES, CatalogError, _items, _Reader, _unique, load_yaml
+from nagarik.catalog_store import sample_dir
 from nagarik.templates import render
 
 IST = ZoneInfo("Asia/Kolkata")
 RULES_FILE = db.PROJECT_ROOT / "seed" / "reminders.yml"
-DATES_FILE = db.PROJECT_ROOT / "seed" / "citizen_dates.yml"
 TEMPLATE = "date_reminder"
 BUTTON_TITLE = 20  # WhatsApp's limit on a reply button's title
 PLACEHOLDERS = {"reference", "date"}
@@ -194,8 +194,10 @@ def opted_out_kinds(session: Session, phone: str) -> list[str]:
     )
 
 
-def seed_dates(session: Session, path: Path = DATES_FILE) -> int:
-    """Register the sample dates of seed/citizen_dates.yml (again and again: nothing is doubled)."""
+def seed_dates(session: Session, path: Path | None = None) -> int:
+    """Register the sample dates of citizen_dates.yml in the sample directory (seed/ for the demo),
+    again and again: nothing is doubled."""
+    path = path or sample_dir() / "citizen_dates.yml"
     items = load_yaml(path) or []
     if not isinstance(items, list):
         raise CatalogError(f"{path}:1: a list of dates is expected")

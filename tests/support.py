@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from nagarik import db, subscriptions
 from whatsapp.outbound import script_language
 
@@ -24,3 +28,31 @@ def add_subscriber(phone: str, topics: tuple[str, ...], ward: str, language: str
         session.get(db.Citizen, phone).language = language
         if stop:
             subscriptions.stop_all(session, phone)
+
+
+T = TypeVar("T")
+WAIT_SECONDS = 120.0  # a generous bound on "eventually": a hung process fails the test, never a slow machine
+
+
+def wait_until(condition: Callable[[], T], what: str, seconds: float = WAIT_SECONDS) -> T:
+    """Poll `condition` until it is truthy and return its value; fail naming `what` after `seconds`.
+    Tests wait for a state, never for a time."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what} after {seconds:.0f} s")
+        time.sleep(0.05)
+
+
+def answers(url: str, **kwargs: Any) -> bool:
+    """Whether a server answers at `url` (any HTTP status) yet."""
+    import httpx
+
+    try:
+        httpx.get(url, timeout=2, **kwargs)
+    except httpx.HTTPError:
+        return False
+    return True

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,11 +19,10 @@ import pytest
 
 from harness.stack import DEMO_PHONE, ROOT, SIMULATOR, VAR, WEBHOOK, Stack, StackError, message_state
 from nagarik import broadcasts, db, subscriptions
-from tests.support import add_subscriber
+from tests.support import add_subscriber, wait_until
 
-__all__ = ["DEMO_PHONE", "VAR", "WEBHOOK", "message_state"]  # the tests import these from here
+__all__ = ["DEMO_PHONE", "VAR", "WEBHOOK", "message_state", "wait_until"]  # the tests import these from here
 PYTHON = str(ROOT / ".venv/bin/python")
-WAIT_SECONDS = 120.0  # a generous bound on "eventually": a hung process fails the test, never a slow one
 
 
 @pytest.fixture(scope="session")
@@ -47,16 +45,6 @@ def sim(stack: Stack) -> Iterator[httpx.Client]:
         yield client
         client.delete("/_sim/faults").raise_for_status()
         client.post("/_sim/config", json={"duplicate_rate": 0.0, "reorder_rate": 0.0}).raise_for_status()
-
-
-def wait_until(condition: Any, what: str, seconds: float = WAIT_SECONDS) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"gave up waiting for {what}")
 
 
 def text_of(message: dict[str, Any]) -> str:
@@ -163,10 +151,10 @@ def office(stack, monkeypatch):
             assert done.returncode == 0, done.stderr
             return done.stdout
 
-        def start_worker(self) -> subprocess.Popen[bytes]:
+        def start_worker(self, threads: int = 4) -> subprocess.Popen[bytes]:
             log = open(stack.directory / "worker.log", "ab")  # noqa: SIM115 (kept open for the process)
             worker = subprocess.Popen(
-                [PYTHON, "-m", "nagarik.cli", "worker", "--workers", "4"], cwd=ROOT, env=env, stdout=log, stderr=log
+                [PYTHON, "-m", "nagarik.cli", "worker", "--workers", str(threads)], cwd=ROOT, env=env, stdout=log, stderr=log
             )
             workers.append(worker)
             return worker

@@ -12,8 +12,9 @@ import pytest
 from conftest import sent_to, text_of
 
 from harness.stack import SIMULATOR
-from nagarik import broadcasts, db, polls, reminders
+from nagarik import broadcasts, catalog_store, db, polls, reminders
 from nagarik.broadcasts import Audience
+from whatsapp.outbound import script_language
 
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -107,30 +108,34 @@ def test_a_poll_answer_is_changed_and_counted_once_and_refused_after_closing(off
 def test_a_reminder_fires_once_on_its_ist_day_and_its_button_stops_that_kind(office, citizen):
     phone = "919822000004"
     office.citizen(phone, ("taxes_fees",), "jayanagar")
-    due_on = dt.datetime.now(IST).date() + dt.timedelta(days=10)
+    # A date of this test's own, long past in real time: the broadcast the reminder becomes (dated
+    # at its IST fire time) is due at once for the workers, whose own runs never fire it (past dates never do).
+    due_on = dt.date(2020, 3, 20)
     fire_day = due_on - dt.timedelta(days=15)  # property_tax_due_15_days, at 09:00 IST
+
+    def fired_at(hour: int, minute: int = 0, day: dt.date = fire_day) -> list[int]:
+        """The reminders for this citizen that the periodic job creates at that IST time."""
+        with db.session_scope() as session:
+            created = reminders.run_due(session, now=utc(dt.datetime.combine(day, dt.time(hour, minute))))
+            return [b.id for b in created if b.audience["phones"] == [phone]]
+
     with db.session_scope() as session:
-        reminders.add_date(session, phone, "property_tax_due", due_on, "PT-2026-004512")
-        assert reminders.run_due(session, now=utc(dt.datetime.combine(fire_day, dt.time(8, 59)))) == []
-    with db.session_scope() as session:
-        fired = reminders.run_due(session, now=utc(dt.datetime.combine(fire_day, dt.time(9, 0))))
-        assert len(fired) == 1
-        broadcast = fired[0].id
-    with db.session_scope() as session:
-        assert reminders.run_due(session, now=utc(dt.datetime.combine(fire_day, dt.time(18, 0)))) == []  # once
+        reminders.add_date(session, phone, "property_tax_due", due_on, "PT-2020-004512")
+    assert fired_at(8, 59) == []
+    (broadcast,) = fired_at(9, 0)
+    assert fired_at(18, 0) == []  # once
     office.start_worker()
     office.wait_done(broadcast)
     (sent,) = sent_to(phone)
     template = sent["payload"]["template"]
-    assert template["name"] == "date_reminder" and "PT-2026-004512" in str(template["components"])
+    assert template["name"] == "date_reminder" and "PT-2020-004512" in str(template["components"])
     payload = next(c for c in template["components"] if c["type"] == "button")["parameters"][0]["payload"]
     stopped = citizen(phone)
     stopped.send({"type": "button", "button": {"payload": payload, "text": "Stop these reminders"}})
     with db.session_scope() as session:
         assert "property_tax_due" in reminders.opted_out_kinds(session, phone)
-        reminders.add_date(session, phone, "property_tax_due", due_on + dt.timedelta(days=365), "PT-2027-004512")
-        next_year = due_on + dt.timedelta(days=350)
-        assert reminders.run_due(session, now=utc(dt.datetime.combine(next_year, dt.time(9, 0)))) == []
+        reminders.add_date(session, phone, "property_tax_due", due_on + dt.timedelta(days=365), "PT-2021-004512")
+    assert fired_at(9, 0, day=due_on + dt.timedelta(days=350)) == []
 
 
 def media_item(media_id: str) -> dict:
@@ -160,3 +165,29 @@ def test_a_certificate_copy_only_for_the_verified_owner(citizen):
     stranger.say("01-01-1990")
     assert not [m for m in stranger.last if m["payload"]["type"] == "document"]
     assert all(m["payload"]["type"] != "document" for m in sent_to(stranger.phone))
+
+
+@pytest.mark.parametrize(
+    ("phone", "first_message", "script", "answered"),
+    [
+        ("919822000007", "ಟ್ರೇಡ್ ಲೈಸೆನ್ಸ್‌ಗೆ ಯಾವ ದಾಖಲೆಗಳು ಬೇಕು", "kn", "documents"),
+        ("919822000008", "what is the fee for a birth certificate", "en", "fee"),
+        ("919822000009", "हमारी गली की स्ट्रीट लाइट तीन दिन से खराब है", "hi", "complaint"),
+    ],
+)
+def test_a_first_message_that_asks_something_is_answered_after_the_notice(citizen, phone, first_message, script, answered):
+    newcomer = citizen(phone, first_contact=True)
+    newcomer.say(first_message)
+    texts = [text_of(m) for m in newcomer.last]
+    assert "STOP" in texts[0] and script_language(texts[0]) == script  # the notice first, in their language
+    rest = "\n".join(texts[1:])
+    with db.session_scope() as session:
+        catalog = catalog_store.read_catalog(session)
+    expected = {
+        "documents": catalog.service("trade_licence").documents["kn"][0],
+        "fee": catalog.service("birth_certificate").fee["en"],
+        "complaint": "",  # the complaint form goes on: it asks for the details, no greeting
+    }[answered]
+    assert expected in rest and rest, texts
+    assert script_language(rest) == script, texts
+    assert not any(greeting in rest for greeting in ("I am Nagarik", "मैं नागरिक", "ನಾನು ನಾಗರಿಕ")), texts  # not a greeting

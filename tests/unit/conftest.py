@@ -19,6 +19,8 @@ from nagarik.catalog import Catalog
 from nagarik.manage import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "tests" / "fixtures" / "seed"  # the tests' own sample rows, never the demo's
+os.environ[catalog_store.SAMPLE_DIR_VARIABLE] = str(SAMPLES)  # also for servers the tests start
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("NAGARIK_TEST_DATABASE_URL") else [])
 
@@ -79,7 +81,7 @@ def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
             session.execute(delete(table))
         # Identifier sequences start again; the catalog revision only grows (readers cache by it).
         session.execute(delete(db.Counter).where(db.Counter.name != catalog_store.REVISION_COUNTER))
-        catalog_store.seed(session)
+        catalog_store.seed(session, samples=SAMPLES)
     yield database_url
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-DEMO_SENDER = "919876543210"  # owns BC-2026-001234 and PT-2026-004512 in seed/applications.yml
+DEMO_SENDER = "919876543210"  # owns BC-2026-001234, PT-2026-004512 and MC-2020-000589 (tests/fixtures/seed)
 OTHER_SENDER = "917000000001"  # owns nothing
 
 

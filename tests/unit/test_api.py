@@ -4,13 +4,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from nagarik import db, subscriptions
+from tests.support import answers, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-token-ward-office"
@@ -32,14 +32,12 @@ def api(database, tmp_path):
         [sys.executable, "-m", "nagarik.api", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(f"{base}/api/audience", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
+    try:
+        wait_until(lambda: process.poll() is not None or answers(f"{base}/api/audience"), "the API to start")
+    except AssertionError:
         pytest.fail(f"the API did not start; see {tmp_path / 'api.log'}")
+    if process.poll() is not None:
+        pytest.fail(f"the API exited; see {tmp_path / 'api.log'}")
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as client:
         yield client
     process.terminate()

@@ -12,7 +12,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from channels.whatsapp_graph import GraphClient
 from channels.whatsapp_settings import WhatsAppSettings
 from nagarik import cli, db, documents
 from nagarik.document_upload import UploadError, document_message, upload_pdf
+from tests.support import answers, wait_until
 from whatsapp.limits import CAPTION
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,15 +76,9 @@ def free_port() -> int:
 
 
 def wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
-    for _ in range(150):
-        if process.poll() is not None:
-            pytest.fail(f"{url} exited:\n{log.read_text(errors='replace')}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    pytest.fail(f"{url} did not start; see {log}")
+    wait_until(lambda: process.poll() is not None or answers(url), f"{url} to start")
+    if process.poll() is not None:
+        pytest.fail(f"{url} exited:\n{log.read_text(errors='replace')}")
 
 
 # --- the application form ---------------------------------------------------------------------------
