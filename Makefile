@@ -5,7 +5,9 @@ SHELL := /bin/bash
 
 RASA_VENV := .venv-rasa
 APP_VENV := .venv
-RASA := $(RASA_VENV)/bin/rasa
+# Every Rasa command goes through scripts/rasa_offline.py: no telemetry, no crash reports to third parties.
+RASA := $(RASA_VENV)/bin/python scripts/rasa_offline.py
+STEP := scripts/step
 APP_PY := $(APP_VENV)/bin/python
 SPACY_DIR := build/spacy_nagarik
 MODEL := models/nagarik.tar.gz
@@ -14,6 +16,9 @@ PIP_VERSION := 24.3.1
 # Keep TensorFlow's start-up chatter out of the way.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore
+# Nothing goes to third parties: Rasa's usage telemetry off here and in every process started below.
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Where the test databases live; `make test` adds PostgreSQL when this is set (.ci/run sets it).
 NAGARIK_TEST_DATABASE_URL ?=
 export NAGARIK_TEST_DATABASE_URL
@@ -21,13 +26,15 @@ export NAGARIK_TEST_DATABASE_URL
 # Rasa endpoints (endpoints.postgres.yml keeps conversations in PostgreSQL too).
 export DATABASE_URL ?=
 ENDPOINTS ?= endpoints.yml
+# What `make demo` runs once the servers are up: the terminal chat (a test runs its own command).
+CHAT ?= $(APP_PY) -m simulator.chat --as 919876543210
 TRAINING_FILES := config.yml $(shell find domain data -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup spacy train seed demo actions test lint unit validate story-test rest-test e2e-test bench bench-broadcast bench-compare clean
+.PHONY: help setup spacy train seed demo actions test test-begin lint unit validate story-test rest-test e2e-test demo-test bench bench-broadcast bench-compare clean
 
 help:
 	@echo "make demo    set up, build, train if needed, seed, and chat with the assistant on (simulated) WhatsApp"
-	@echo "make test    set up and run every test (lint, unit, data validation, conversation tests)"
+	@echo "make test    set up and run every test (lint, unit, data validation, conversation, end-to-end and demo tests)"
 	@echo "make train   build the spaCy pipeline and train the Rasa model if anything changed"
 	@echo "make seed    migrate the database and load seed/catalog.yml and seed/applications.yml"
 	@echo "make bench   measure NLU accuracy per language, latency, memory, training time and broadcast throughput"
@@ -38,81 +45,86 @@ help:
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
 
 $(RASA_VENV)/.installed: requirements/rasa.in requirements/rasa.lock
-	@PY=$$(scripts/find-python310) && echo "==> Rasa environment $(RASA_VENV) (Python: $$PY)" && \
-	  { [ -x $(RASA_VENV)/bin/python ] || "$$PY" -m venv $(RASA_VENV); }
-	@echo "==> installing pinned Rasa requirements (first time: about 2 minutes, 2.7 GB)"
-	@$(RASA_VENV)/bin/pip install $(PIP_FLAGS) pip==$(PIP_VERSION)
-	@$(RASA_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/rasa.in -c requirements/rasa.lock
+	@PY=$$(scripts/find-python310) && { [ -x $(RASA_VENV)/bin/python ] || "$$PY" -m venv $(RASA_VENV); }
+	@$(STEP) setup-rasa "Rasa environment $(RASA_VENV) (first time: 2 minutes, 2.7 GB)" \
+	  bash -c '$(RASA_VENV)/bin/pip install $(PIP_FLAGS) pip==$(PIP_VERSION) && \
+	  $(RASA_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/rasa.in -c requirements/rasa.lock'
 	@touch $@
 
 $(APP_VENV)/.installed: requirements/app.in requirements/app.lock
-	@PY=$$(scripts/find-python310) && echo "==> action-server environment $(APP_VENV) (Python: $$PY)" && \
-	  { [ -x $(APP_VENV)/bin/python ] || "$$PY" -m venv $(APP_VENV); }
-	@echo "==> installing pinned action-server requirements"
-	@$(APP_VENV)/bin/pip install $(PIP_FLAGS) pip==$(PIP_VERSION)
-	@$(APP_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/app.in -c requirements/app.lock
+	@PY=$$(scripts/find-python310) && { [ -x $(APP_VENV)/bin/python ] || "$$PY" -m venv $(APP_VENV); }
+	@$(STEP) setup-app "application environment $(APP_VENV)" \
+	  bash -c '$(APP_VENV)/bin/pip install $(PIP_FLAGS) pip==$(PIP_VERSION) && \
+	  $(APP_VENV)/bin/pip install $(PIP_FLAGS) -r requirements/app.in -c requirements/app.lock'
 	@touch $@
 
 # --- build ----------------------------------------------------------------------------------
 spacy: $(SPACY_DIR)/meta.json
 
 $(SPACY_DIR)/meta.json: seed/catalog.yml nlu_pipeline/build_spacy.py nagarik/catalog.py nagarik/text.py | setup
-	@echo "==> building the spaCy entity ruler from seed/catalog.yml"
-	@$(RASA_VENV)/bin/python -m nlu_pipeline.build_spacy $(SPACY_DIR)
+	@$(STEP) spacy "spaCy entity ruler from seed/catalog.yml" -s '[0-9]+ entity patterns' \
+	  $(RASA_VENV)/bin/python -m nlu_pipeline.build_spacy $(SPACY_DIR)
 
 train: $(MODEL)
 
 $(MODEL): $(TRAINING_FILES) $(SPACY_DIR)/meta.json | setup
-	@echo "==> training the Rasa model (about 3 minutes on 2 cores)"
-	@$(RASA) train --domain domain --fixed-model-name nagarik --out models --quiet
+	@$(STEP) train "training the Rasa model (about 6 minutes on 2 cores)" -s 'model is trained' \
+	  $(RASA) train --domain domain --fixed-model-name nagarik --out models --quiet
 	@touch $@
 
 seed: | setup
-	@echo "==> migrating and seeding the civic database"
-	@$(APP_PY) -m nagarik.manage init
+	@$(STEP) seed "migrating and seeding the civic database" -s 'seeded .*' $(APP_PY) -m nagarik.manage init
 
 # --- run ------------------------------------------------------------------------------------
 demo: setup train seed
-	@$(APP_PY) -m nagarik.manage demo
+	@$(STEP) demo-data "the demo citizen's 600 neighbours (seed/demo.yml)" -s '[0-9]+ neighbours' $(APP_PY) -m nagarik.manage demo
 	@echo "==> chat on WhatsApp (the local Cloud API simulator) as the citizen 919876543210, who owns BC-2026-001234."
 	@echo "    Type a message; numbers pick buttons; /photo, /location, /voice, /document; /quit to leave."
 	@echo "    As an official, in another terminal: see README.md, 'The demo as an official'."
-	@scripts/with-servers --simulator --rasa --worker $(APP_PY) -m simulator.chat --as 919876543210
+	@RASA_ENDPOINTS=$(ENDPOINTS) scripts/with-servers --simulator --rasa --worker $(CHAT)
 
 actions: setup seed
 	@$(APP_PY) -m rasa_sdk --actions actions --port 5055
 
 # --- tests ----------------------------------------------------------------------------------
-test: setup lint unit validate train story-test rest-test e2e-test
-	@echo "==> all tests passed"
+test: setup test-begin lint unit validate train story-test rest-test e2e-test demo-test
+	@$(STEP) --summary
+	@echo "==> all tests passed (logs: var/log/steps/)"
+
+test-begin:
+	@$(STEP) --reset
 
 lint: | setup
-	@echo "==> ruff"
-	@$(APP_VENV)/bin/ruff check .
+	@$(STEP) lint "ruff" -s 'All checks passed' $(APP_VENV)/bin/ruff check .
 
 unit: | setup
-	@echo "==> unit and action tests (SQLite$${NAGARIK_TEST_DATABASE_URL:+ and PostgreSQL})"
-	@$(APP_PY) -m pytest -q tests/unit
+	@$(STEP) unit "unit and action tests (SQLite$${NAGARIK_TEST_DATABASE_URL:+ and PostgreSQL})" \
+	  $(APP_PY) -m pytest -q -rfE -p no:cacheprovider tests/unit
 
 validate: | setup
-	@echo "==> rasa data validate --fail-on-warnings"
-	@$(RASA) data validate --domain domain --fail-on-warnings --quiet
+	@$(STEP) validate "rasa data validate --fail-on-warnings" -s 'exit 0' \
+	  bash -c '$(RASA) data validate --domain domain --fail-on-warnings --quiet && echo "exit 0"'
 
 story-test: train
-	@echo "==> conversation tests: rasa test core --e2e --fail-on-prediction-errors (tests/stories)"
-	@$(RASA) test core --stories tests/stories --model models --e2e --fail-on-prediction-errors \
-	  --out results/stories --no-plot --quiet
+	@$(STEP) story-test "conversation tests (rasa test core --e2e, tests/stories)" -s '[0-9]+ stories, all passed' \
+	  bash -c '$(RASA) test core --stories tests/stories --model models --e2e --fail-on-prediction-errors \
+	    --out results/stories --no-plot --quiet && echo "$$(cat tests/stories/*.yml | grep -c "^- story:") stories, all passed"'
 
 rest-test: train
-	@echo "==> REST channel tests against a running Rasa server (tests/rest)"
 	@rm -f var/test/nagarik.db* var/test/tracker.db var/test/whatsapp.db* && mkdir -p var/test
-	@export DATABASE_URL=sqlite:///$(CURDIR)/var/test/nagarik.db WHATSAPP_STORE_URL=sqlite:///$(CURDIR)/var/test/whatsapp.db && \
+	@export DATABASE_URL=sqlite:///$(CURDIR)/var/test/nagarik.db WHATSAPP_STORE_URL=sqlite:///$(CURDIR)/var/test/whatsapp.db \
+	  NAGARIK_SAMPLE_DIR=$(CURDIR)/tests/fixtures/seed && \
 	  $(APP_PY) -m nagarik.manage init >/dev/null && \
-	  RASA_ENDPOINTS=tests/rest/endpoints.yml scripts/with-servers --rasa $(APP_PY) -m pytest -q tests/rest
+	  $(STEP) rest-test "REST channel conversations against running servers (tests/rest)" \
+	    env RASA_ENDPOINTS=tests/rest/endpoints.yml scripts/with-servers --rasa $(APP_PY) -m pytest -q -rfE -p no:cacheprovider tests/rest
 
 e2e-test: train
-	@echo "==> WhatsApp end to end through the Cloud API simulator (tests/e2e; starts its own servers)"
-	@$(APP_PY) -m pytest -q tests/e2e
+	@$(STEP) e2e-test "WhatsApp end to end through the Cloud API simulator (tests/e2e)" \
+	  $(APP_PY) -m pytest -q -rfE -p no:cacheprovider tests/e2e
+
+demo-test: train
+	@$(STEP) demo-test "the README's demo, as a new user runs it (tests/demo)" \
+	  $(APP_PY) -m pytest -q -rfE -p no:cacheprovider tests/demo
 
 # --- measurements ---------------------------------------------------------------------------
 bench: setup train
