@@ -6,12 +6,17 @@
 
 For each configured rate (NAGARIK_MESSAGES_PER_SECOND): a fresh civic database with N opted-in
 citizens (bulk-inserted), a fresh queue, a simulator of its own on a free port whose throughput
-limit is that rate (webhooks off: nothing to answer them), W worker processes of T threads each,
-and `nagarik.cli announce` to all N. When every copy has an outcome, the simulator's own record
-(/_sim/ledger) gives: the achieved rate (accepted / (last - first accept)), the busiest one-second
-window (sliding), refusals by code (130429 throughput, 131056 pair rate), duplicates (citizens who
-got it more than once) and losses (audience members who got nothing); /proc gives each process's
-peak resident memory (VmHWM) and CPU time. Bulk sends use 80 % of the rate (nagarik.pacing).
+limit is that rate, W worker processes of T threads each, and `nagarik.cli announce` to all N.
+The simulator sends Meta's status webhooks (sent, delivered, read for every copy) to a real Rasa
+server with the WhatsApp channel and an action server (--no-statuses leaves them out), and a
+citizen outside the audience asks a question every few seconds throughout. When every copy has an
+outcome, the simulator's own record (/_sim/ledger) gives: the achieved rate (accepted / (last -
+first accept)), the busiest one-second window (sliding), refusals by code (130429 throughput,
+131056 pair rate), duplicates (citizens who got it more than once) and losses (audience members
+who got nothing), and for the webhooks: how many, how long the channel took to answer them while
+the broadcast ran (p50, p99) and how long after the last send the last status arrived; the probe
+gives the citizen's reply time (question sent to reply accepted). /proc gives each process's peak
+resident memory (VmHWM) and CPU time. Bulk sends use 80 % of the rate (nagarik.pacing).
 
 The civic database is SQLite by default (under var/bench/broadcast/RATE-per-s/ with the queue, the
 channel's store, the processes' log and the ledger): what `make bench` can use on any machine, and
@@ -31,6 +36,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -44,6 +50,9 @@ from channels.whatsapp_store import Store
 from harness.stack import ROOT, whatsapp_settings
 
 PYTHON = str(ROOT / ".venv/bin/python")
+RASA = [str(ROOT / ".venv-rasa/bin/python"), str(ROOT / "scripts/rasa_offline.py")]
+PROBE_PHONE = "919999000001"  # the citizen who keeps asking during the broadcast (not in the audience)
+PROBE_EVERY = 5.0  # seconds between the probe's questions
 VAR = ROOT / "var" / "bench" / "broadcast"
 WARD, TOPIC = "jayanagar", "water_supply"
 TEXTS = {
@@ -69,6 +78,12 @@ class Run:
     lost: int = 0
     seconds: float = 0.0  # announce until the last copy had an outcome
     start_delay: float = 0.0  # announce until the first accepted send (materialize and queue)
+    webhooks: int = 0  # status (and reply) webhooks posted to the channel
+    webhook_failures: int = 0
+    ack_ms: tuple[float, float] = (0.0, 0.0)  # the channel's answer while the broadcast ran: p50, p99
+    statuses_after: float = 0.0  # seconds from the last send to the last webhook
+    replies_ms: list[float] = field(default_factory=list)  # the probe citizen's reply times
+    rasa_rss_mb: float = 0.0
     worker_rss_mb: list[float] = field(default_factory=list)
     worker_cpu_s: list[float] = field(default_factory=list)
     simulator_rss_mb: float = 0.0
@@ -117,7 +132,7 @@ def fresh_database(choice: str, directory: Path, name: str) -> str:
 
 def seed(url: str, recipients: int) -> None:
     """Migrate, load the catalog, and bulk-insert N citizens of one ward subscribed to one topic."""
-    from nagarik import catalog_store, db
+    from nagarik import catalog_store, db, subscriptions
     from nagarik.manage import migrate
 
     migrate(url)
@@ -134,6 +149,7 @@ def seed(url: str, recipients: int) -> None:
             session.execute(
                 insert(db.Subscription.__table__), [{"phone": phone(n), "topic": TOPIC, "created_at": now} for n in numbers]
             )
+        subscriptions.notice_shown(session, PROBE_PHONE)  # the probe asks; no privacy notice in the way
     db.get_engine(url).dispose()
 
 
@@ -185,6 +201,40 @@ def redis_bench_url(choice: str) -> str:
 # --- one run ---------------------------------------------------------------------------------
 
 
+def start_assistant(directory: Path, env: dict[str, str], log: Path) -> tuple[list[subprocess.Popen[bytes]], int]:
+    """The action server and the Rasa server with its WhatsApp channel, on ports of their own."""
+    actions_port, rasa_port = free_port(), free_port()
+    endpoints = directory / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {directory / 'tracker.db'}\n"
+    )
+    actions = start([PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)], env, log)
+    wait_healthy(f"http://127.0.0.1:{actions_port}/health", actions, log, 60)
+    command = [*RASA, "run", "--port", str(rasa_port), "--model", "models", "--endpoints", str(endpoints)]
+    rasa = start([*command, "--credentials", "credentials.yml"], env, log)
+    wait_healthy(f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/", rasa, log, 300)
+    return [actions, rasa], rasa_port
+
+
+def probe(simulator: str, stop: threading.Event, replies_ms: list[float]) -> None:
+    """A citizen asking the office's hours every few seconds; each reply's time from question to
+    the reply the simulator accepted (replies go straight out, never through the broadcast queue)."""
+    with httpx.Client(base_url=simulator, timeout=30) as client:
+        seen = 0
+        while not stop.wait(PROBE_EVERY):
+            asked = time.time()
+            client.post("/_sim/inbound", json={"from": PROBE_PHONE, "type": "text", "text": "office timings"}).raise_for_status()
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not stop.is_set():
+                sent = client.get("/_sim/sent", params={"to": PROBE_PHONE, "after": seen}).json()
+                if sent:
+                    seen = max(m["seq"] for m in sent)
+                    replies_ms.append((min(m["time"] for m in sent) - asked) * 1000)
+                    break
+                time.sleep(0.05)
+
+
 def run(rate: float, args: argparse.Namespace) -> Run:
     directory = VAR / f"{rate:g}-per-s"  # runs at different rates may go on at the same time
     shutil.rmtree(directory, ignore_errors=True)
@@ -202,23 +252,35 @@ def run(rate: float, args: argparse.Namespace) -> Run:
         **settings,
         "WHATSAPP_API_URL": f"http://127.0.0.1:{port}/v21.0",
         "WHATSAPP_STORE_URL": f"sqlite:///{directory / 'whatsapp.db'}",
+        "WHATSAPP_EVIDENCE_DIR": str(directory / "evidence"),
         "DATABASE_URL": database,
         "NAGARIK_QUEUE_URL": queue,
         "NAGARIK_PACING_URL": pacing,
         "NAGARIK_MESSAGES_PER_SECOND": f"{rate:g}",
         "NAGARIK_MESSAGING_TIER": "unlimited",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
     }
     log = directory / "processes.log"
+    assistant: list[subprocess.Popen[bytes]] = []
+    webhook = ""
+    if args.statuses:
+        assistant, rasa_port = start_assistant(directory, env, log)
+        webhook = f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook"
     simulator = start(
-        [PYTHON, "-m", "simulator", "--port", str(port), "--throughput", f"{rate:g}", "--webhook-url", ""], env, log
+        [PYTHON, "-m", "simulator", "--port", str(port), "--throughput", f"{rate:g}", "--webhook-url", webhook], env, log
     )
     workers: list[subprocess.Popen[bytes]] = []
+    stop_probe = threading.Event()
+    prober = threading.Thread(target=probe, args=(f"http://127.0.0.1:{port}", stop_probe, result.replies_ms), daemon=True)
     try:
         wait_healthy(f"http://127.0.0.1:{port}/_sim/health", simulator, log)
         workers = [
             start([PYTHON, "-m", "nagarik.cli", "worker", "--workers", str(args.threads)], env, log) for _ in range(args.workers)
         ]
         time.sleep(3)  # the workers import their modules and sweep once
+        if args.statuses:
+            prober.start()
         announced = time.time()
         command = [PYTHON, "-m", "nagarik.cli", "announce", "--wards", WARD, "--topics", TOPIC, "--yes", "--by", "bench"]
         for language, body in TEXTS.items():
@@ -229,19 +291,38 @@ def run(rate: float, args: argparse.Namespace) -> Run:
         broadcast_id = int(re.search(r"broadcast (\d+)", done.stdout).group(1))
         result.states = wait_done(database, broadcast_id, args.recipients, rate, workers)
         result.seconds = time.time() - announced
+        stop_probe.set()
+        if args.statuses:
+            wait_statuses(f"http://127.0.0.1:{port}")
         for worker in workers:
             rss, cpu = proc_status(worker.pid)
             result.worker_rss_mb.append(rss)
             result.worker_cpu_s.append(cpu)
         result.simulator_rss_mb, result.simulator_cpu_s = proc_status(simulator.pid)
+        if args.statuses:
+            result.rasa_rss_mb = proc_status(assistant[1].pid)[0]
         answer = httpx.get(f"http://127.0.0.1:{port}/_sim/ledger", timeout=120)
         (directory / "ledger.json").write_bytes(answer.content)  # for a closer look afterwards
         ledger = answer.json()
     finally:
-        for process in [*workers, simulator]:
+        stop_probe.set()
+        for process in [*workers, simulator, *reversed(assistant)]:
             stop(process)
     measure(result, ledger, announced)
     return result
+
+
+def wait_statuses(simulator: str, seconds: float = 1800) -> None:
+    """Until the simulator has no webhook left to post (the statuses of the last sends)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pending = httpx.get(f"{simulator}/_sim/health", timeout=30).json()["pending_webhooks"]
+        print(f"\r  {pending:>7} status webhooks still to post", end="", file=sys.stderr, flush=True)
+        if not pending:
+            print(file=sys.stderr)
+            return
+        time.sleep(2)
+    raise RuntimeError("the simulator's webhooks did not drain in time")
 
 
 def wait_done(database: str, broadcast_id: int, total: int, rate: float, workers: list[subprocess.Popen[bytes]]) -> Counter[str]:
@@ -262,6 +343,11 @@ def wait_done(database: str, broadcast_id: int, total: int, rate: float, workers
     raise RuntimeError(f"broadcast {broadcast_id} did not finish in time")
 
 
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
 def measure(result: Run, ledger: dict[str, Any], announced: float) -> None:
     times, recipients = ledger["times"], ledger["to"]
     result.accepted = len(times)
@@ -271,9 +357,16 @@ def measure(result: Run, ledger: dict[str, Any], announced: float) -> None:
         result.start_delay = min(times) - announced
     result.busiest = busiest_second(times)
     result.errors = Counter({int(code): count for code, count in ledger["errors"].items()})
-    per_citizen = Counter(recipients)
+    per_citizen = Counter(recipient for recipient in recipients if recipient != PROBE_PHONE)
     result.duplicates = sum(count - 1 for count in per_citizen.values() if count > 1)
     result.lost = sum(1 for n in range(result.recipients) if phone(n) not in per_citizen)
+    hooks = ledger.get("webhooks") or {}
+    result.webhooks, result.webhook_failures = len(hooks.get("times", [])), hooks.get("failures", 0)
+    if times and result.webhooks:
+        first, last = min(times), max(times)
+        during = [ms for at, ms in zip(hooks["times"], hooks["latency_ms"], strict=True) if first <= at <= last]
+        result.ack_ms = (percentile(during, 0.5), percentile(during, 0.99))
+        result.statuses_after = max(hooks["times"]) - last
 
 
 def report(runs: list[Run], args: argparse.Namespace) -> None:
@@ -296,6 +389,11 @@ def report(runs: list[Run], args: argparse.Namespace) -> None:
         "worker peak RSS",
         "worker CPU",
         "simulator RSS / CPU",
+        "status webhooks (failed)",
+        "channel ack p50 / p99 during",
+        "last status after last send",
+        "citizen's reply p50 / p95 / max (n)",
+        "Rasa RSS",
     )
     rows = []
     for r in runs:
@@ -316,6 +414,14 @@ def report(runs: list[Run], args: argparse.Namespace) -> None:
                 " / ".join(f"{mb:.0f} MB" for mb in r.worker_rss_mb),
                 " / ".join(f"{s:.0f} s" for s in r.worker_cpu_s),
                 f"{r.simulator_rss_mb:.0f} MB / {r.simulator_cpu_s:.0f} s",
+                f"{r.webhooks:,} ({r.webhook_failures})",
+                f"{r.ack_ms[0]:.0f} ms / {r.ack_ms[1]:.0f} ms",
+                f"{r.statuses_after:.0f} s",
+                (
+                    f"{percentile(r.replies_ms, 0.5):.0f} / {percentile(r.replies_ms, 0.95):.0f} / "
+                    f"{max(r.replies_ms, default=0):.0f} ms ({len(r.replies_ms)})"
+                ),
+                f"{r.rasa_rss_mb:.0f} MB",
             )
         )
     for row in (header, *rows):
@@ -323,7 +429,7 @@ def report(runs: list[Run], args: argparse.Namespace) -> None:
 
 
 def passed(run: Run) -> bool:
-    return run.busiest <= run.rate and not run.errors and not run.duplicates and not run.lost
+    return run.busiest <= run.rate and not run.errors and not run.duplicates and not run.lost and not run.webhook_failures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,6 +441,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default="sqlite", help="sqlite, or a PostgreSQL server URL")
     parser.add_argument("--queue", default="sqlite", help="sqlite (embedded), or a redis:// URL")
     parser.add_argument("--pacing", default="database", help="database, or a redis:// URL")
+    parser.add_argument(
+        "--no-statuses", dest="statuses", action="store_false", help="no Rasa server: the simulator sends no status webhooks"
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the workers and the simulator on the way out
     runs = []

@@ -16,6 +16,7 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -29,7 +30,7 @@ from channels.whatsapp_settings import WhatsAppSettings, mask
 from channels.whatsapp_store import Store
 from whatsapp import limits, signature
 from whatsapp.inbound import InboundMessage, WebhookError, parse_body
-from whatsapp.outbound import UnsendableResponseError, render, script_language
+from whatsapp.outbound import UnsendableResponseError, apology, render, script_language
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 1.0  # also picks up work left by other processes and retries that fell due
@@ -52,6 +53,7 @@ class WhatsAppOutput(OutputChannel):
         self.settings = settings
         self.inbound = inbound
         self._reopened = False
+        self._sends = 0  # numbers this turn's messages, for their callback data
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         try:
@@ -91,7 +93,17 @@ class WhatsAppOutput(OutputChannel):
                 return
             self._reopened = True
             body = reopen_template(self.settings.reopen_template, _text_of(body))
-        result = await self.graph.send(recipient, body, by_user_id=by_user_id)
+        # Meta echoes the callback data in the message's status webhooks: after a send that got no
+        # answer, the channel looks for them before sending again, so nobody gets a reply twice.
+        self._sends += 1
+        callback = f"reply:{inbound_id or uuid.uuid4().hex}:{self._sends}"
+        body = {**body, "biz_opaque_callback_data": callback}
+        result = await self.graph.send(
+            recipient,
+            body,
+            by_user_id=by_user_id,
+            sent_already=lambda: asyncio.to_thread(self.store.sent_with_callback, callback),
+        )
         await asyncio.to_thread(
             self.store.record_send,
             recipient=recipient,
@@ -131,6 +143,9 @@ class WhatsAppInput(InputChannel):
         self._wake: asyncio.Event | None = None
         self._worker: asyncio.Task[None] | None = None
         self._turns: asyncio.Semaphore | None = None
+        # Webhooks are stored by threads of their own: Meta's 200 never waits behind a turn's
+        # database work, however many status webhooks a broadcast brings.
+        self._inbox_writers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="whatsapp-inbox")
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("whatsapp_webhook", __name__)
@@ -156,7 +171,15 @@ class WhatsAppInput(InputChannel):
             if wamid:
                 return response.json({"wamid": wamid, "state": await asyncio.to_thread(self.store.message_state, wamid)})
             states = await asyncio.to_thread(self.store.inbox_states)
-            return response.json({"status": "ok", "inbox": states, "sending_stopped": bool(self.graph and self.graph.stopped)})
+            failure = await asyncio.to_thread(self.store.last_failure)
+            return response.json(
+                {
+                    "status": "ok",
+                    "inbox": states,
+                    "last_failure": failure,  # the last message the channel gave up on (and apologised for)
+                    "sending_stopped": bool(self.graph and self.graph.stopped),
+                }
+            )
 
         @webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
@@ -179,7 +202,8 @@ class WhatsAppInput(InputChannel):
                 return response.json({"error": str(exc)}, status=400)
             for problem in parsed.problems:
                 logger.info("webhook: %s", problem)
-            new = await asyncio.to_thread(self.store.accept, parsed)  # durable before the 200
+            loop = asyncio.get_running_loop()
+            new = await loop.run_in_executor(self._inbox_writers, self.store.accept, parsed)  # durable before the 200
             if self._wake:
                 self._wake.set()
             return response.json({"status": "ok", "accepted": len(new), "statuses": len(parsed.statuses)})
@@ -248,9 +272,20 @@ class WhatsAppInput(InputChannel):
             if attempts >= MAX_ATTEMPTS:
                 logger.exception("message %s from %s failed %d times; giving up", message.id, mask(message.sender), attempts)
                 await asyncio.to_thread(self.store.finish, row_id, "failed", repr(exc))
+                await self._apologise(message)
             else:
                 logger.warning("message %s from %s failed (%r); retrying", message.id, mask(message.sender), exc)
-                await asyncio.to_thread(self.store.retry_later, row_id, 2.0**attempts, repr(exc))
+                delay = self.settings.retry_seconds * 2 ** (attempts - 1)
+                await asyncio.to_thread(self.store.retry_later, row_id, delay, repr(exc))
+
+    async def _apologise(self, message: InboundMessage) -> None:
+        """Tell the citizen, once, that their message was not handled (never raises)."""
+        assert self.graph is not None
+        try:
+            output = WhatsAppOutput(self.graph, self.store, self.settings, message)
+            await output._send(message.sender, apology(message.text or message.caption or ""))
+        except Exception:
+            logger.exception("could not apologise to %s for message %s", mask(message.sender), message.id)
 
     async def _assistant_text(self, message: InboundMessage) -> str | None:
         """The text Rasa receives; media is fetched first (its download URL expires in minutes)."""

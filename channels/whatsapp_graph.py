@@ -1,8 +1,10 @@
 """The one outbound HTTP client to the Graph API: sends, mark-as-read, media upload, lookup and download.
 
-Errors are handled by class (whatsapp.errors): throttling, 5xx and timeouts are retried with
-backoff and jitter; window, template and undeliverable errors are not; an expired token or a
-blocked account stops all sending and is logged loudly.
+Errors are handled by class (whatsapp.errors): throttling, 5xx and requests that never reached
+Meta are retried with backoff and jitter; window, template and undeliverable errors are not; an
+expired token or a blocked account stops all sending and is logged loudly. A send that went out
+but got no answer (a timeout) may have reached Meta: it is sent again only after a look for
+Meta's status webhook of it (by its callback data) came back empty, or left to the caller.
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ from whatsapp.errors import Action, backoff_seconds, classify
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+# After a send without an answer, how long at least to wait for Meta's status webhook of it
+# before looking: statuses come within a second or two when Meta has the message.
+UNKNOWN_CHECK_SECONDS = 2.0
+# Errors raised before the request could reach Meta: sending again cannot send it twice.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+SentAlready = Callable[[], Awaitable[str | None]]  # the wamid Meta reported for this send, if any
 
 
 @dataclass(frozen=True)
@@ -67,24 +75,49 @@ class GraphClient:
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def send(self, recipient: str, body: dict[str, Any], *, by_user_id: bool = False) -> SendResult:
-        """Send one message, retrying what may be retried."""
+    async def send(
+        self, recipient: str, body: dict[str, Any], *, by_user_id: bool = False, sent_already: SentAlready | None = None
+    ) -> SendResult:
+        """Send one message, retrying what may be retried. A send left without an answer is sent
+        again only if `sent_already` (a look for its status webhook) finds nothing; without it,
+        the UNKNOWN result goes back to the caller at once."""
         if self.stopped:
             return SendResult(None, Action.STOP, error_message=self.stopped)
         payload = {"messaging_product": "whatsapp", "recipient_type": "individual", **body}
         payload["recipient" if by_user_id else "to"] = recipient
         return await self._with_retries(
-            lambda: self._post_message(payload), SendResult(None, Action.RETRY), f"message to {mask(recipient)} not sent"
+            lambda: self._post_message(payload),
+            SendResult(None, Action.RETRY),
+            f"message to {mask(recipient)} not sent",
+            sent_already=sent_already,
+            resend_unknown=sent_already is not None,
         )
 
-    async def _with_retries(self, attempt_once: Callable[[], Awaitable[ResultT]], result: ResultT, failure: str) -> ResultT:
+    async def _with_retries(
+        self,
+        attempt_once: Callable[[], Awaitable[ResultT]],
+        result: ResultT,
+        failure: str,
+        *,
+        sent_already: SentAlready | None = None,
+        resend_unknown: bool,
+    ) -> ResultT:
         """Retry what may be retried (with back-off); an error that stops sending stops the client."""
         for attempt in range(1, self.max_attempts + 1):
             result = await attempt_once()
-            if result.action is not Action.RETRY:
+            if result.action is Action.UNKNOWN and not resend_unknown:
+                break
+            if result.action not in (Action.RETRY, Action.UNKNOWN):
                 break
             if attempt < self.max_attempts:
-                await asyncio.sleep(backoff_seconds(attempt, result.error_code, random.random()))
+                wait = backoff_seconds(attempt, result.error_code, random.random())
+                if result.action is Action.UNKNOWN:
+                    await asyncio.sleep(max(wait, UNKNOWN_CHECK_SECONDS))
+                    wamid = await sent_already() if sent_already else None
+                    if wamid:  # Meta had it after all: its status came back
+                        return result.__class__(wamid, None)  # type: ignore[return-value]
+                else:
+                    await asyncio.sleep(wait)
         if result.action is Action.STOP:
             self.stopped = f"Graph error {result.error_code}: {result.error_message}"
             logger.critical("WhatsApp sending STOPPED: %s. Fix the token or account, then restart.", self.stopped)
@@ -95,8 +128,10 @@ class GraphClient:
     async def _post_message(self, payload: dict[str, Any]) -> SendResult:
         try:
             response = await self._client.post(f"/{self.settings.phone_number_id}/messages", json=payload)
-        except httpx.HTTPError as exc:  # timeouts and connection errors: Meta may or may not have it
-            return SendResult(None, classify(None, None), None, None, type(exc).__name__)
+        except NOT_SENT as exc:
+            return SendResult(None, Action.RETRY, None, None, type(exc).__name__)
+        except httpx.HTTPError as exc:  # a timeout or a broken connection: Meta may or may not have it
+            return SendResult(None, Action.UNKNOWN, None, None, type(exc).__name__)
         data = _json(response)
         if response.status_code < 300 and data.get("messages"):
             return SendResult(str(data["messages"][0].get("id")), None, response.status_code)
@@ -121,6 +156,7 @@ class GraphClient:
             lambda: self._post_media(data, mime_type, filename),
             UploadResult(None, Action.RETRY),
             f"upload of {filename} not accepted",
+            resend_unknown=True,  # a second upload only leaves an unused copy, which expires
         )
 
     async def _post_media(self, data: bytes, mime_type: str, filename: str) -> UploadResult:

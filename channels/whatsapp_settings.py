@@ -33,6 +33,7 @@ class WhatsAppSettings:
     reopen_template: str | None
     http_timeout: float
     max_concurrent_turns: int
+    retry_seconds: float = 2.0  # before a failed turn is tried again; doubles, MAX_ATTEMPTS in all
 
     @classmethod
     def load(cls, credentials: dict[str, Any] | None = None) -> WhatsAppSettings:
@@ -49,6 +50,7 @@ class WhatsAppSettings:
             reopen_template=os.environ.get("WHATSAPP_REOPEN_TEMPLATE", "conversation_reopen") or None,
             http_timeout=float(os.environ.get("WHATSAPP_HTTP_TIMEOUT") or 10.0),
             max_concurrent_turns=int(os.environ.get("WHATSAPP_MAX_CONCURRENT_TURNS") or 2),
+            retry_seconds=float(os.environ.get("WHATSAPP_RETRY_SECONDS") or 2.0),
         )
 
 

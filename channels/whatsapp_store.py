@@ -1,4 +1,5 @@
-"""The channel's durable state: inbox, outbox with delivery statuses, and 24-hour windows.
+"""The channel's durable state: inbox, outbox with delivery statuses, 24-hour windows, and the
+statuses of broadcast copies still to be copied into the civic database.
 
 A webhook's messages are committed here before Meta gets its 200, so a process that dies
 afterwards loses nothing: another process (or this one restarted) claims them. The wamid is
@@ -75,6 +76,19 @@ outbox = Table(
     Column("failed_at", Float),
     Column("callback_data", String(191), index=True),  # echoed by Meta: ties a status to a broadcast copy
 )
+# Status webhooks of broadcast copies (callback data "broadcast:<id>:<phone>"), kept until the
+# broadcast workers have written them into the civic database (nagarik.delivery): the channel runs
+# under Rasa's pins and may use another database, so it never writes the civic tables itself.
+broadcast_statuses = Table(
+    "whatsapp_broadcast_statuses",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("callback_data", String(191), nullable=False),
+    Column("status", String(16), nullable=False),  # sent | delivered | read | failed
+    Column("error_code", Integer),
+    Column("received_at", Float, nullable=False),
+)
+BROADCAST_CALLBACK = "broadcast:"
 windows = Table(
     "whatsapp_windows",
     metadata,
@@ -167,6 +181,12 @@ class Store:
         values: dict[str, Any] = {f"{status.status}_at": row[f"{status.status}_at"] or stamp}
         if status.callback_data:
             values["callback_data"] = status.callback_data
+            if status.callback_data.startswith(BROADCAST_CALLBACK):
+                connection.execute(
+                    broadcast_statuses.insert().values(
+                        callback_data=status.callback_data, status=status.status, error_code=status.error_code, received_at=now
+                    )
+                )
         if status.status == "failed":
             values["error_code"] = status.error_code
         elif STATUS_RANK[status.status] > STATUS_RANK.get(row["status"] or "", 0):
@@ -279,6 +299,17 @@ class Store:
                 values["wamid"] = wamid
             connection.execute(outbox.insert().values(**values))
 
+    def broadcast_statuses(self, limit: int = 5000) -> list[dict[str, Any]]:
+        """The oldest statuses of broadcast copies not yet copied to the civic database."""
+        with self.engine.connect() as connection:
+            query = select(broadcast_statuses).order_by(broadcast_statuses.c.id).limit(limit)
+            return [dict(row) for row in connection.execute(query).mappings()]
+
+    def forget_broadcast_statuses(self, ids: list[int]) -> None:
+        """Once copied: by id, so a status committed meanwhile with a smaller id is not lost."""
+        with self.engine.begin() as connection:
+            connection.execute(broadcast_statuses.delete().where(broadcast_statuses.c.id.in_(ids)))
+
     def sent_with_callback(self, callback_data: str) -> str | None:
         """The wamid Meta reported for a send carrying this callback data, if any status came."""
         with self.engine.connect() as connection:
@@ -292,6 +323,21 @@ class Store:
     def message_state(self, wamid: str) -> str | None:
         with self.engine.connect() as connection:
             return connection.execute(select(inbox.c.state).where(inbox.c.wamid == wamid)).scalar()
+
+    def last_failure(self) -> dict[str, Any] | None:
+        """The last message given up on: its wamid, when it came and the error, for operators."""
+        with self.engine.connect() as connection:
+            row = (
+                connection.execute(
+                    select(inbox.c.wamid, inbox.c.received_at, inbox.c.last_error)
+                    .where(inbox.c.state == "failed")
+                    .order_by(inbox.c.id.desc())
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
+        return dict(row) if row else None
 
     def inbox_states(self) -> dict[str, int]:
         with self.engine.connect() as connection:

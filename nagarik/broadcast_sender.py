@@ -8,7 +8,10 @@ customer-service window the text goes free-form (with its image, video or PDF); 
 the broadcast's approved template, within the daily tier. A copy whose worker died mid-send is
 checked against the statuses Meta sent back (its callback data) before it is sent again, so
 nobody gets it twice. A copy whose slot has passed by more than LATE (a stalled worker) takes a
-new slot instead of going at once: a backlog is never sent in one burst.
+new slot instead of going at once: a backlog is never sent in one burst. A send that timed out or
+met an error a retry can mend is tried again later (RETRY_SECONDS, doubling), after the same look
+for its status; only an error that no retry mends makes a copy `failed`, and one that never got
+an answer in MAX_SEND_ATTEMPTS tries ends `unknown`, not sent twice.
 """
 
 from __future__ import annotations
@@ -32,12 +35,15 @@ from nagarik import broadcasts, db, pacing
 from nagarik.broadcast_messages import message_body, ward_names
 from nagarik.broadcasts import Claimed, Outcome
 from nagarik.http11 import KeepAliveTransport
+from whatsapp.errors import Action, is_final
 from whatsapp.limits import CUSTOMER_SERVICE_WINDOW_SECONDS
 
 logger = logging.getLogger(__name__)
 LATE = 0.1  # seconds past its slot after which a copy takes a new slot rather than bunching up
 MAX_ROUNDS = 5  # of new slots for late copies in one batch
 MAX_MESSAGES_PER_SECOND = 1000  # a business number's highest throughput on the Cloud API
+MAX_SEND_ATTEMPTS = 8  # claims of one copy; with RETRY_SECONDS doubling, about 10 minutes of retries
+RETRY_SECONDS = 5.0
 
 
 @dataclass
@@ -51,6 +57,7 @@ class Ready:
     body: dict[str, Any]
     interval: float  # the number's slot spacing for this broadcast's priority
     citizen_slot: float
+    attempts: int  # claims so far, this one included
     at: float = 0.0
 
 
@@ -74,7 +81,8 @@ class Sender:
     def number_key(self) -> str:
         return f"number:{self.settings.phone_number_id}"
 
-    async def send_many(self, recipient_ids: list[int]) -> None:
+    async def send_many(self, recipient_ids: list[int]) -> list[Outcome]:
+        """Send a batch; returns the outcomes, among them the copies to try again later."""
         ready = self.prepare(recipient_ids)
         outcomes: list[Outcome] = []
         for _round in range(MAX_ROUNDS):
@@ -91,7 +99,7 @@ class Sender:
                 if isinstance(result, BaseException):  # not recorded: the lease runs out and the sweep retries it
                     logger.error("broadcast copy %s: %r", copy.id, result)
                 elif result is not None:
-                    outcomes.append(_outcome(copy.id, result))
+                    outcomes.append(_outcome(copy, result))
             ready = [copy for copy, result in zip(ready, results, strict=True) if result is None]
             if ready:  # woke too late for their slots: new slots, never a burst
                 with db.session_scope() as session:
@@ -99,6 +107,7 @@ class Sender:
         # Copies still late after MAX_ROUNDS keep their lease; the sweep hands them out again after it.
         with db.session_scope() as session:
             broadcasts.record_many(session, outcomes)
+        return outcomes
 
     def prepare(self, recipient_ids: list[int]) -> list[Ready]:
         """Claim the batch, settle what needs no send (cancelled, STOP, already sent, over the tier)
@@ -138,9 +147,8 @@ class Sender:
                 body["biz_opaque_callback_data"] = _callback(copy)
                 interval = pacing.throughput_interval(self.messages_per_second, broadcast.priority)
                 exempt = broadcast.kind == "notification"
-                ready.append(
-                    Ready(copy.id, broadcast.id, exempt, copy.phone, body, interval, citizen_slots[f"citizen:{copy.phone}"])
-                )
+                slot = citizen_slots[f"citizen:{copy.phone}"]
+                ready.append(Ready(copy.id, broadcast.id, exempt, copy.phone, body, interval, slot, copy.attempts))
             broadcasts.record_many(session, settled)
             self._schedule(session, ready)
         return ready
@@ -198,13 +206,29 @@ def _opted_out(session: Any, phones: list[str]) -> set[str]:
     return set(session.execute(stopped).scalars())
 
 
-def _outcome(recipient_id: int, result: SendResult) -> Outcome:
+def _outcome(copy: Ready, result: SendResult) -> Outcome:
     if result.wamid:
-        return Outcome(recipient_id, "sent", wamid=result.wamid)
-    return Outcome(recipient_id, "failed", error_code=result.error_code)
+        return Outcome(copy.id, "sent", wamid=result.wamid)
+    if is_final(result.action):
+        return Outcome(copy.id, "failed", error_code=result.error_code)
+    if copy.attempts >= MAX_SEND_ATTEMPTS:  # given up: never answered, or still throttled
+        return Outcome(copy.id, "unknown" if result.action is Action.UNKNOWN else "failed", error_code=result.error_code)
+    delay = retry_seconds(copy.attempts)
+    until = dt.datetime.fromtimestamp(time.time() + delay, dt.timezone.utc).replace(tzinfo=None)
+    return Outcome(copy.id, "retrying", error_code=result.error_code, retry_at=until)
+
+
+def retry_seconds(attempts: int) -> float:
+    """How long a copy waits before its next try, after `attempts` claims (capped at 10 minutes)."""
+    return min(RETRY_SECONDS * 2 ** (attempts - 1), 600.0)
 
 
 _shared_lock = threading.Lock()
+
+
+def window_store() -> Store:
+    """The channel's store as this worker process shares it (windows, statuses)."""
+    return _shared()[1]
 
 
 def _shared() -> tuple[WhatsAppSettings, Store, float, int | None]:

@@ -34,6 +34,9 @@ TEMPLATE = {
 # How long a worker holds copies it claimed; after that a sweep hands them to another worker.
 LEASE = dt.timedelta(seconds=float(os.environ.get("NAGARIK_SEND_LEASE_SECONDS") or 60))
 MATERIALIZE_CHUNK = 5_000
+# Copies still to go: waiting to be claimed, claimed, over the daily tier, or waiting to be sent
+# again after a send that failed in a way a retry can mend (a timeout, throttling, a 5xx).
+WAITING = ("queued", "sending", "held", "retrying")
 DEFAULT_LANGUAGE = "en"
 
 
@@ -176,7 +179,7 @@ def take(session: Session, recipient_ids: list[int], now: dt.datetime | None = N
     the condition row by row under its lock."""
     now = now or db.utcnow()
     row = db.BroadcastRecipient
-    claimable = or_(row.state.in_(("queued", "held")), (row.state == "sending") & (row.lease_until < now))
+    claimable = or_(row.state.in_(("queued", "held")), row.state.in_(("sending", "retrying")) & (row.lease_until < now))
     taken = session.execute(
         update(row)
         .where(row.id.in_(recipient_ids), claimable)
@@ -210,13 +213,15 @@ def record(session: Session, recipient_id: int, *, state: str, wamid: str | None
 @dataclass(frozen=True)
 class Outcome:
     recipient_id: int
-    state: str  # sent | failed | skipped | held
+    state: str  # sent | failed | skipped | held | unknown | retrying (not before `retry_at`)
     wamid: str | None = None
     error_code: int | None = None
+    retry_at: dt.datetime | None = None
 
 
 def record_many(session: Session, outcomes: list[Outcome]) -> None:
-    """What happened to a batch, in one executemany."""
+    """What happened to a batch, in one executemany. A copy to retry keeps its claim until its
+    retry time (`lease_until`), after which a worker or the sweep takes it again."""
     if not outcomes:
         return
     table = db.BroadcastRecipient.__table__
@@ -228,10 +233,13 @@ def record_many(session: Session, outcomes: list[Outcome]) -> None:
             state=bindparam("b_state"),
             wamid=bindparam("b_wamid"),
             error_code=bindparam("b_code"),
-            lease_until=None,
+            lease_until=bindparam("b_until"),
             updated_at=now,
         ),
-        [{"recipient_id": o.recipient_id, "b_state": o.state, "b_wamid": o.wamid, "b_code": o.error_code} for o in outcomes],
+        [
+            dict(recipient_id=o.recipient_id, b_state=o.state, b_wamid=o.wamid, b_code=o.error_code, b_until=o.retry_at)
+            for o in outcomes
+        ],
     )
 
 
@@ -243,7 +251,7 @@ def unfinished(
     the daily tier), at most `held_limit` of them: no use retrying more than the tier has room for."""
     now = now or db.utcnow()
     row = db.BroadcastRecipient
-    stale = (row.state == "sending") & (row.lease_until < now)
+    stale = row.state.in_(("sending", "retrying")) & (row.lease_until < now)
     wanted = or_(stale, row.state == "queued") if with_queued else stale
     ids = list(session.execute(select(row.id).where(row.broadcast_id == broadcast_id, wanted).order_by(row.id)).scalars())
     held = select(row.id).where(row.broadcast_id == broadcast_id, row.state == "held").order_by(row.id).limit(held_limit)
@@ -254,7 +262,7 @@ def finish_if_done(session: Session, broadcast: db.Broadcast) -> bool:
     waiting = db.count(
         session,
         select(db.BroadcastRecipient).where(
-            db.BroadcastRecipient.broadcast_id == broadcast.id, db.BroadcastRecipient.state.in_(("queued", "sending", "held"))
+            db.BroadcastRecipient.broadcast_id == broadcast.id, db.BroadcastRecipient.state.in_(WAITING)
         ),
     )
     if waiting == 0 and broadcast.status == "running":
@@ -268,10 +276,9 @@ def cancel(session: Session, broadcast_id: int) -> db.Broadcast:
     if broadcast is None:
         raise KeyError(broadcast_id)
     broadcast.status = "cancelled"
+    row = db.BroadcastRecipient
     session.execute(
-        update(db.BroadcastRecipient)
-        .where(db.BroadcastRecipient.broadcast_id == broadcast_id, db.BroadcastRecipient.state.in_(("queued", "held")))
-        .values(state="skipped")
+        update(row).where(row.broadcast_id == broadcast_id, row.state.in_(("queued", "held", "retrying"))).values(state="skipped")
     )
     return broadcast
 
@@ -286,7 +293,7 @@ class Progress:
 
     @property
     def finished(self) -> int:
-        return sum(count for state, count in self.states.items() if state not in ("queued", "sending", "held"))
+        return sum(count for state, count in self.states.items() if state not in WAITING)
 
 
 def progress(session: Session, broadcast_id: int) -> Progress:
@@ -301,7 +308,9 @@ def progress(session: Session, broadcast_id: int) -> Progress:
         .group_by(row.state, row.status, row.error_code)
     ):
         result.total += count
-        result.states[status if state == "sent" and status else state] += count
-        if state == "failed" and code:
+        # A sent copy shows what Meta said of it since (delivered, read, or failed: nagarik.delivery).
+        shown = status if state == "sent" and status else state
+        result.states[shown] += count
+        if shown == "failed" and code:
             result.failures[code] += count
     return result

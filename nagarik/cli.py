@@ -350,12 +350,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command in ("form", "verify"):
             return document_command(args)
         elif args.command == "worker":
-            from huey.consumer import Consumer
+            from nagarik.tasks import run_workers
 
-            from nagarik.tasks import huey
-
-            # An idle worker polls at least every second, so a new emergency never waits on back-off.
-            Consumer(huey, workers=args.workers, worker_type="thread", periodic=True, max_delay=1.0).run()
+            run_workers(args.workers)
     except (ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -28,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
     func,
     insert,
     select,
@@ -131,6 +132,7 @@ class StageRow(Base):
     position: Mapped[int] = mapped_column(Integer)
     names: Mapped[dict[str, Any]]
     next_step: Mapped[dict[str, Any]]
+    done: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 # --- citizens and their business -----------------------------------------------------------
@@ -285,10 +287,11 @@ class BroadcastRecipient(Base):
     broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"), index=True)
     phone: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(8))
-    state: Mapped[str] = mapped_column(String(16), index=True)  # queued | sending | sent | failed | skipped | unknown
+    # queued | sending | sent | failed | skipped | held | retrying | unknown (nagarik.broadcasts)
+    state: Mapped[str] = mapped_column(String(16), index=True)
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     wamid: Mapped[str | None] = mapped_column(String(191))
-    status: Mapped[str | None] = mapped_column(String(16))  # delivered | read, from status webhooks
+    status: Mapped[str | None] = mapped_column(String(16))  # sent | delivered | read | failed, from Meta (nagarik.delivery)
     error_code: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

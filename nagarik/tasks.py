@@ -54,7 +54,29 @@ def start_broadcast(broadcast_id: int) -> None:
 @huey.task(retries=3, retry_delay=10)  # a batch that failed before claiming (database away) is not left queued
 def send_batch(recipient_ids: list[int]) -> None:
     loop, sender = _thread_sender()
-    loop.run_until_complete(sender.send_many(recipient_ids))
+    outcomes = loop.run_until_complete(sender.send_many(recipient_ids))
+    schedule_retries([outcome for outcome in outcomes if outcome.state == "retrying"])
+
+
+def schedule_retries(outcomes: list[broadcasts.Outcome]) -> None:
+    """Queue the copies to try again at their time, with their broadcast's priority (the sweep
+    would find them too, a little later, if the queue lost these tasks)."""
+    if not outcomes:
+        return
+    row = db.BroadcastRecipient
+    with db.session_scope() as session:
+        priority = dict(
+            session.execute(
+                select(row.id, db.Broadcast.priority)
+                .join(db.Broadcast, db.Broadcast.id == row.broadcast_id)
+                .where(row.id.in_([o.recipient_id for o in outcomes]))
+            ).all()
+        )
+    groups: dict[tuple[Any, int], list[int]] = {}
+    for outcome in outcomes:
+        groups.setdefault((outcome.retry_at, priority.get(outcome.recipient_id, 0)), []).append(outcome.recipient_id)
+    for (at, rank), ids in groups.items():
+        send_batch.schedule(args=(ids,), eta=at, priority=rank)
 
 
 _local = threading.local()
@@ -116,3 +138,21 @@ def reminders_every_five_minutes() -> None:
 
     with db.session_scope() as session:
         reminders.run_due(session)
+
+
+def run_workers(threads: int) -> None:
+    """One worker process: `threads` queue consumers, and a thread copying Meta's delivery
+    statuses of broadcast copies into the civic database (nagarik.delivery)."""
+    from huey.consumer import Consumer
+
+    from nagarik import delivery
+    from nagarik.broadcast_sender import window_store
+
+    stop = threading.Event()
+    follower = threading.Thread(target=delivery.follow, args=(window_store(), stop), name="delivery-statuses", daemon=True)
+    follower.start()
+    try:
+        # An idle worker polls at least every second, so a new emergency never waits on back-off.
+        Consumer(huey, workers=threads, worker_type="thread", periodic=True, max_delay=1.0).run()
+    finally:
+        stop.set()

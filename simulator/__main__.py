@@ -63,6 +63,9 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
     p.add_argument("--webhook-timeout", type=float, default=s.webhook_timeout)
     p.add_argument("--timeout-hold", type=float, default=s.timeout_hold, help="seconds a 'timeout' fault holds a send")
     p.add_argument("--seed", type=int, default=None, help="random seed for duplicates and reordering")
+    p.add_argument(
+        "--webhook-concurrency", type=int, default=defaults.webhook_concurrency, help="webhook posts in flight (default 16)"
+    )
     p.add_argument("--access-log", action="store_true")
     args = p.parse_args(argv)
     try:
@@ -98,6 +101,7 @@ def parse_args(argv: list[str] | None = None) -> SimConfig:
         templates_path=args.templates,
         seed=args.seed,
         access_log=args.access_log,
+        webhook_concurrency=max(1, args.webhook_concurrency),
         settings=settings,
     )
 

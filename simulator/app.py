@@ -27,7 +27,7 @@ def create_app(config: SimConfig) -> Sanic:
     app.config.RESPONSE_TIMEOUT = max(60.0, config.settings.timeout_hold + 30.0)  # let "timeout" faults hold
     state = SimState(config, TemplateRegistry.load(config.templates_path))
     app.ctx.state = state
-    app.ctx.emitter = WebhookEmitter(state)
+    app.ctx.emitter = WebhookEmitter(state, config.webhook_concurrency)
 
     graph.register(app, config.api_version)
     inspection.register(app)

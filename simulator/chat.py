@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 HELP = """Type a message and press Enter to send it as the citizen.
-  <number>            tap the numbered button or list row of the latest reply
+  <number>            tap a numbered button or list row of the latest reply (any of its lists)
   /photo [caption]    send a photo (a small sample JPEG)
   /location [lat lon] send a location (default: Bengaluru town hall)
   /voice              send a voice note
@@ -27,8 +27,9 @@ HELP = """Type a message and press Enter to send it as the citizen.
 DEFAULT_LOCATION = (12.9634, 77.5855)
 
 
-def render(record: dict[str, Any]) -> list[str]:
-    """The lines a citizen's phone would show for one message the business sent."""
+def render(record: dict[str, Any], first: int = 1) -> list[str]:
+    """The lines a citizen's phone would show for one message the business sent; its choices are
+    numbered from `first` (the numbers continue over several messages of one reply)."""
     payload, kind = record.get("payload") or {}, record.get("type")
     lines: list[str] = []
     if kind == "text":
@@ -53,7 +54,7 @@ def render(record: dict[str, Any]) -> list[str]:
     else:
         lines.append(f"[{kind}]")
     last_section = None
-    for number, choice in enumerate(record.get("choices") or [], start=1):
+    for number, choice in enumerate(record.get("choices") or [], start=first):
         if choice.get("section") and choice["section"] != last_section:
             last_section = choice["section"]
             lines.append(f"  {last_section}")
@@ -74,7 +75,10 @@ class Chat:
         self.name = name
         self.poll = poll
         self.after = 0
-        self.latest: dict[str, Any] | None = None  # the latest message with choices
+        # Every choice of the latest reply, over all its messages (a ward list of 12 comes as two
+        # lists; on WhatsApp either can be opened and tapped), as (message, choice).
+        self.offered: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        self.replied = True  # the citizen wrote since the choices were offered: the next ones start again
         self.lock = threading.Lock()
         self.stop = threading.Event()
 
@@ -91,9 +95,13 @@ class Chat:
             return []  # the simulator restarting is not a reason to stop chatting
         for record in records:
             self.after = max(self.after, record["seq"])
-            if record.get("choices"):
-                self.latest = record
-            self.show([f"City Corporation › {line}" if i == 0 else line for i, line in enumerate(render(record))])
+            choices = record.get("choices") or []
+            if choices and self.replied:
+                self.offered, self.replied = [], False
+            first = len(self.offered) + 1
+            self.offered += [(record, choice) for choice in choices]
+            lines = render(record, first)
+            self.show([f"City Corporation › {line}" if i == 0 else line for i, line in enumerate(lines)])
         return records
 
     def watch(self) -> None:
@@ -102,6 +110,7 @@ class Chat:
             self.stop.wait(self.poll)
 
     def send(self, spec: dict[str, Any]) -> None:
+        self.replied = True
         body = {"from": self.wa_id, **({"name": self.name} if self.name else {}), **spec}
         try:
             response = self.client.post("/_sim/inbound", json=body)
@@ -112,10 +121,9 @@ class Chat:
             self.show([f"(simulator refused it: {response.text})"])
 
     def choose(self, number: int) -> bool:
-        record = self.latest
-        if not record or not 1 <= number <= len(record["choices"]):
+        if not 1 <= number <= len(self.offered):
             return False
-        choice = record["choices"][number - 1]
+        record, choice = self.offered[number - 1]
         if choice["kind"] not in ("button_reply", "list_reply", "button"):
             return False
         if choice["kind"] == "button":

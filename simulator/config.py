@@ -125,4 +125,5 @@ class SimConfig:
     templates_path: str = "seed/templates.yml"
     seed: int | None = None  # random seed for duplicates and reordering
     access_log: bool = False
+    webhook_concurrency: int = 16  # webhook posts in flight at once (simulator.webhooks)
     settings: Settings = field(default_factory=Settings)

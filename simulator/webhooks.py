@@ -7,9 +7,12 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -18,6 +21,11 @@ from .config import SimConfig
 from .state import SimState
 
 WRONG_SECRET = "not-the-app-secret"
+# Posts in flight at once (--webhook-concurrency). Meta's delivery is concurrent but bounded; 16
+# keeps a 2-core receiver busy without handing it hundreds of connections, which once wedged the
+# simulator itself for minutes behind the 3,600 status webhooks of a 601-citizen demo.
+DEFAULT_CONCURRENCY = 16
+logger = logging.getLogger(__name__)
 
 
 # --- building and signing --------------------------------------------------------------------------
@@ -95,33 +103,61 @@ def _summary(payload: Any) -> tuple[list[str], list[str]]:
 # --- delivery --------------------------------------------------------------------------------------
 
 
-class WebhookEmitter:
-    """Posts webhooks to the configured URL. Deliveries sharing a key (a citizen) go strictly one
-    after another: the next waits until the previous one succeeded or gave up."""
+@dataclass
+class _Delivery:
+    build: Callable[[], dict[str, Any]]
+    kind: str
+    delay: float
+    on_done: Callable[[bool], None] | None
 
-    def __init__(self, state: SimState) -> None:
+
+class WebhookEmitter:
+    """Posts webhooks to the configured URL, as Meta does at volume: at most `concurrency` posts in
+    flight (an HTTP pool of that size), whatever the backlog. Deliveries sharing a key (a citizen)
+    go strictly one after another, each waiting for the previous one to succeed or give up; keys
+    take turns. A slow receiver makes the backlog wait here, in order, as small records: it is
+    never flooded with more connections, and the simulator keeps answering meanwhile.
+    """
+
+    def __init__(self, state: SimState, concurrency: int = DEFAULT_CONCURRENCY) -> None:
         self.state = state
         self.config = state.config
+        self.concurrency = concurrency
         self.client: httpx.AsyncClient | None = None
-        self._tails: dict[str, asyncio.Task[None]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._queues: dict[str, deque[_Delivery]] = {}  # key -> its deliveries not yet started
+        self._busy: set[str] = set()  # keys with a delivery in flight or waiting out its delay
+        self._ready: asyncio.Queue[str] | None = None  # keys whose next delivery may start now
+        self._workers: list[asyncio.Task[None]] = []
+        self._timers: set[asyncio.TimerHandle] = set()
+        self._in_flight = 0
 
     async def start(self) -> None:
-        self.client = httpx.AsyncClient(headers={"User-Agent": "facebookexternalua"})
+        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+        self.client = httpx.AsyncClient(headers={"User-Agent": "facebookexternalua"}, limits=limits)
+        self._ready = asyncio.Queue()
+        self._workers = [asyncio.get_running_loop().create_task(self._work()) for _ in range(self.concurrency)]
 
     async def stop(self) -> None:
         self.reset()
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
         if self.client is not None:
             await self.client.aclose()
 
     def reset(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        self._tasks.clear()
-        self._tails.clear()
+        """Forget every delivery not yet started (one in flight finishes on its own)."""
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        self._queues.clear()
+        self._busy.clear()
+        if self._ready is not None:
+            while not self._ready.empty():
+                self._ready.get_nowait()
 
     def pending(self) -> int:
-        return len(self._tasks)
+        return sum(len(queue) for queue in self._queues.values()) + self._in_flight
 
     def enqueue(
         self,
@@ -133,34 +169,53 @@ class WebhookEmitter:
         on_done: Callable[[bool], None] | None = None,
     ) -> None:
         """Queue a webhook behind earlier ones with the same key; `build` runs when its turn comes,
-        so timestamps are those of the moment it is sent."""
-        previous = self._tails.get(key)
-        task = asyncio.get_running_loop().create_task(self._run(previous, build, kind, key, delay, on_done))
-        self._tails[key] = task
-        self._tasks.add(task)
-        task.add_done_callback(lambda done: self._finished(key, done))
+        so timestamps are those of the moment it is sent. `delay` is waited after the previous one."""
+        self._queues.setdefault(key, deque()).append(_Delivery(build, kind, delay, on_done))
+        if key not in self._busy:
+            self._next(key)
 
-    def _finished(self, key: str, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if self._tails.get(key) is task:
-            del self._tails[key]
+    def _next(self, key: str) -> None:
+        """Make the key's next delivery ready, after its delay; or let the key go idle."""
+        queue = self._queues.get(key)
+        if not queue:
+            self._queues.pop(key, None)
+            self._busy.discard(key)
+            return
+        self._busy.add(key)
+        assert self._ready is not None, "the emitter is not started"
+        delay = queue[0].delay
+        if delay <= 0:
+            self._ready.put_nowait(key)
+            return
 
-    async def _run(
-        self,
-        previous: asyncio.Task[None] | None,
-        build: Callable[[], dict[str, Any]],
-        kind: str,
-        key: str,
-        delay: float,
-        on_done: Callable[[bool], None] | None,
-    ) -> None:
-        if previous is not None and not previous.done():
-            await asyncio.wait({previous})  # wait() never raises the previous task's error
-        if delay:
-            await asyncio.sleep(delay)
-        ok = await self.deliver(build(), kind=kind, key=key)
-        if on_done is not None:
-            on_done(ok)
+        def due() -> None:
+            self._timers.discard(timer)
+            if self._ready is not None:
+                self._ready.put_nowait(key)
+
+        timer = asyncio.get_running_loop().call_later(delay, due)
+        self._timers.add(timer)
+
+    async def _work(self) -> None:
+        assert self._ready is not None
+        while True:
+            key = await self._ready.get()
+            queue = self._queues.get(key)
+            if not queue:  # reset meanwhile
+                self._busy.discard(key)
+                continue
+            item = queue.popleft()
+            self._in_flight += 1
+            try:
+                ok = await self.deliver(item.build(), kind=item.kind, key=key)
+            except Exception:  # a bad payload builder must not stop the worker
+                logger.exception("webhook for %s could not be built or sent", key)
+                ok = False
+            finally:
+                self._in_flight -= 1
+            if item.on_done is not None:
+                item.on_done(ok)
+            self._next(key)
 
     async def deliver(self, payload: dict[str, Any], *, kind: str, key: str) -> bool:
         settings = self.state.settings
@@ -191,6 +246,8 @@ class WebhookEmitter:
         self, body: bytes, payload: Any, *, kind: str, key: str, attempt: int, duplicate: str | None = None
     ) -> int | None:
         status, text, latency, error = await self.post(body, sign_mode="valid")
+        if self.state.settings.webhook_url:
+            self.state.ledger.webhook(self.state.clock.now(), latency * 1000, status == 200)
         wamids, statuses = _summary(payload)
         self.state.record_delivery(
             {

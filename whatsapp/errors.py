@@ -12,6 +12,10 @@ class Action(enum.Enum):
     RETRY = "retry"  # throttled or transient: back off with jitter and try again
     DROP = "drop"  # this message can never go (window closed, bad template, undeliverable): record it
     STOP = "stop"  # the account cannot send at all (token expired, blocked): stop and alert
+    # The request went out but no answer came (a timeout, a broken connection): Meta may or may
+    # not have the message. Sending it again may send it twice: first look for a status webhook
+    # carrying the message's callback data (Meta echoes it), then resend.
+    UNKNOWN = "unknown"
 
 
 RETRY_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131053, 131056, 131057})
@@ -29,6 +33,11 @@ def classify(http_status: int | None, code: int | None) -> Action:
     if http_status is None or http_status >= 500 or http_status == 429:
         return Action.RETRY
     return Action.DROP
+
+
+def is_final(action: Action | None) -> bool:
+    """Whether this outcome of a send stands for good: accepted, or an error no retry can mend."""
+    return action not in (Action.RETRY, Action.UNKNOWN)
 
 
 def backoff_seconds(attempt: int, code: int | None, jitter: float) -> float:

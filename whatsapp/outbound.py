@@ -18,6 +18,14 @@ LIST_BUTTON_LABELS = {"kn": "ಆಯ್ಕೆಗಳು", "hi": "विकल्�
 
 Message = dict[str, Any]  # a Graph message body without messaging_product / recipient
 
+# What the channel says, once, when it could not handle a message at all (after its retries), in
+# the language the message was written in: the message is not silently dropped.
+APOLOGIES = {
+    "en": "Sorry, something went wrong on our side and your last message was not handled. Please send it again.",
+    "hi": "माफ़ कीजिए, हमारी ओर से कुछ गड़बड़ी हुई और आपका पिछला संदेश संभाला नहीं जा सका। कृपया उसे फिर से भेजें।",
+    "kn": "ಕ್ಷಮಿಸಿ, ನಮ್ಮ ಕಡೆ ಏನೋ ತೊಂದರೆಯಾಗಿ ನಿಮ್ಮ ಕೊನೆಯ ಸಂದೇಶವನ್ನು ನಿರ್ವಹಿಸಲಾಗಲಿಲ್ಲ. ದಯವಿಟ್ಟು ಅದನ್ನು ಮತ್ತೆ ಕಳುಹಿಸಿ.",
+}
+
 
 class UnsendableResponseError(ValueError):
     """A response that cannot become a valid WhatsApp message (e.g. a payload over 256 characters)."""
@@ -30,6 +38,11 @@ def script_language(text: str) -> str:
         if "\u0900" <= ch <= "\u097f":
             return "hi"
     return "en"
+
+
+def apology(text: str) -> Message:
+    """The apology for a message that could not be handled, in the script of that message."""
+    return text_message(APOLOGIES[script_language(text)])
 
 
 def split_text(text: str, limit: int = limits.TEXT_BODY) -> list[str]:

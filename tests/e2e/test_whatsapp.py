@@ -203,3 +203,39 @@ def test_an_expired_token_stops_sending_and_says_so(citizen, stack, sim):
     assert person.send({"type": "text", "text": "hello?"}) == []  # nothing is sent while stopped
     stack.restart_rasa()  # the operator fixed the token
     assert person.send({"type": "text", "text": "office timings"})
+
+
+def test_a_message_the_channel_gives_up_on_gets_one_apology_and_shows_on_the_health_route(citizen, sim):
+    """Media whose download link has always expired: every try fails, and after the last one the
+    citizen is told to send it again, in the language they wrote in, and operators see it."""
+    person = citizen("919900000113")
+    sim.post("/_sim/config", json={"media_url_ttl": 0}).raise_for_status()
+    try:
+        answer = sim.post("/_sim/inbound", json={"from": person.phone, "type": "image", "caption": "ಕಸದ ರಾಶಿ"})
+        wamid = answer.json()["wamid"]
+        wait_until(lambda: message_state(wamid) == "failed", "the channel to give up on the photo")
+    finally:
+        sim.post("/_sim/config", json={"media_url_ttl": 300}).raise_for_status()
+    sent = sim.get("/_sim/sent", params={"to": person.phone, "after": person.seen}).json()
+    assert len(sent) == 1 and kannada(text_of(sent[0]))  # one apology, no silence and no second one
+    health = httpx.get(f"{WEBHOOK.rsplit('/', 1)[0]}/").json()
+    assert health["inbox"]["failed"] >= 1 and health["last_failure"]["wamid"] == wamid
+    assert person.say("office timings")  # and the citizen is answered afterwards
+
+
+def test_a_new_request_wins_over_a_question_left_pending_across_a_restart(citizen, stack):
+    person = citizen("919900000114")
+    assert "application number" in person.say("i want to check my application status").lower()
+    stack.restart_rasa()  # the pending question outlives the restart, in the tracker store
+    reply = person.say("i want to stop all updates")
+    assert "does not look like" not in reply and "START" in reply, reply  # STOP's confirmation
+    assert "application number" not in person.say("what are the office timings").lower()  # the old question is gone
+
+
+def test_a_wards_name_typed_alone_answers_the_ward_list(citizen):
+    person = citizen("919900000115")
+    person.say("i want water supply updates")
+    asked = "\n".join(text_of(m) for m in person.last)
+    assert "ward" in asked.lower()
+    assert "Jayanagar" in person.say("jaynagar")  # misspelled, alone: the ward is set
+    assert "Jayanagar" in person.say("my updates")

@@ -36,6 +36,7 @@ from simulator.config import Settings
 from simulator.limits import PairLimiter, TokenBucket
 from simulator.templates import TemplateRegistry, placeholders
 from simulator.webhooks import reordered, serialize, sign
+from tests.support import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-access-token"
@@ -45,18 +46,6 @@ PHONE_ID = "100200300400500"
 WABA_ID = "102030405060708"
 VERSION = "v21.0"
 CITIZEN = "919876543210"
-
-
-def wait_until(condition: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
-    """Poll until `condition()` is truthy and return it; generous so slow machines do not fail."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 # --- the stand-in connector --------------------------------------------------------------------------
@@ -184,7 +173,7 @@ def sim_url(receiver: Receiver, tmp_path_factory: pytest.TempPathFactory) -> Ite
             return False
 
     try:
-        wait_until(healthy, "the simulator to start", timeout=60)
+        wait_until(healthy, "the simulator to start", seconds=60)
         yield url
     finally:
         process.terminate()
@@ -1379,6 +1368,68 @@ def test_sample_files_are_well_formed() -> None:
     assert webp[:4] == b"RIFF" and webp[8:12] == b"WEBP" and struct.unpack("<I", webp[4:8])[0] == len(webp) - 8
 
 
+# --- webhooks at volume ---------------------------------------------------------------------------------
+
+
+def test_thousands_of_webhooks_go_through_a_bounded_pool_in_order_per_citizen() -> None:
+    """A 601-citizen broadcast brings some 3,600 status webhooks. They go at most `concurrency` at
+    a time, each citizen's strictly in order, all of them, even to a receiver slower than they come."""
+    import asyncio
+
+    from simulator.config import SimConfig
+    from simulator.state import SimState
+    from simulator.templates import TemplateRegistry
+    from simulator.webhooks import WebhookEmitter
+
+    lock = threading.Lock()
+    active, peak, seen = [0], [0], {}
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with lock:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            time.sleep(0.002)  # a receiver that takes its time: the backlog must wait, not pile up
+            with lock:
+                active[0] -= 1
+                seen.setdefault(body["key"], []).append(body["n"])
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 64  # the listen backlog: room for every connection the pool may open
+        daemon_threads = True
+
+    server = Server(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    config = SimConfig(settings=Settings(webhook_url=f"http://127.0.0.1:{server.server_address[1]}/hook", status_delay=0.0))
+    state = SimState(config, TemplateRegistry.load(str(ROOT / "seed" / "templates.yml")))
+
+    async def run() -> int:
+        emitter = WebhookEmitter(state, concurrency=8)
+        await emitter.start()
+        for n in range(6):
+            for citizen in range(600):
+                emitter.enqueue(f"c{citizen}", lambda c=citizen, n=n: {"key": f"c{c}", "n": n}, kind="status")
+        backlog = emitter.pending()
+        while emitter.pending():
+            await asyncio.sleep(0.05)
+        await emitter.stop()
+        return backlog
+
+    try:
+        assert asyncio.run(run()) == 3600
+    finally:
+        server.shutdown()
+    assert 1 <= peak[0] <= 8  # never more posts in flight than the pool
+    assert len(seen) == 600 and all(order == list(range(6)) for order in seen.values())
+
+
 # --- chat ----------------------------------------------------------------------------------------------
 
 
@@ -1400,6 +1451,27 @@ def test_chat_sends_text_and_taps_choices(sim: Sim, capsys: pytest.CaptureFixtur
     kinds = [entry["type"] for entry in sim.get("inbound")]
     assert kinds == ["text", "interactive", "location", "image", "audio"]
     assert chat.command("/quit") is False
+
+
+def test_chat_numbers_every_list_of_one_reply_and_taps_either(sim: Sim, capsys: pytest.CaptureFixture[str]) -> None:
+    """A ward list of 12 comes as two list messages: both are numbered on, and either can be tapped."""
+    chat = Chat(sim.url, CITIZEN, None, poll=0.05)
+    chat.command("i want updates")
+    more = [{"title": "More", "rows": [{"id": "jayanagar", "title": "Jayanagar"}]}]
+    second = changed(LIST, "interactive.action.sections", more)
+    sim.send(LIST)
+    sim.send(second)
+    first_record, second_record = chat.poll_once()
+    printed = capsys.readouterr().out
+    assert "[2] Report a pothole" in printed and "[3] Jayanagar" in printed
+    assert chat.command("3") is True  # a row of the second list
+    tapped = sim.get("inbound")[-1]["message"]
+    assert tapped["interactive"]["list_reply"]["id"] == "jayanagar" and tapped["context"]["id"] == second_record["wamid"]
+    assert chat.command("1") is True  # the first list is still open
+    assert sim.get("inbound")[-1]["message"]["context"]["id"] == first_record["wamid"]
+    sim.send(changed(LIST, "interactive.body.text", "Anything else?"))  # a new reply numbers from 1 again
+    chat.poll_once()
+    assert "[1] New connection" in capsys.readouterr().out
 
 
 def test_chat_renders_templates_with_quick_replies(sim: Sim) -> None:
