@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    NEW_REQUESTS,
     SIDE_QUESTIONS,
     date_text,
     in_language,
@@ -30,7 +31,8 @@ from nagarik import applications, db
 from nagarik.applications import Outcome
 from nagarik.text import looks_like_an_attempted_number, parse_application_number, parse_date
 
-NOT_AN_ANSWER = SIDE_QUESTIONS | {"file_grievance"}
+# Asking for a status (or a certificate) again is an answer here: its number fills the form.
+NOT_AN_ANSWER = SIDE_QUESTIONS | (NEW_REQUESTS - {"check_application_status", "request_certificate"})
 NOT_NEEDED = "not_needed"  # status_dob when the registered phone asked, or checks are paused
 STATUS_SLOTS = ("application_number", "status_dob", "status_outcome", "status_purpose")
 
@@ -126,6 +128,15 @@ class ActionApplicationStatus(Action):
                 next_step=in_language(stage.next_step, language),
                 expected_date=date_text(application.expected_on),
             )
+            if applications.is_delayed(application, catalog):
+                department = catalog.department(service.department)
+                dispatcher.utter_message(
+                    response="utter_application_delayed",
+                    expected_date=date_text(application.expected_on),
+                    department=in_language(department.name, language) if department else "-",
+                    phone=department.phone if department else catalog.office.phone,
+                )
+                return reset  # its buttons are the way on
         dispatcher.utter_message(response="utter_anything_else")
         return reset
 

@@ -65,6 +65,28 @@ SIDE_QUESTIONS = frozenset(
 )
 
 
+# Requests of their own: while a form waits for an answer, one of these (when NLU is sure) is not
+# taken as the answer; the pending question is dropped and the request is served instead
+# (data/rules/new_requests.yml). A new request wins over a question left pending, even one
+# left from before a restart or a tap on an old message's button.
+NEW_REQUESTS = frozenset(
+    {
+        "subscribe",
+        "stop_messages",
+        "start_messages",
+        "my_subscriptions",
+        "choose_ward",
+        "poll_answer",
+        "poll_comment",
+        "request_form",
+        "request_certificate",
+        "stop_reminder",
+        "check_application_status",
+        "file_grievance",
+    }
+)
+
+
 # Below this confidence a message a form is waiting for is taken as the answer, even if NLU
 # thinks it is another question: free text ("near the water tank") often looks like one.
 DIGRESSION_CONFIDENCE = 0.55

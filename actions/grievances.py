@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    NEW_REQUESTS,
     SIDE_QUESTIONS,
     date_text,
     entity_key,
@@ -47,7 +48,7 @@ EVIDENCE_FILE = "file:"  # evidence_ref prefix for a file in the evidence store 
 MIN_DESCRIPTION_CHARS = 8
 MIN_LOCATION_CHARS = 3
 
-NOT_AN_ANSWER = SIDE_QUESTIONS | {"check_application_status"}
+NOT_AN_ANSWER = SIDE_QUESTIONS | (NEW_REQUESTS - {"file_grievance"})
 
 # Words that say which field a correction is about ("no, the location is 5th cross").
 _FIELD_CUES = {
@@ -262,13 +263,12 @@ class ValidateGrievanceForm(FormValidationAction):
             dispatcher.utter_message(response="utter_grievance_location_too_short")
             return {"grievance_location": None}
         # The coordinates are set here because rasa-sdk only passes on what validation returns
-        # for slots outside the form's required list; a typed place clears an earlier pin.
+        # for slots outside the form's required list. Only a new pin changes them: a place typed
+        # or corrected in words ("no, the location is 4th cross") keeps the pin and its ward.
         location = pin(tracker)
-        return {
-            "grievance_location": text[:500],
-            "grievance_latitude": location[0] if location else None,
-            "grievance_longitude": location[1] if location else None,
-        }
+        if location is None:
+            return {"grievance_location": text[:500]}
+        return {"grievance_location": text[:500], "grievance_latitude": location[0], "grievance_longitude": location[1]}
 
     async def extract_grievance_evidence(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

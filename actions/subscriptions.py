@@ -1,4 +1,5 @@
-"""Choosing updates in the chat: the privacy notice before the first opt-in, topics, STOP, START.
+"""Choosing updates in the chat: the privacy notice before the first opt-in, topics, the ward
+(a form, so a ward's name alone, even misspelled, answers the question), STOP, START.
 
 Consent rules live in nagarik.subscriptions; this module only talks.
 """
@@ -7,13 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    NEW_REQUESTS,
+    SIDE_QUESTIONS,
     entity_key,
     in_language,
+    is_digression,
+    latest_intent,
     latest_text,
     load_catalog,
     reply_language,
@@ -22,7 +28,7 @@ from actions.common import (
     sender,
 )
 from nagarik import db, subscriptions
-from nagarik.text import named_in_text
+from nagarik.text import closest_named, named_in_text
 from nagarik.topics import topics
 
 
@@ -38,6 +44,10 @@ def topic_names(keys: list[str], language: str) -> str:
 
 def ward_named(tracker: Tracker) -> str | None:
     return entity_key(tracker, "ward", load_catalog().wards)
+
+
+# While the ward is asked, anything but these is read as the ward's name.
+NOT_A_WARD = SIDE_QUESTIONS | (NEW_REQUESTS - {"choose_ward"})
 
 
 def ask_ward(dispatcher: CollectingDispatcher, language: str) -> None:
@@ -80,27 +90,76 @@ class ActionSubscribe(Action):
         if ward:
             ward_part = response_text(domain, "utter_ward_part", language).replace("{ward}", ward_text(ward, language))
         dispatcher.utter_message(response="utter_subscribed", topic=topic_names([key], language), ward_part=ward_part)
-        if ward is None:
-            ask_ward(dispatcher, language)
+        return []  # ward_form follows (data/rules/subscriptions.yml): it asks the ward if none is known
+
+
+def ward_needed(tracker: Tracker) -> bool:
+    """Whether to ask the ward now: asked for ("change my ward"), or updates chosen without one."""
+    if latest_intent(tracker) == "choose_ward":
+        return True
+    with db.session_scope() as session:
+        choices = subscriptions.choices(session, sender(tracker))
+    return bool(choices.topics) and choices.ward is None
+
+
+class ValidateWardForm(FormValidationAction):
+    """The ward question: a list row, a ward's name in any script (alone or in a sentence, and
+    forgiving misspellings), or its number; asked only when needed."""
+
+    def name(self) -> str:
+        return "validate_ward_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        if tracker.get_slot("requested_slot") == "ward" or ward_needed(tracker):
+            return domain_slots
+        return []  # nothing to ask: the form ends at once and action_choose_ward says nothing
+
+    async def extract_ward(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        key = ward_named(tracker)
+        text = latest_text(tracker)
+        if key or tracker.get_slot("requested_slot") != "ward" or text.startswith("/"):
+            return {"ward": key} if key else {}
+        # While the ward is asked, a ward's name or number wins over what NLU made of the message.
+        wards = load_catalog().wards
+        key = next((w.key for w in wards if text.strip().lstrip("#") == str(w.number)), None) or closest_named(text, wards)
+        if key:
+            return {"ward": key}
+        if is_digression(tracker, NOT_A_WARD):
+            return {}  # not an answer: a rule serves it (digressions.yml, new_requests.yml)
+        return {"ward": text}  # refused by validate_ward, which asks again
+
+    def validate_ward(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if load_catalog().ward(str(value)) is None:
+            dispatcher.utter_message(response="utter_ward_not_found")
+            return {"ward": None}  # asked again, with the list
+        return {"ward": value}
+
+
+class ActionAskWard(Action):
+    def name(self) -> str:
+        return "action_ask_ward"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        ask_ward(dispatcher, reply_language(tracker))
         return []
 
 
 class ActionChooseWard(Action):
-    """Sets the citizen's ward (for ward updates and emergency alerts), or offers the list."""
+    """After ward_form: sets the citizen's ward (for ward updates and emergency alerts)."""
 
     def name(self) -> str:
         return "action_choose_ward"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        language = reply_language(tracker)
-        ward = ward_named(tracker)
+        ward = tracker.get_slot("ward")
         if ward is None:
-            ask_ward(dispatcher, language)
-            return []
+            return []  # the ward was not needed
         with db.session_scope() as session:
             subscriptions.set_ward(session, sender(tracker), ward)
-        dispatcher.utter_message(response="utter_ward_set", ward=ward_text(ward, language))
-        return []
+        dispatcher.utter_message(response="utter_ward_set", ward=ward_text(ward, reply_language(tracker)))
+        return [SlotSet("ward", None)]  # asked afresh next time
 
 
 class ActionStopMessages(Action):

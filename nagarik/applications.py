@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nagarik import db
+from nagarik.catalog import Catalog
+from nagarik.office_hours import local_now
 
 MAX_FAILED_CHECKS = 3
 FAILED_CHECK_WINDOW = dt.timedelta(hours=24)
@@ -80,3 +82,11 @@ def move_to_stage(session: Session, number: str, stage_key: str, expected_on: dt
         application.expected_on = expected_on
     session.flush()
     return application
+
+
+def is_delayed(application: db.Application, catalog: Catalog, now: dt.datetime | None = None) -> bool:
+    """Past its expected date (in the office's calendar) while the office's work is not over."""
+    stage = catalog.stage(application.stage_key)
+    if application.expected_on is None or stage is None or stage.done:
+        return False
+    return application.expected_on < local_now(catalog, now or db.utcnow()).date()

@@ -222,6 +222,7 @@ class Stage:
     key: str
     names: Text
     next_step: Text
+    done: bool = False  # the office's work is over (ready, issued, rejected): never "delayed"
 
 
 @dataclass(frozen=True)
@@ -411,7 +412,7 @@ def parse_catalog(path: Path) -> Catalog:
     for reader in stage_readers:
         key = reader.key()
         reader.what = f"stage '{key}'"
-        stages.append(Stage(key, reader.text("names"), reader.text("next_step")))
+        stages.append(Stage(key, reader.text("names"), reader.text("next_step"), bool(reader.get("done", bool, required=False))))
     _unique([(r, s.key) for r, s in zip(stage_readers, stages, strict=True)], "stage")
 
     return Catalog(

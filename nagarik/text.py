@@ -180,6 +180,24 @@ def named_in_text(text: str, items: Iterable[Any]) -> str | None:
     return best_match(text, ((item.key, (*item.synonyms, *item.names.values())) for item in items))
 
 
+def closest_named(text: str, items: Iterable[Any], cutoff: float = 0.8) -> str | None:
+    """Like named_in_text, forgiving a misspelling ("jaynagr", "basavangudi"): the key whose name
+    or synonym is most like the text, or like as many of its words, if at least `cutoff` alike."""
+    key = named_in_text(text, items)
+    if key:
+        return key
+    words = fold(text).split()
+    best: tuple[float, str] | None = None
+    for item in items:
+        for name in (*item.synonyms, *item.names.values()):
+            size = len(fold(name).split())
+            for start in range(max(len(words) - size + 1, 1)):
+                ratio = difflib.SequenceMatcher(None, fold(name), " ".join(words[start : start + size])).ratio()
+                if ratio >= cutoff and (best is None or ratio > best[0]):
+                    best = (ratio, item.key)
+    return best[1] if best else None
+
+
 def normalise_place(text: str) -> str:
     """A comparable form of a free-text location ("5th Cross, near temple" == "5th cross near temple")."""
     return fold(text)

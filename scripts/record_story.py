@@ -90,8 +90,7 @@ def main(source: str, target: str) -> int:
     conversations = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
     with httpx.Client(base_url=RASA_URL, timeout=60) as client:
         stories = [
-            record(client, c["story"], str(c.get("sender") or default_sender(c["story"])), c["messages"])
-            for c in conversations
+            record(client, c["story"], str(c.get("sender") or default_sender(c["story"])), c["messages"]) for c in conversations
         ]
     Path(target).write_text(
         yaml.safe_dump({"version": "3.1", "stories": stories}, allow_unicode=True, sort_keys=False, width=200),

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from helpers import DEMO_SENDER, OTHER_SENDER, make_tracker, responses, slot_events
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -242,3 +243,44 @@ def test_a_pinned_grievance_is_routed_to_the_nearest_ward(database, domain):
     with db.session_scope() as session:
         grievance = session.query(db.Grievance).filter_by(tracking_id=dispatcher.messages[0]["tracking_id"]).one()
         assert grievance.ward_key == "jayanagar" and grievance.latitude == 12.9251
+
+
+@pytest.mark.parametrize(
+    "correction",
+    [
+        "no the location is 4th cross",
+        "नहीं, जगह 4th क्रॉस है",
+        "ಸ್ಥಳ ತಪ್ಪಾಗಿದೆ 4ನೇ ಕ್ರಾಸ್",
+        "galat hai jagah 4th cross hai",
+    ],
+)
+async def test_correcting_the_place_in_words_keeps_the_pin_and_its_ward(database, domain, correction):
+    pinned = {
+        **FILLED,
+        "grievance_location": "📍 12.92510, 77.59370",
+        "grievance_latitude": 12.9251,
+        "grievance_longitude": 77.5937,
+        "requested_slot": "grievance_confirmed",
+    }
+    _, changed = await step(domain, slots=pinned, text=correction, intent="correct_grievance")
+    assert "4" in changed["grievance_location"] and "grievance_latitude" not in changed and "grievance_longitude" not in changed
+    after = {**pinned, **changed, "grievance_confirmed": True}
+    dispatcher, _ = run(ActionSubmitGrievance(), domain, slots=after)
+    from nagarik import db
+
+    with db.session_scope() as session:
+        grievance = session.query(db.Grievance).filter_by(tracking_id=dispatcher.messages[0]["tracking_id"]).one()
+        assert (grievance.ward_key, grievance.latitude, grievance.longitude) == ("jayanagar", 12.9251, 77.5937)
+        assert "4" in grievance.location_text
+
+
+async def test_a_new_pin_replaces_the_old_one(database, domain):
+    pinned = {**FILLED, "grievance_latitude": 12.9251, "grievance_longitude": 77.5937, "requested_slot": "grievance_location"}
+    _, slots = await step(
+        domain,
+        slots=pinned,
+        text='/inform{"latitude":"12.940000","longitude":"77.570000"}',
+        intent="inform",
+        entities=[("latitude", "12.940000"), ("longitude", "77.570000")],
+    )
+    assert (slots["grievance_latitude"], slots["grievance_longitude"]) == (12.94, 77.57)

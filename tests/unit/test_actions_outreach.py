@@ -15,8 +15,8 @@ from actions.application_status import ActionApplicationStatus, ValidateApplicat
 from actions.documents import ActionSendForm
 from actions.polls import ActionPollAnswer, ActionSavePollComment
 from actions.reminders import ActionStopReminder
-from actions.session import ActionSessionStart
-from actions.subscriptions import ActionChooseWard, ActionStopMessages, ActionSubscribe
+from actions.session import ActionForgetPending, ActionSessionStart
+from actions.subscriptions import ActionAskWard, ActionChooseWard, ActionStopMessages, ActionSubscribe, ValidateWardForm
 from nagarik import broadcasts, db, polls, reminders, subscriptions
 from nagarik.broadcasts import Audience
 
@@ -56,18 +56,65 @@ def test_a_new_session_keeps_the_slots(database, domain):
 # --- topics and ward ----------------------------------------------------------------------------
 
 
-def test_after_the_first_topic_the_ward_is_asked_from_a_list(database, domain):
+async def ward_step(domain, text, intent="inform", entities=(), requested="ward", language="en"):
+    """One message to ward_form: what its validation decides (slots, replies)."""
+    dispatcher = CollectingDispatcher()
+    slots = {"requested_slot": requested, "language": language} if requested else {"language": language}
+    tracker = make_tracker(active_loop="ward_form", text=text, intent=intent, entities=list(entities), slots=slots)
+    return dispatcher, slot_events(await ValidateWardForm().run(dispatcher, tracker, domain))
+
+
+async def ward_questions(domain, text, intent):
+    """What ward_form will ask, as it starts after this message."""
+    tracker = make_tracker(active_loop="ward_form", text=text, intent=intent)
+    return await ValidateWardForm().required_slots(["ward"], CollectingDispatcher(), tracker, domain)
+
+
+async def test_after_the_first_topic_the_ward_is_asked_from_a_list(database, domain):
     noticed()
     dispatcher, _ = run(ActionSubscribe(), domain, text="/subscribe", intent="subscribe", entities=[("topic", "health")])
-    assert responses(dispatcher) == ["utter_subscribed", "utter_ask_ward"]
-    rows = dispatcher.messages[1]["buttons"]
-    assert len(rows) == 12 and all(len(r["title"]) <= 24 for r in rows)
-    chosen, _ = run(ActionChooseWard(), domain, text=rows[3]["payload"], intent="choose_ward", entities=[("ward", "jayanagar")])
-    assert responses(chosen) == ["utter_ward_set"]
+    assert responses(dispatcher) == ["utter_subscribed"]
+    assert await ward_questions(domain, "/subscribe", "subscribe") == ["ward"]  # ward_form follows and asks it
+    question, _ = run(ActionAskWard(), domain, slots={"language": "kn"})
+    rows = question.messages[0]["buttons"]
+    assert responses(question) == ["utter_ask_ward"] and len(rows) == 12 and all(len(r["title"]) <= 24 for r in rows)
+    _, tapped = await ward_step(domain, rows[3]["payload"], intent="choose_ward", entities=[("ward", "jayanagar")])
+    chosen, events = run(ActionChooseWard(), domain, slots={"ward": tapped["ward"]})
+    assert responses(chosen) == ["utter_ward_set"] and slot_events(events) == {"ward": None}
     with db.session_scope() as session:
         assert broadcasts.audience_size(session, "announcement", Audience(wards=("jayanagar",), topics=("health",))) == 1
     more, _ = run(ActionSubscribe(), domain, text="/subscribe", intent="subscribe", entities=[("topic", "water_supply")])
-    assert responses(more) == ["utter_subscribed"]  # the ward is known now: not asked again
+    assert responses(more) == ["utter_subscribed"]
+    assert await ward_questions(domain, "/subscribe", "subscribe") == []  # the ward is known now: not asked again
+    assert await ward_questions(domain, "change my ward", "choose_ward") == ["ward"]  # unless asked to change it
+    silent, _ = run(ActionChooseWard(), domain, slots={})
+    assert silent.messages == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "ward"),
+    [
+        ("Jayanagar", "en", "jayanagar"),
+        ("jaynagr", "en", "jayanagar"),  # misspelled
+        ("basavangudy", "en", "basavanagudi"),
+        ("जयनगर", "hi", "jayanagar"),
+        ("ಜಯನಗರ", "kn", "jayanagar"),
+        ("ಬಸವನಗುಡಿಯಲ್ಲಿ", "kn", "basavanagudi"),  # with a case ending
+        ("mera ward koramangla hai", "hi", "koramangala"),
+        ("168", "en", "jayanagar"),  # its number
+    ],
+)
+async def test_a_wards_name_alone_or_misspelled_answers_the_ward_question(database, domain, text, language, ward):
+    # NLU may call a bare name anything; while the ward is asked, the form reads it as the ward.
+    _, slots = await ward_step(domain, text, intent="ask_service", language=language)
+    assert slots["ward"] == ward
+
+
+async def test_an_unknown_ward_is_asked_again_and_a_new_request_is_not_a_ward(database, domain):
+    dispatcher, slots = await ward_step(domain, "somewhere near the lake")
+    assert responses(dispatcher) == ["utter_ward_not_found"] and slots["ward"] is None
+    _, slots = await ward_step(domain, "i want to vote in the poll", intent="poll_answer")
+    assert "ward" not in slots  # left to data/rules/new_requests.yml
 
 
 def test_stopping_one_topic_keeps_the_others(database, domain):
@@ -240,3 +287,12 @@ async def test_asking_for_the_certificate_while_the_status_form_waits_keeps_the_
     )
     events = await ValidateApplicationStatusForm().run(CollectingDispatcher(), tracker, domain)
     assert slot_events(events)["status_purpose"] == "certificate"
+
+
+def test_a_new_request_forgets_the_pending_question_and_a_new_session_does_not_carry_it(database, domain):
+    pending = {"requested_slot": "application_number", "status_purpose": "certificate", "grievance_category": "streetlight"}
+    _, events = run(ActionForgetPending(), domain, slots={**pending, "language": "kn"})
+    assert slot_events(events) == dict.fromkeys(pending)  # the language stays
+    noticed()
+    _, events = run(ActionSessionStart(), domain, slots={**pending, "language": "kn", "session_started_metadata": {}})
+    assert slot_events(events) == {"language": "kn"}

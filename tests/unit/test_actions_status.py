@@ -1,5 +1,6 @@
 """The status form: number, second check for other phones, one reply for wrong and missing."""
 
+import pytest
 from helpers import DEMO_SENDER, OTHER_SENDER, make_tracker, responses, slot_events
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -40,8 +41,26 @@ async def test_owner_sees_status_at_once(database, domain, catalog):
     message = dispatcher.messages[0]
     assert message["response"] == "utter_application_status"
     assert message["stage"] == catalog.stage("document_verification").names["kn"]
-    assert message["expected_date"] == "30-11-2026"
+    assert message["expected_date"] == "30-11-2099"
+    assert responses(dispatcher) == ["utter_application_status", "utter_anything_else"]  # on time: nothing more to say
     assert all(value is None for value in reset.values()) and set(reset) >= {"application_number", "status_outcome"}
+
+
+async def test_a_status_past_its_expected_date_says_it_is_delayed_and_what_to_do(database, domain, catalog):
+    # MC-2020-000589 (the tests' samples) was expected on 14-02-2020 and still awaits approval.
+    verified = {"application_number": "MC-2020-000589", "status_dob": "not_needed", "status_outcome": "verified"}
+    dispatcher, _ = await tell(domain, {**verified, "language": "hi"})
+    assert responses(dispatcher) == ["utter_application_status", "utter_application_delayed"]
+    delayed = dispatcher.messages[1]
+    department = catalog.department(catalog.service("marriage_certificate").department)
+    assert delayed["expected_date"] == "14-02-2020" and delayed["phone"] == department.phone
+    assert delayed["department"] == department.name["hi"]
+
+
+async def test_a_finished_application_past_its_date_is_not_delayed(database, domain):
+    issued = {"application_number": "BC-2026-000777", "status_dob": "not_needed", "status_outcome": "verified"}
+    dispatcher, _ = await tell(domain, issued)  # issued on time long ago: the office's work is over
+    assert "utter_application_delayed" not in responses(dispatcher)
 
 
 async def test_malformed_number_is_told_the_format(database, domain):
@@ -95,3 +114,19 @@ async def test_a_digression_is_not_taken_as_the_answer(database, domain):
         domain, text="what is the fee for trade licence", intent="ask_fee", slots={"requested_slot": "application_number"}
     )
     assert "application_number" not in slots
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("i want to vote in the poll", "poll_answer"),
+        ('/stop_reminder{"reminder_kind":"licence_expiry"}', "stop_reminder"),
+        ("मुझे पानी की सूचना चाहिए", "subscribe"),
+        ("ಟ್ರೇಡ್ ಲೈಸೆನ್ಸ್ ಅರ್ಜಿ ನಮೂನೆ ಕಳುಹಿಸಿ", "request_form"),
+        ("kachra nahi uthaya complaint karna hai", "file_grievance"),
+    ],
+)
+async def test_a_new_request_is_not_taken_for_the_pending_number(database, domain, text, intent):
+    dispatcher, slots = await validate(domain, text=text, intent=intent, slots={"requested_slot": "application_number"})
+    # Nothing extracted: the form steps aside and data/rules/new_requests.yml serves the request.
+    assert slots == {} and dispatcher.messages == []

@@ -1,0 +1,12 @@
+"""The Alembic migrations build exactly the schema the models describe (on SQLite and PostgreSQL)."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from nagarik import db
+
+
+def test_the_migrations_match_the_models(database_url):
+    with db.get_engine(database_url).connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), db.Base.metadata)
+    assert differences == []
