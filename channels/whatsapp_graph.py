@@ -85,39 +85,31 @@ class GraphClient:
             return SendResult(None, Action.STOP, error_message=self.stopped)
         payload = {"messaging_product": "whatsapp", "recipient_type": "individual", **body}
         payload["recipient" if by_user_id else "to"] = recipient
+        last: list[SendResult] = []
+
+        async def attempt() -> SendResult:
+            if last and last[-1].action is Action.UNKNOWN and sent_already and (wamid := await sent_already()):
+                return SendResult(wamid, None)  # Meta had it after all: its status came back
+            last.append(await self._post_message(payload))
+            return last[-1]
+
         return await self._with_retries(
-            lambda: self._post_message(payload),
-            SendResult(None, Action.RETRY),
-            f"message to {mask(recipient)} not sent",
-            sent_already=sent_already,
-            resend_unknown=sent_already is not None,
+            attempt, SendResult(None, Action.RETRY), f"message to {mask(recipient)} not sent", resend_unknown=bool(sent_already)
         )
 
     async def _with_retries(
-        self,
-        attempt_once: Callable[[], Awaitable[ResultT]],
-        result: ResultT,
-        failure: str,
-        *,
-        sent_already: SentAlready | None = None,
-        resend_unknown: bool,
+        self, attempt_once: Callable[[], Awaitable[ResultT]], result: ResultT, failure: str, *, resend_unknown: bool
     ) -> ResultT:
-        """Retry what may be retried (with back-off); an error that stops sending stops the client."""
+        """Retry what may be retried (with back-off); an error that stops sending stops the client.
+        An UNKNOWN outcome is retried only with `resend_unknown`, after a wait long enough for
+        Meta's status of it to arrive (the attempt looks for it first)."""
         for attempt in range(1, self.max_attempts + 1):
             result = await attempt_once()
-            if result.action is Action.UNKNOWN and not resend_unknown:
-                break
-            if result.action not in (Action.RETRY, Action.UNKNOWN):
+            if not (result.action is Action.RETRY or (result.action is Action.UNKNOWN and resend_unknown)):
                 break
             if attempt < self.max_attempts:
                 wait = backoff_seconds(attempt, result.error_code, random.random())
-                if result.action is Action.UNKNOWN:
-                    await asyncio.sleep(max(wait, UNKNOWN_CHECK_SECONDS))
-                    wamid = await sent_already() if sent_already else None
-                    if wamid:  # Meta had it after all: its status came back
-                        return result.__class__(wamid, None)  # type: ignore[return-value]
-                else:
-                    await asyncio.sleep(wait)
+                await asyncio.sleep(max(wait, UNKNOWN_CHECK_SECONDS) if result.action is Action.UNKNOWN else wait)
         if result.action is Action.STOP:
             self.stopped = f"Graph error {result.error_code}: {result.error_message}"
             logger.critical("WhatsApp sending STOPPED: %s. Fix the token or account, then restart.", self.stopped)

@@ -12,9 +12,10 @@ from channels.whatsapp_graph import SendResult
 from channels.whatsapp_settings import WhatsAppSettings
 from channels.whatsapp_store import Store, outbox, windows
 from nagarik import broadcasts, db, pacing, subscriptions
-from nagarik.broadcast_sender import Sender
+from nagarik.broadcast_sender import MAX_SEND_ATTEMPTS, Sender
 from nagarik.broadcasts import Audience
 from tests.support import add_subscriber
+from whatsapp.errors import Action
 
 JAYANAGAR, BASAVANAGUDI = "jayanagar", "basavanagudi"
 
@@ -290,3 +291,68 @@ def test_an_error_in_one_send_leaves_that_copy_to_the_sweep_and_records_the_rest
     sender.graph.send = failing
     asyncio.run(sender.send_many(ids))
     assert states(broadcast_id) == {"919100000051": "sending", "919100000052": "sent"}  # leased until the sweep
+
+
+def test_a_send_left_without_an_answer_is_retried_later_then_unknown_never_failed(sender):
+    citizen("919100000061")
+    citizen("919100000062")
+    broadcast_id, ids = announce()
+
+    async def no_answer(recipient: str, body: dict) -> SendResult:
+        if recipient == "919100000061":
+            return SendResult(None, Action.UNKNOWN, error_message="ReadTimeout")
+        return SendResult(None, Action.DROP, 400, 131026, "undeliverable")  # an error no retry mends
+
+    sender.graph.send = no_answer
+    outcomes = {o.recipient_id: o for o in asyncio.run(sender.send_many(ids))}
+    assert states(broadcast_id) == {"919100000061": "retrying", "919100000062": "failed"}
+    retry = outcomes[ids[0]]
+    assert retry.state == "retrying" and retry.retry_at > db.utcnow() + dt.timedelta(seconds=4)
+    with db.session_scope() as session:
+        assert broadcasts.claim(session, [ids[0]]) == []  # nobody takes it before its time
+        assert broadcasts.unfinished(session, broadcast_id, with_queued=False, now=retry.retry_at + dt.timedelta(seconds=1))
+        copy = session.get(db.BroadcastRecipient, ids[0])
+        copy.attempts, copy.lease_until = MAX_SEND_ATTEMPTS - 1, db.utcnow() - dt.timedelta(seconds=1)
+    asyncio.run(sender.send_many([ids[0]]))  # its last try: still no answer
+    assert states(broadcast_id)["919100000061"] == "unknown"
+    with db.session_scope() as session:
+        state = broadcasts.progress(session, broadcast_id)
+    assert state.finished == 2 and state.states == {"unknown": 1, "failed": 1} and state.failures == {131026: 1}
+
+
+def test_metas_statuses_become_the_copies_delivery_counts(database):
+    from nagarik import delivery
+
+    for phone in ("919100000071", "919100000072", "919100000073"):
+        citizen(phone)
+    broadcast_id, ids = announce()
+    with db.session_scope() as session:
+        broadcasts.record_many(session, [broadcasts.Outcome(i, "sent", wamid=f"wamid.{i}") for i in ids])
+
+    def status(phone: str, name: str, code: int | None = None) -> dict:
+        return {"callback_data": f"broadcast:{broadcast_id}:{phone}", "status": name, "error_code": code}
+
+    with db.session_scope() as session:  # out of order, and repeated, as Meta sends them
+        delivery.apply(session, [status("919100000071", "read"), status("919100000071", "delivered")])
+        delivery.apply(session, [status("919100000072", "delivered"), status("919100000073", "sent")])
+        delivery.apply(session, [status("919100000073", "failed", 131026), status("919100000073", "delivered")])
+        delivery.apply(session, [status("919100000071", "sent"), {"callback_data": "reply:wamid.x:1", "status": "read"}])
+    with db.session_scope() as session:
+        state = broadcasts.progress(session, broadcast_id)
+    assert state.states == {"read": 1, "delivered": 1, "failed": 1} and state.failures == {131026: 1}
+
+
+def test_statuses_wait_in_the_channels_store_until_copied(database, tmp_path):
+    from nagarik import delivery
+    from whatsapp.inbound import StatusUpdate, Webhook
+
+    citizen("919100000081")
+    broadcast_id, ids = announce()
+    store = Store(f"sqlite:///{tmp_path / 'wa.db'}")
+    callback = f"broadcast:{broadcast_id}:919100000081"
+    store.accept(Webhook(statuses=[StatusUpdate("wamid.81", "delivered", "919100000081", 1, callback_data=callback)]))
+    store.accept(Webhook(statuses=[StatusUpdate("wamid.r", "read", "919100000099", 1, callback_data="reply:w:1")]))
+    assert [s["status"] for s in store.broadcast_statuses()] == ["delivered"]  # a reply's status is not queued
+    assert delivery.copy_from(store) == 1 and store.broadcast_statuses() == [] and delivery.copy_from(store) == 0
+    with db.session_scope() as session:
+        assert session.get(db.BroadcastRecipient, ids[0]).status == "delivered"
