@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import itertools
 import json
 import logging
 import secrets
@@ -126,7 +127,10 @@ class WebhookEmitter:
         self.client: httpx.AsyncClient | None = None
         self._queues: dict[str, deque[_Delivery]] = {}  # key -> its deliveries not yet started
         self._busy: set[str] = set()  # keys with a delivery in flight or waiting out its delay
-        self._ready: asyncio.Queue[str] | None = None  # keys whose next delivery may start now
+        # Keys whose next delivery may start now; a citizen's message goes before any status in the
+        # backlog (a broadcast's statuses never hold up what citizens write), FIFO within each.
+        self._ready: asyncio.PriorityQueue[tuple[int, int, str]] | None = None
+        self._order = itertools.count()
         self._workers: list[asyncio.Task[None]] = []
         self._timers: set[asyncio.TimerHandle] = set()
         self._in_flight = 0
@@ -134,7 +138,7 @@ class WebhookEmitter:
     async def start(self) -> None:
         limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
         self.client = httpx.AsyncClient(headers={"User-Agent": "facebookexternalua"}, limits=limits)
-        self._ready = asyncio.Queue()
+        self._ready = asyncio.PriorityQueue()
         self._workers = [asyncio.get_running_loop().create_task(self._work()) for _ in range(self.concurrency)]
 
     async def stop(self) -> None:
@@ -183,23 +187,23 @@ class WebhookEmitter:
             return
         self._busy.add(key)
         assert self._ready is not None, "the emitter is not started"
-        delay = queue[0].delay
-        if delay <= 0:
-            self._ready.put_nowait(key)
+        entry = (0 if queue[0].kind == "message" else 1, next(self._order), key)
+        if queue[0].delay <= 0:
+            self._ready.put_nowait(entry)
             return
 
         def due() -> None:
             self._timers.discard(timer)
             if self._ready is not None:
-                self._ready.put_nowait(key)
+                self._ready.put_nowait(entry)
 
-        timer = asyncio.get_running_loop().call_later(delay, due)
+        timer = asyncio.get_running_loop().call_later(queue[0].delay, due)
         self._timers.add(timer)
 
     async def _work(self) -> None:
         assert self._ready is not None
         while True:
-            key = await self._ready.get()
+            _, _, key = await self._ready.get()
             queue = self._queues.get(key)
             if not queue:  # reset meanwhile
                 self._busy.discard(key)

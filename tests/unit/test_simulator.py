@@ -1373,7 +1373,8 @@ def test_sample_files_are_well_formed() -> None:
 
 def test_thousands_of_webhooks_go_through_a_bounded_pool_in_order_per_citizen() -> None:
     """A 601-citizen broadcast brings some 3,600 status webhooks. They go at most `concurrency` at
-    a time, each citizen's strictly in order, all of them, even to a receiver slower than they come."""
+    a time, each citizen's strictly in order, all of them, even to a receiver slower than they come;
+    and a message a citizen writes meanwhile goes before the backlog."""
     import asyncio
 
     from simulator.config import SimConfig
@@ -1382,7 +1383,7 @@ def test_thousands_of_webhooks_go_through_a_bounded_pool_in_order_per_citizen() 
     from simulator.webhooks import WebhookEmitter
 
     lock = threading.Lock()
-    active, peak, seen = [0], [0], {}
+    active, peak, seen, arrivals = [0], [0], {}, []
 
     class Slow(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -1394,6 +1395,7 @@ def test_thousands_of_webhooks_go_through_a_bounded_pool_in_order_per_citizen() 
             with lock:
                 active[0] -= 1
                 seen.setdefault(body["key"], []).append(body["n"])
+                arrivals.append(body["key"])
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -1416,6 +1418,7 @@ def test_thousands_of_webhooks_go_through_a_bounded_pool_in_order_per_citizen() 
         for n in range(6):
             for citizen in range(600):
                 emitter.enqueue(f"c{citizen}", lambda c=citizen, n=n: {"key": f"c{c}", "n": n}, kind="status")
+        emitter.enqueue("citizen", lambda: {"key": "citizen", "n": 0}, kind="message")  # a citizen writes meanwhile
         backlog = emitter.pending()
         while emitter.pending():
             await asyncio.sleep(0.05)
@@ -1423,11 +1426,12 @@ def test_thousands_of_webhooks_go_through_a_bounded_pool_in_order_per_citizen() 
         return backlog
 
     try:
-        assert asyncio.run(run()) == 3600
+        assert asyncio.run(run()) == 3601
     finally:
         server.shutdown()
     assert 1 <= peak[0] <= 8  # never more posts in flight than the pool
-    assert len(seen) == 600 and all(order == list(range(6)) for order in seen.values())
+    assert len(seen) == 601 and all(order == list(range(6)) for key, order in seen.items() if key != "citizen")
+    assert arrivals.index("citizen") < 16  # the message did not wait behind the statuses
 
 
 # --- chat ----------------------------------------------------------------------------------------------
