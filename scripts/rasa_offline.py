@@ -1,10 +1,12 @@
 """Rasa's command line with nothing sent to third parties: `.venv-rasa/bin/python scripts/rasa_offline.py ARGS`.
 
-Rasa 3.6 reports usage telemetry (Segment) unless told not to, and, whatever the telemetry
-setting, initialises Sentry crash reporting with a key shipped inside the package, so an uncaught
-exception would be sent to sentry.io. A government deployment sends nothing to anyone: every
-Rasa command of the project (make, scripts/with-servers, the test harness, the bench) goes
-through here. `RASA_TELEMETRY_ENABLED=false` covers Rasa used as a library (bench/nlu_cv.py).
+Rasa 3.6 turns usage telemetry (Segment) on by default: its first run writes "enabled: true" to
+~/.config/rasa/global.yml and prints a banner, and with telemetry on it also sets up Sentry crash
+reporting with a key shipped inside the package, so an uncaught exception would go to sentry.io.
+A government deployment sends nothing to anyone: every Rasa command of the project (make,
+scripts/with-servers, the test harness, the bench) goes through here, which turns both off and
+writes nothing to $HOME. `RASA_TELEMETRY_ENABLED=false` covers Rasa used as a library
+(bench/nlu_cv.py). tests/unit/test_offline.py checks it.
 """
 
 from __future__ import annotations
