@@ -19,8 +19,8 @@ export PYTHONWARNINGS ?= ignore
 # Nothing goes to third parties: Rasa's usage telemetry off here and in every process started below.
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
-# Where the test databases live; `make test` adds PostgreSQL when this is set (.ci/run sets it).
-NAGARIK_TEST_DATABASE_URL ?=
+# The PostgreSQL server the database tests also run on (every test machine has one; empty: SQLite only).
+NAGARIK_TEST_DATABASE_URL ?= postgresql+psycopg2://postgres@127.0.0.1:5432/test
 export NAGARIK_TEST_DATABASE_URL
 # The database the demo uses (SQLite under var/ unless DATABASE_URL says otherwise), and the
 # Rasa endpoints (endpoints.postgres.yml keeps conversations in PostgreSQL too).
