@@ -15,10 +15,9 @@ from rasa_sdk import Tracker
 from nagarik import db
 from nagarik.catalog import LANGUAGES, Catalog
 from nagarik.catalog_store import current_catalog
-from nagarik.text import named_in_text, truncate
-
-LIST_ROW_TITLE_LIMIT = 24
-LIST_ROW_LIMIT = 10
+from nagarik.text import named_in_text
+from whatsapp import limits
+from whatsapp.messages import cut
 
 Button = dict[str, str]
 
@@ -174,4 +173,4 @@ def date_text(value: dt.date | None) -> str:
 
 def row(title: str, payload: str) -> Button:
     """A list row / reply button, its title kept within WhatsApp's limit without splitting a letter."""
-    return {"title": truncate(title, LIST_ROW_TITLE_LIMIT), "payload": payload}
+    return {"title": cut(title, limits.ROW_TITLE), "payload": payload}

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import entity_key, in_language, load_catalog, reply_language, response_text, row, sender
 from nagarik import db, documents
 from nagarik.document_upload import UploadError, document_message, upload_pdf
+from nagarik.payloads import intent_payload
 
 log = logging.getLogger(__name__)
 CERTIFICATE = "certificate"
@@ -49,7 +50,7 @@ class ActionSendForm(Action):
         language = reply_language(tracker)
         key = entity_key(tracker, "service", catalog.services)
         if key is None:
-            rows = [row(in_language(s.names, language), f'/request_form{{"service":"{s.key}"}}') for s in catalog.services]
+            rows = [row(in_language(s.names, language), intent_payload("request_form", service=s.key)) for s in catalog.services]
             dispatcher.utter_message(response="utter_ask_form_service", buttons=rows)
             return []
         service = catalog.service(key)

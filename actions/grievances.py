@@ -34,7 +34,9 @@ from actions.common import (
 from actions.media import pin
 from nagarik import db, grievances
 from nagarik.catalog import Catalog
-from nagarik.text import fold, parse_grievance_id, truncate
+from nagarik.payloads import intent_payload
+from nagarik.text import fold, parse_grievance_id
+from whatsapp.messages import cut
 
 FIELD_SLOTS = {
     "category": "grievance_category",
@@ -302,7 +304,8 @@ class ValidateGrievanceForm(FormValidationAction):
 
 def category_rows(catalog: Catalog, language: str) -> list[dict[str, str]]:
     return [
-        row(in_language(c.names, language), f'/inform{{"grievance_category":"{c.key}"}}') for c in catalog.grievance_categories
+        row(in_language(c.names, language), intent_payload("inform", grievance_category=c.key))
+        for c in catalog.grievance_categories
     ]
 
 
@@ -332,8 +335,8 @@ class ActionAskGrievanceConfirmed(Action):
         dispatcher.utter_message(
             response="utter_ask_grievance_confirmed",
             category=in_language(category.names, language) if category else "-",
-            description=truncate(tracker.get_slot("grievance_description") or "-", 300),
-            location=truncate(tracker.get_slot("grievance_location") or "-", 200),
+            description=cut(tracker.get_slot("grievance_description") or "-", 300),
+            location=cut(tracker.get_slot("grievance_location") or "-", 200),
             evidence=evidence_label(evidence, domain, language),
         )
         return []
@@ -344,7 +347,7 @@ def evidence_label(evidence: str | None, domain: dict[str, Any], language: str) 
         return response_text(domain, "utter_no_evidence", language)
     if evidence.startswith(EVIDENCE_FILE):
         return response_text(domain, "utter_evidence_attached", language)
-    return truncate(evidence, 100)
+    return cut(evidence, 100)
 
 
 class ActionSubmitGrievance(Action):
@@ -444,6 +447,6 @@ class ActionGrievanceStatus(Action):
                 f"{status_label(g.status)} ({date_text(g.created_at.date())})"
                 for g in recent
             )
-            buttons = [row(g.tracking_id, f'/check_grievance{{"grievance_id":"{g.tracking_id}"}}') for g in recent[:3]]
+            buttons = [row(g.tracking_id, intent_payload("check_grievance", grievance_id=g.tracking_id)) for g in recent[:3]]
             dispatcher.utter_message(response="utter_grievance_list", items=items, buttons=buttons)
         return []

@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import in_language, latest_entities, latest_text, reply_language, response_text, sender
 from nagarik import db, polls
+from nagarik.payloads import intent_payload
 
 ANSWER_REPLIES = {
     "recorded": "utter_poll_recorded",
@@ -39,7 +40,7 @@ def poll_id_of(tracker: Tracker) -> int | None:
 
 def comment_button(poll_id: int, domain: dict[str, Any], language: str) -> dict[str, str]:
     title = response_text(domain, "utter_poll_add_comment_button", language)
-    return {"title": title, "payload": f'/poll_comment{{"poll_id":"{poll_id}"}}'}
+    return {"title": title, "payload": intent_payload("poll_comment", poll_id=poll_id)}
 
 
 class ActionPollAnswer(Action):

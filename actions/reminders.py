@@ -37,10 +37,7 @@ class ActionStopReminder(Action):
         language = reply_language(tracker)
         kind = kind_named(tracker)
         if kind is None:
-            rows = [
-                row(in_language(reminders.kind_names(k), language), f'/stop_reminder{{"reminder_kind":"{k}"}}')
-                for k in reminders.kinds()
-            ]
+            rows = [row(in_language(reminders.kind_names(k), language), reminders.stop_payload(k)) for k in reminders.kinds()]
             dispatcher.utter_message(response="utter_ask_reminder_kind", buttons=rows)
             return []
         with db.session_scope() as session:

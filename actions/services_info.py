@@ -12,7 +12,6 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
-    LIST_ROW_LIMIT,
     bullets,
     date_text,
     in_language,
@@ -29,7 +28,9 @@ from actions.common import (
 from nagarik import db
 from nagarik.catalog import Catalog, Service
 from nagarik.office_hours import closure_reason, holiday_on, local_now, upcoming_holidays
+from nagarik.payloads import intent_payload
 from nagarik.text import named_in_text
+from whatsapp import limits
 
 ASPECT_BY_INTENT = {
     "ask_service": "overview",
@@ -63,13 +64,15 @@ def requested_service(tracker: Tracker, catalog: Catalog) -> str | None:
 def service_rows(catalog: Catalog, language: str, intent: str, offset: int, domain: dict[str, Any]) -> list[dict[str, str]]:
     """One list page of services; the last row leads to the next page or to "other service"."""
     services = catalog.services[offset:]
-    if len(services) > LIST_ROW_LIMIT - 1:
-        page = services[: LIST_ROW_LIMIT - 1]
-        tail = row(response_text(domain, "utter_service_more", language), f'/{intent}{{"service":"{MORE}{offset + len(page)}"}}')
+    if len(services) > limits.LIST_ROWS - 1:
+        page = services[: limits.LIST_ROWS - 1]
+        tail = row(
+            response_text(domain, "utter_service_more", language), intent_payload(intent, service=f"{MORE}{offset + len(page)}")
+        )
     else:
         page = services
-        tail = row(response_text(domain, "utter_service_other", language), f'/inform{{"service":"{OTHER}"}}')
-    rows = [row(in_language(s.names, language), f'/{intent}{{"service":"{s.key}"}}') for s in page]
+        tail = row(response_text(domain, "utter_service_other", language), intent_payload("inform", service=OTHER))
+    rows = [row(in_language(s.names, language), intent_payload(intent, service=s.key)) for s in page]
     return [*rows, tail]
 
 

@@ -28,6 +28,7 @@ from actions.common import (
     sender,
 )
 from nagarik import db, subscriptions
+from nagarik.payloads import intent_payload
 from nagarik.text import closest_named, named_in_text
 from nagarik.topics import topics
 
@@ -53,7 +54,7 @@ NOT_A_WARD = SIDE_QUESTIONS | (NEW_REQUESTS - {"choose_ward"})
 def ask_ward(dispatcher: CollectingDispatcher, language: str) -> None:
     """The ward question with every ward as a list row (the channel pages lists over 10 rows)."""
     wards = sorted(load_catalog().wards, key=lambda ward: ward.number)
-    rows = [row(in_language(w.names, language), f'/choose_ward{{"ward":"{w.key}"}}') for w in wards]
+    rows = [row(in_language(w.names, language), intent_payload("choose_ward", ward=w.key)) for w in wards]
     dispatcher.utter_message(response="utter_ask_ward", buttons=rows)
 
 
@@ -81,7 +82,7 @@ class ActionSubscribe(Action):
                 subscriptions.set_ward(session, phone, ward)
             key = topic_named(tracker)
             if key is None:
-                rows = [row(in_language(t.names, language), f'/subscribe{{"topic":"{t.key}"}}') for t in topics()]
+                rows = [row(in_language(t.names, language), intent_payload("subscribe", topic=t.key)) for t in topics()]
                 dispatcher.utter_message(response="utter_ask_topics", buttons=rows)
                 return []
             subscriptions.subscribe(session, phone, key)

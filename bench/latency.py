@@ -58,19 +58,19 @@ async def turn_latency(client: httpx.AsyncClient, concurrent: int, turns: int) -
 
 
 def rasa_server_rss_mb() -> float:
-    """Resident memory of the `rasa run` process, from /proc."""
+    """Resident memory of the Rasa server (`rasa run`, started as scripts/rasa_offline.py run), from /proc."""
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            if "rasa run" in cmdline and "--enable-api" in cmdline:
+            if ("rasa run" in cmdline or "rasa_offline.py run" in cmdline) and "--enable-api" in cmdline:
                 for line in (proc / "status").read_text().splitlines():
                     if line.startswith("VmRSS:"):
                         return int(line.split()[1]) / 1024
         except OSError:
             continue
-    raise RuntimeError("no running `rasa run` process found")
+    raise RuntimeError("no running Rasa server found")
 
 
 async def main() -> None:

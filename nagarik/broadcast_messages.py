@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from nagarik import db, polls, reminders
+from whatsapp import messages
 
 
 def ward_names(session: Session, broadcast: db.Broadcast) -> dict[str, str]:
@@ -30,20 +31,12 @@ def message_body(broadcast: db.Broadcast, language: str, in_window: bool, wards:
     media = broadcast.media or {}
     if in_window:
         if media.get("type") in ("image", "video", "document"):
-            return {"type": media["type"], media["type"]: {"link": media["link"], "caption": text[:1024]}}
-        return {"type": "text", "text": {"body": text, "preview_url": False}}
-    one_line = " ".join(text.split())  # template parameters may not hold newlines
+            return messages.media(media["type"], link=media["link"], caption=text)
+        return messages.text(text)
     if broadcast.template_params:
         parameters = broadcast.template_params.get(language) or broadcast.template_params["en"]
     elif broadcast.template == "emergency_alert":
-        parameters = [wards.get(language) or wards["en"], one_line]
+        parameters = [wards.get(language) or wards["en"], text]
     else:
-        parameters = [one_line]
-    return {
-        "type": "template",
-        "template": {
-            "name": broadcast.template,
-            "language": {"code": language},
-            "components": [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}],
-        },
-    }
+        parameters = [text]
+    return messages.template(broadcast.template, language, parameters)

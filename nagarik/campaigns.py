@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nagarik import broadcasts, db
-from nagarik.catalog import _items, _Reader, load_yaml
+from nagarik.seed_files import Reader, load_yaml, mappings
 
 IST = ZoneInfo("Asia/Kolkata")
 CAMPAIGNS_DIR = db.PROJECT_ROOT / "seed" / "campaigns"
@@ -42,12 +42,12 @@ def check(data: Any, source: Path | str = "campaign") -> dict[str, Any]:
     """A definition as plain data (from a file, or the API's JSON), checked and normalised:
     {"name", "steps": [{"day", "hour", "texts": {en, hi, kn}, "media": {type, link} | None}]}."""
     path = Path(str(source))
-    root = _Reader(path, data, "campaign", 1)
+    root = Reader(path, data, "campaign", 1)
     name = root.get("name", str).strip()
     if not name or len(name) > 128:
         root.fail("campaign: name must have 1 to 128 characters", "name")
     steps = []
-    for step in _items(path, root, "steps"):
+    for step in mappings(path, root, "steps"):
         day, hour = step.get("day", int), step.get("hour", int)
         if not 0 <= day <= LONGEST:
             step.fail(f"{step.what}: day must be from 0 to {LONGEST}", "day")
@@ -59,7 +59,7 @@ def check(data: Any, source: Path | str = "campaign") -> dict[str, Any]:
                 step.fail(f"{step.what}: texts {lang} is longer than {LONGEST_TEXT} characters", "texts")
         media = None
         if step.get("media", dict, required=False) is not None:
-            media_reader = _Reader(path, step.data["media"], f"{step.what} media")
+            media_reader = Reader(path, step.data["media"], f"{step.what} media")
             media_type, link = media_reader.get("type", str), media_reader.get("link", str)
             if media_type not in MEDIA_TYPES:
                 media_reader.fail(f"{media_reader.what}: type must be one of {', '.join(MEDIA_TYPES)}", "type")

@@ -12,149 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from nagarik.seed_files import LANGUAGES, Reader, SeedFileError, Text, load_yaml, mappings, unique
 
-LANGUAGES = ("en", "hi", "kn")
-SYNONYM_TAGS = (*LANGUAGES, "hinglish")
+# The catalog's own name for a seed file it cannot use (callers catch CatalogError).
+CatalogError = SeedFileError
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-Text = dict[str, str]  # language -> text
-
-
-class CatalogError(ValueError):
-    """A catalog file that cannot be used; the message names file and line."""
-
-
-class _LineDict(dict):
-    line: int = 0
-    key_lines: dict[Any, int]
-
-
-class _LineList(list):
-    line: int = 0
-
-
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers the line of every mapping and list and rejects duplicate keys."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
-    result = _LineDict()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    loader.flatten_mapping(node)
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in result:
-            raise CatalogError(f"{loader.name}:{key_node.start_mark.line + 1}: duplicate key '{key}'")
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_node.start_mark.line + 1
-    return result
-
-
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _LineList:
-    result = _LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    return result
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-
-
-def load_yaml(path: Path) -> Any:
-    """Parse a YAML file, turning syntax errors into CatalogError with the line."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            loader = _LineLoader(handle)
-            loader.name = str(path)
-            try:
-                return loader.get_single_data()
-            finally:
-                loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        raise CatalogError(f"{path}:{line}: not valid YAML: {exc.problem}") from exc
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot be read: {exc.strerror}") from exc
-
-
-class _Reader:
-    """Typed access to one YAML mapping, with errors that point at the right line."""
-
-    def __init__(self, path: Path, data: Any, what: str, line: int = 0) -> None:
-        self.path = path
-        self.what = what
-        self.line = getattr(data, "line", line)
-        if not isinstance(data, dict):
-            self.fail(f"{what} must be a mapping")
-        self.data = data
-
-    def fail(self, message: str, key: str | None = None) -> None:
-        """Raise naming the line of `key` within this mapping (or of the mapping itself)."""
-        raise CatalogError(f"{self.path}:{self.line_of(key) if key else self.line}: {message}")
-
-    def line_of(self, key: str) -> int:
-        return getattr(self.data, "key_lines", {}).get(key, self.line)
-
-    def get(self, key: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
-        if key not in self.data or self.data[key] is None:
-            if required:
-                self.fail(f"{self.what}: '{key}' is missing")
-            return None
-        value = self.data[key]
-        if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
-            names = " or ".join(k.__name__ for k in _as_tuple(kind))
-            self.fail(f"{self.what}: '{key}' must be {names}", key)
-        return value
-
-    def text(self, key: str) -> Text:
-        """A mapping with a non-empty string for each of en, hi and kn."""
-        value = self.get(key, dict)
-        for lang in LANGUAGES:
-            if not isinstance(value.get(lang), str) or not value[lang].strip():
-                self.fail(f"{self.what}: {key} is missing '{lang}'", key)
-        unknown = set(value) - set(LANGUAGES)
-        if unknown:
-            self.fail(f"{self.what}: {key} has unknown language {sorted(unknown)}", key)
-        return {lang: value[lang].strip() for lang in LANGUAGES}
-
-    def text_list(self, key: str) -> dict[str, list[str]]:
-        value = self.get(key, dict)
-        result: dict[str, list[str]] = {}
-        for lang in LANGUAGES:
-            items = value.get(lang)
-            if not isinstance(items, list) or not items:
-                self.fail(f"{self.what}: {key} is missing '{lang}'", key)
-            result[lang] = [str(item).strip() for item in items]
-        return result
-
-    def synonyms(self, key: str) -> list[str]:
-        """Synonyms by language tag, flattened; lower-cased because citizens rarely capitalise."""
-        value = self.get(key, (dict, list))
-        if isinstance(value, list):
-            items = value
-        else:
-            unknown = set(value) - set(SYNONYM_TAGS)
-            if unknown:
-                self.fail(f"{self.what}: {key} has unknown tag {sorted(unknown)}", key)
-            items = [item for tag in SYNONYM_TAGS for item in (value.get(tag) or [])]
-        cleaned = [str(item).strip().lower() for item in items if str(item).strip()]
-        if not cleaned:
-            self.fail(f"{self.what}: {key} is empty", key)
-        return list(dict.fromkeys(cleaned))
-
-    def key(self) -> str:
-        value = self.get("key", str)
-        if not value.replace("_", "").isalnum() or not value.islower() or not value.isascii():
-            self.fail(f"{self.what}: key '{value}' must be lower_snake_case ASCII", "key")
-        return value
-
-
-def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
-    return kind if isinstance(kind, tuple) else (kind,)
-
 
 @dataclass(frozen=True)
 class Office:
@@ -267,7 +130,7 @@ class Catalog:
         return self._index["languages"].get(key)
 
 
-def _time(reader: _Reader, key: str) -> dt.time:
+def _time(reader: Reader, key: str) -> dt.time:
     value = reader.get(key, str)
     try:
         return dt.time.fromisoformat(value)
@@ -276,31 +139,13 @@ def _time(reader: _Reader, key: str) -> dt.time:
         raise  # unreachable: fail raises
 
 
-def _items(path: Path, root: _Reader, key: str) -> list[_Reader]:
-    items = root.get(key, list)
-    if not items:
-        root.fail(f"'{key}' is empty", key)
-    readers = []
-    for position, item in enumerate(items, start=1):
-        readers.append(_Reader(path, item, f"{key} #{position}", getattr(items, "line", 0)))
-    return readers
-
-
-def _unique(readers_and_keys: list[tuple[_Reader, str]], what: str) -> None:
-    seen: set[str] = set()
-    for reader, key in readers_and_keys:
-        if key in seen:
-            reader.fail(f"{what} '{key}' appears twice")
-        seen.add(key)
-
-
 def parse_catalog(path: Path) -> Catalog:
     """Load and validate a catalog file; raise CatalogError naming the line of the first problem."""
-    root = _Reader(path, load_yaml(path), "catalog", 1)
+    root = Reader(path, load_yaml(path), "catalog", 1)
     if root.get("version", int) != 1:
         root.fail("catalog: only version 1 is understood", "version")
 
-    office_r = _Reader(path, root.get("office", dict), "office")
+    office_r = Reader(path, root.get("office", dict), "office")
     open_days = office_r.get("open_days", list)
     for day in open_days:
         if day not in WEEKDAYS:
@@ -319,32 +164,32 @@ def parse_catalog(path: Path) -> Catalog:
         timezone=office_r.get("timezone", str, required=False) or "Asia/Kolkata",
     )
 
-    languages_r = _Reader(path, root.get("languages", dict), "languages")
+    languages_r = Reader(path, root.get("languages", dict), "languages")
     languages = []
     for lang in LANGUAGES:
-        entry = _Reader(path, languages_r.get(lang, dict), f"language '{lang}'")
+        entry = Reader(path, languages_r.get(lang, dict), f"language '{lang}'")
         languages.append(Language(lang, entry.get("name", str), tuple(entry.synonyms("synonyms"))))
 
     holidays = []
-    for reader in _items(path, root, "holidays"):
+    for reader in mappings(path, root, "holidays"):
         date = reader.get("date", dt.date)
         holidays.append(Holiday(date=date, name=reader.text("name")))
 
     departments = []
-    dept_readers = _items(path, root, "departments")
+    dept_readers = mappings(path, root, "departments")
     for reader in dept_readers:
         departments.append(Department(reader.key(), reader.text("name"), str(reader.get("phone", (str, int)))))
-    _unique([(r, d.key) for r, d in zip(dept_readers, departments, strict=True)], "department")
+    unique([(r, d.key) for r, d in zip(dept_readers, departments, strict=True)], "department")
     department_keys = {d.key for d in departments}
 
-    def department_of(reader: _Reader) -> str:
+    def department_of(reader: Reader) -> str:
         key = reader.get("department", str)
         if key not in department_keys:
             reader.fail(f"{reader.what}: department '{key}' is not in departments", "department")
         return key
 
     services = []
-    service_readers = _items(path, root, "services")
+    service_readers = mappings(path, root, "services")
     for reader in service_readers:
         key = reader.key()
         reader.what = f"service '{key}'"
@@ -366,11 +211,11 @@ def parse_catalog(path: Path) -> Catalog:
                 where=reader.text("where"),
             )
         )
-    _unique([(r, s.key) for r, s in zip(service_readers, services, strict=True)], "service")
-    _unique([(r, s.application_prefix) for r, s in zip(service_readers, services, strict=True)], "prefix")
+    unique([(r, s.key) for r, s in zip(service_readers, services, strict=True)], "service")
+    unique([(r, s.application_prefix) for r, s in zip(service_readers, services, strict=True)], "prefix")
 
     categories = []
-    category_readers = _items(path, root, "grievance_categories")
+    category_readers = mappings(path, root, "grievance_categories")
     for reader in category_readers:
         key = reader.key()
         reader.what = f"grievance category '{key}'"
@@ -386,10 +231,10 @@ def parse_catalog(path: Path) -> Catalog:
                 synonyms=tuple(reader.synonyms("synonyms")),
             )
         )
-    _unique([(r, c.key) for r, c in zip(category_readers, categories, strict=True)], "grievance category")
+    unique([(r, c.key) for r, c in zip(category_readers, categories, strict=True)], "grievance category")
 
     wards = []
-    ward_readers = _items(path, root, "wards")
+    ward_readers = mappings(path, root, "wards")
     for reader in ward_readers:
         key = reader.key()
         reader.what = f"ward '{key}'"
@@ -405,15 +250,15 @@ def parse_catalog(path: Path) -> Catalog:
                 centroid=(float(centroid[0]), float(centroid[1])),
             )
         )
-    _unique([(r, w.key) for r, w in zip(ward_readers, wards, strict=True)], "ward")
+    unique([(r, w.key) for r, w in zip(ward_readers, wards, strict=True)], "ward")
 
     stages = []
-    stage_readers = _items(path, root, "application_stages")
+    stage_readers = mappings(path, root, "application_stages")
     for reader in stage_readers:
         key = reader.key()
         reader.what = f"stage '{key}'"
         stages.append(Stage(key, reader.text("names"), reader.text("next_step"), bool(reader.get("done", bool, required=False))))
-    _unique([(r, s.key) for r, s in zip(stage_readers, stages, strict=True)], "stage")
+    unique([(r, s.key) for r, s in zip(stage_readers, stages, strict=True)], "stage")
 
     return Catalog(
         office=office,
@@ -448,7 +293,7 @@ def parse_applications(path: Path, catalog: Catalog) -> list[SampleApplication]:
         raise CatalogError(f"{path}:1: applications must be a list")
     result = []
     for position, item in enumerate(items, start=1):
-        reader = _Reader(path, item, f"application #{position}", getattr(items, "line", 0))
+        reader = Reader(path, item, f"application #{position}", getattr(items, "line", 0))
         number = parse_application_number(str(reader.get("number", str)))
         if number is None:
             reader.fail(f"{reader.what}: number must look like BC-2026-001234", "number")

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from nagarik import db, subscriptions
-from nagarik.catalog import load_yaml
+from nagarik.seed_files import load_yaml
 
 DEMO_FILE = db.PROJECT_ROOT / "seed" / "demo.yml"
 

@@ -7,10 +7,9 @@ from typing import Any
 
 from channels.whatsapp_graph import GraphClient
 from channels.whatsapp_settings import WhatsAppSettings
-from whatsapp.limits import CAPTION
+from whatsapp import messages
 
 PDF_MIME = "application/pdf"
-FILENAME_LIMIT = 240  # Meta's limit on document['filename']
 
 
 class UploadError(RuntimeError):
@@ -37,6 +36,4 @@ async def upload_pdf(data: bytes, filename: str) -> str:
 
 def document_message(media_id: str, filename: str, caption: str) -> dict[str, Any]:
     """A document message body for GraphClient.send; a caption over WhatsApp's limit is shortened."""
-    if len(caption) > CAPTION:
-        caption = caption[: CAPTION - 1].rstrip() + "…"
-    return {"type": "document", "document": {"id": media_id, "filename": filename[:FILENAME_LIMIT], "caption": caption}}
+    return messages.media("document", media_id=media_id, caption=caption, filename=filename)

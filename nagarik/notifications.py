@@ -12,8 +12,8 @@ from functools import lru_cache
 from sqlalchemy.orm import Session
 
 from nagarik import applications, broadcasts, db, grievances
-from nagarik.catalog import LANGUAGES, load_yaml
 from nagarik.catalog_store import current_catalog
+from nagarik.seed_files import LANGUAGES, load_yaml
 from nagarik.templates import render
 
 GRIEVANCE_RESPONSES = db.PROJECT_ROOT / "domain" / "responses" / "grievances.yml"

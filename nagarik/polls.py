@@ -14,7 +14,6 @@ are kept as they were when answering, for results by ward and by language.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,8 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from nagarik import broadcasts, db, templates
-from nagarik.catalog import LANGUAGES, load_yaml
-from whatsapp import limits
+from nagarik.payloads import intent_payload
+from nagarik.seed_files import LANGUAGES, load_yaml
+from whatsapp import limits, messages
 
 WORDING_FILE = db.PROJECT_ROOT / "seed" / "polls" / "wording.yml"
 INVITE_TEMPLATE = broadcasts.TEMPLATE["poll"]
@@ -304,12 +304,12 @@ def wording() -> dict[str, dict[str, str]]:
 
 def answer_payload(poll_id: int, option_key: str) -> str:
     """The Rasa payload of an option's button or row (sent back as the message text when tapped)."""
-    return "/poll_answer" + json.dumps({"poll_id": str(poll_id), "poll_option": option_key}, separators=(",", ":"))
+    return intent_payload("poll_answer", poll_id=poll_id, poll_option=option_key)
 
 
 def open_payload(poll_id: int) -> str:
     """The payload of the invitation template's button: the chat answers it with the question."""
-    return "/poll_answer" + json.dumps({"poll_id": str(poll_id)}, separators=(",", ":"))
+    return intent_payload("poll_answer", poll_id=poll_id)
 
 
 def local_time(moment: dt.datetime) -> str:
@@ -332,57 +332,17 @@ def question_message(poll: db.Poll, language: str) -> dict[str, Any]:
     footer = (
         words["footer_until"][lang].format(closes=local_time(poll.closes_at)) if poll.closes_at else words["footer_open"][lang]
     )
-    interactive: dict[str, Any] = {
-        "body": {"text": poll.question[lang][: limits.INTERACTIVE_BODY]},
-        "footer": {"text": footer[: limits.FOOTER]},
-    }
-    names = [(option["key"], option_names(option)[lang]) for option in poll.options]
+    names = [(answer_payload(poll.id, option["key"]), option_names(option)[lang]) for option in poll.options]
     if len(names) <= limits.REPLY_BUTTONS:
-        interactive["type"] = "button"
-        interactive["action"] = {
-            "buttons": [
-                {
-                    "type": "reply",
-                    "reply": {"id": answer_payload(poll.id, key)[: limits.BUTTON_ID], "title": name[: limits.BUTTON_TITLE]},
-                }
-                for key, name in names
-            ]
-        }
-    else:
-        interactive["type"] = "list"
-        interactive["action"] = {
-            "button": words["list_button"][lang][: limits.LIST_BUTTON],
-            "sections": [
-                {
-                    "rows": [
-                        {"id": answer_payload(poll.id, key)[: limits.ROW_ID], "title": name[: limits.ROW_TITLE]}
-                        for key, name in names
-                    ]
-                }
-            ],
-        }
-    return {"type": "interactive", "interactive": interactive}
+        return messages.reply_buttons(poll.question[lang], names, footer=footer)
+    rows = [messages.list_row(payload, name) for payload, name in names]
+    return messages.list_message(poll.question[lang], words["list_button"][lang], rows, footer=footer)
 
 
 def invite_message(poll: db.Poll, language: str) -> dict[str, Any]:
     """The approved template (outside the window): the question, and a button that opens the window."""
     lang = language if language in poll.question else "en"
-    return {
-        "type": "template",
-        "template": {
-            "name": INVITE_TEMPLATE,
-            "language": {"code": lang},
-            "components": [
-                {"type": "body", "parameters": [{"type": "text", "text": " ".join(poll.question[lang].split())}]},
-                {
-                    "type": "button",
-                    "sub_type": "quick_reply",
-                    "index": "0",
-                    "parameters": [{"type": "payload", "payload": open_payload(poll.id)}],
-                },
-            ],
-        },
-    }
+    return messages.template(INVITE_TEMPLATE, lang, [poll.question[lang]], quick_replies=[open_payload(poll.id)])
 
 
 def broadcast_message(broadcast: db.Broadcast, language: str, in_window: bool) -> dict[str, Any]:

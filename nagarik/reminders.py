@@ -13,7 +13,6 @@ that kind of reminder; STOP stops them all.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import string
 from dataclasses import dataclass
@@ -27,14 +26,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nagarik import broadcasts, db
-from nagarik.catalog import LANGUAGES, CatalogError, _items, _Reader, _unique, load_yaml
+from nagarik.catalog import CatalogError
 from nagarik.catalog_store import sample_dir
+from nagarik.payloads import intent_payload
+from nagarik.seed_files import LANGUAGES, Reader, load_yaml, mappings, unique
 from nagarik.templates import render
+from whatsapp import limits, messages
 
 IST = ZoneInfo("Asia/Kolkata")
 RULES_FILE = db.PROJECT_ROOT / "seed" / "reminders.yml"
 TEMPLATE = "date_reminder"
-BUTTON_TITLE = 20  # WhatsApp's limit on a reply button's title
 PLACEHOLDERS = {"reference", "date"}
 # "(licence {reference})" disappears when a date has no reference.
 BRACKETED_REFERENCE = re.compile(r"\s*\([^()]*\{reference\}[^()]*\)")
@@ -61,22 +62,22 @@ class Rules:
 @lru_cache(maxsize=4)
 def load(path: Path = RULES_FILE) -> Rules:
     """Read and check seed/reminders.yml; a CatalogError names the line of the first problem."""
-    root = _Reader(path, load_yaml(path), "reminders", 1)
+    root = Reader(path, load_yaml(path), "reminders", 1)
     quiet_from = root.get("quiet_from", int)
     if not 1 <= quiet_from <= 24:
         root.fail("quiet_from must be an hour from 1 to 24 (24: no quiet hours)", "quiet_from")
     stop_button = root.text("stop_button")
     for lang, title in stop_button.items():
-        if len(title) > BUTTON_TITLE:
-            root.fail(f"stop_button {lang} is longer than {BUTTON_TITLE} characters", "stop_button")
-    kinds_reader = _Reader(path, root.get("kinds", dict), "kinds")
+        if len(title) > limits.BUTTON_TITLE:
+            root.fail(f"stop_button {lang} is longer than {limits.BUTTON_TITLE} characters", "stop_button")
+    kinds_reader = Reader(path, root.get("kinds", dict), "kinds")
     kinds = {}
     for kind in kinds_reader.data:
         if not str(kind).replace("_", "").isalnum() or not str(kind).islower():
             kinds_reader.fail(f"kind '{kind}' must be lower_snake_case", kind)
         kinds[kind] = kinds_reader.text(kind)
     rules = []
-    readers = _items(path, root, "rules")
+    readers = mappings(path, root, "rules")
     for reader in readers:
         key = reader.key()
         kind = reader.get("kind", str)
@@ -92,11 +93,11 @@ def load(path: Path = RULES_FILE) -> Rules:
         for lang, text in texts.items():
             _check_text(reader, lang, text)
         rules.append(Rule(key, kind, days_before, hour, texts))
-    _unique([(reader, rule.key) for reader, rule in zip(readers, rules, strict=True)], "rule key")
+    unique([(reader, rule.key) for reader, rule in zip(readers, rules, strict=True)], "rule key")
     return Rules(kinds, tuple(rules), stop_button, quiet_from)
 
 
-def _check_text(reader: _Reader, lang: str, text: str) -> None:
+def _check_text(reader: Reader, lang: str, text: str) -> None:
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
     except ValueError as exc:
@@ -202,7 +203,7 @@ def seed_dates(session: Session, path: Path | None = None) -> int:
     if not isinstance(items, list):
         raise CatalogError(f"{path}:1: a list of dates is expected")
     for position, item in enumerate(items, start=1):
-        reader = _Reader(path, item, f"date #{position}", getattr(items, "line", 0))
+        reader = Reader(path, item, f"date #{position}", getattr(items, "line", 0))
         due_on = reader.get("due_on", dt.date)
         reference = reader.get("reference", str, required=False) or ""
         try:
@@ -229,7 +230,7 @@ def text_for(rule: Rule, language: str, reference: str, due_on: dt.date) -> str:
 
 def stop_payload(kind: str) -> str:
     """The Rasa payload of the "Stop these reminders" button."""
-    return "/stop_reminder" + json.dumps({"reminder_kind": kind}, separators=(",", ":"))
+    return intent_payload("stop_reminder", reminder_kind=kind)
 
 
 def run_due(session: Session, now: dt.datetime | None = None, rules: Rules | None = None) -> list[db.Broadcast]:
@@ -328,29 +329,6 @@ def message_body(broadcast: db.Broadcast, language: str, in_window: bool) -> dic
     language = language if language in broadcast.texts else "en"
     payload = stop_payload(broadcast.audience["reminder_kind"])
     if in_window:
-        button = {"type": "reply", "reply": {"id": payload, "title": load().stop_button[language]}}
-        return {
-            "type": "interactive",
-            "interactive": {
-                "type": "button",
-                "body": {"text": broadcast.texts[language][:1024]},
-                "action": {"buttons": [button]},
-            },
-        }
+        return messages.reply_buttons(broadcast.texts[language], [(payload, load().stop_button[language])])
     parameters = (broadcast.template_params or {}).get(language) or broadcast.template_params["en"]
-    return {
-        "type": "template",
-        "template": {
-            "name": broadcast.template,
-            "language": {"code": language},
-            "components": [
-                {"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]},
-                {
-                    "type": "button",
-                    "sub_type": "quick_reply",
-                    "index": "0",
-                    "parameters": [{"type": "payload", "payload": payload}],
-                },
-            ],
-        },
-    }
+    return messages.template(broadcast.template, language, parameters, quick_replies=[payload])

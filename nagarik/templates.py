@@ -10,7 +10,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from nagarik.catalog import CatalogError, load_yaml
+from nagarik.catalog import CatalogError
+from nagarik.seed_files import load_yaml
 
 TEMPLATES_FILE = Path(__file__).resolve().parent.parent / "seed" / "templates.yml"
 

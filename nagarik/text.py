@@ -208,16 +208,3 @@ def similar_places(a: str, b: str) -> bool:
     if not left or not right:
         return False
     return left == right or difflib.SequenceMatcher(None, left, right).ratio() >= 0.85
-
-
-def truncate(text: str, limit: int) -> str:
-    """Cut to at most `limit` characters without splitting a grapheme (a consonant and its
-    vowel signs stay together), adding an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    cut = limit - 1
-    # Step back while the cut would leave a vowel sign or virama behind, or end on a virama
-    # (which joins the next consonant into one letter).
-    while cut > 0 and (unicodedata.category(text[cut])[0] == "M" or text[cut - 1] in "\u094d\u0ccd"):
-        cut -= 1
-    return text[:cut].rstrip() + "…"

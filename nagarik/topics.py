@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from nagarik.catalog import LANGUAGES, CatalogError, load_yaml
+from nagarik.catalog import CatalogError
+from nagarik.seed_files import LANGUAGES, load_yaml
 
 TOPICS_FILE = Path(__file__).resolve().parent.parent / "seed" / "topics.yml"
 

@@ -18,6 +18,7 @@ ROW_TITLE = 24
 ROW_DESCRIPTION = 72
 ROW_ID = 200
 CAPTION = 1024
+DOCUMENT_FILENAME = 240
 
 # Largest webhook body accepted; Meta's payloads stay under 3 MB.
 MAX_WEBHOOK_BYTES = 3 * 1024 * 1024

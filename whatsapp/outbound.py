@@ -10,13 +10,12 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from nagarik.text import truncate
-from whatsapp import limits
+from whatsapp import limits, messages
 
 # The list's opening button, in the language the message is written in.
 LIST_BUTTON_LABELS = {"kn": "ಆಯ್ಕೆಗಳು", "hi": "विकल्प", "en": "Options"}
 
-Message = dict[str, Any]  # a Graph message body without messaging_product / recipient
+Message = messages.Message
 
 # What the channel says, once, when it could not handle a message at all (after its retries), in
 # the language the message was written in: the message is not silently dropped.
@@ -27,8 +26,8 @@ APOLOGIES = {
 }
 
 
-class UnsendableResponseError(ValueError):
-    """A response that cannot become a valid WhatsApp message (e.g. a payload over 256 characters)."""
+# A response that cannot become a valid WhatsApp message (e.g. a payload over 256 characters).
+UnsendableResponseError = messages.UnsendableMessageError
 
 
 def script_language(text: str) -> str:
@@ -64,52 +63,22 @@ def split_text(text: str, limit: int = limits.TEXT_BODY) -> list[str]:
 
 
 def text_message(body: str) -> Message:
-    return {"type": "text", "text": {"body": body, "preview_url": "http://" in body or "https://" in body}}
+    return messages.text(body)
 
 
 def _payload(button: dict[str, Any], limit: int) -> str:
-    payload = str(button.get("payload") or button.get("title") or "")
-    if not payload or len(payload) > limit:
-        raise UnsendableResponseError(f"button payload {payload[:40]!r}… is empty or longer than {limit} characters")
-    return payload
+    return messages.checked_payload(str(button.get("payload") or button.get("title") or ""), limit)
 
 
 def reply_buttons(body: str, buttons: list[dict[str, Any]]) -> Message:
-    return {
-        "type": "interactive",
-        "interactive": {
-            "type": "button",
-            "body": {"text": body},
-            "action": {
-                "buttons": [
-                    {
-                        "type": "reply",
-                        "reply": {"id": _payload(b, limits.BUTTON_ID), "title": truncate(str(b["title"]), limits.BUTTON_TITLE)},
-                    }
-                    for b in buttons
-                ]
-            },
-        },
-    }
+    return messages.reply_buttons(body, [(_payload(b, limits.BUTTON_ID), str(b["title"])) for b in buttons])
 
 
 def list_message(body: str, rows: list[dict[str, Any]]) -> Message:
     label = LIST_BUTTON_LABELS[script_language(body)]
-    built = []
-    for row in rows:
-        title = str(row["title"])
-        item = {"id": _payload(row, limits.ROW_ID), "title": truncate(title, limits.ROW_TITLE)}
-        if len(title) > limits.ROW_TITLE:
-            item["description"] = truncate(title, limits.ROW_DESCRIPTION)  # the full name, where it fits
-        built.append(item)
-    return {
-        "type": "interactive",
-        "interactive": {
-            "type": "list",
-            "body": {"text": body},
-            "action": {"button": label, "sections": [{"rows": built}]},
-        },
-    }
+    return messages.list_message(
+        body, label, [messages.list_row(_payload(row, limits.ROW_ID), str(row["title"])) for row in rows]
+    )
 
 
 def render(response: dict[str, Any]) -> list[Message]:

@@ -11,7 +11,6 @@ from nagarik.text import (
     parse_date,
     parse_grievance_id,
     synonym_in_text,
-    truncate,
 )
 
 
@@ -79,15 +78,3 @@ def test_romanised_misspellings_and_longest_synonym():
 def test_fold_keeps_vowel_signs_and_virama():
     assert fold("ಪ್ರಮಾಣ-ಪತ್ರ!!") == "ಪ್ರಮಾಣ ಪತ್ರ"
     assert fold("Trade  Licence?") == "trade licence"
-
-
-def test_truncate_never_splits_a_letter():
-    text = "ಜನನ ಪ್ರಮಾಣ ಪತ್ರ ಮತ್ತು ಮರಣ ಪ್ರಮಾಣ ಪತ್ರ"
-    for limit in range(3, len(text)):
-        cut = truncate(text, limit)
-        assert len(cut) <= limit
-        body = cut.rstrip("…")
-        assert text.startswith(body)
-        nxt = text[len(body)] if len(body) < len(text) else ""
-        # The next character is never a vowel sign or a virama that belonged to the last letter.
-        assert not (nxt and (0x0CBE <= ord(nxt) <= 0x0CD6 or nxt == "\u0ccd"))

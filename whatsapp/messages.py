@@ -1,0 +1,119 @@
+"""The one place where Graph message bodies are built, each field cut to Meta's limit.
+
+Every builder returns a message body without `messaging_product` / `to` (the client adds them).
+Text is cut with `cut`, never by slicing, so a Devanagari or Kannada letter (a consonant with its
+vowel signs, or two consonants joined by a virama) is never split. Payloads are not cut: a payload
+over its limit would come back as something else, so it is an error.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from whatsapp import limits
+
+Message = dict[str, Any]  # a Graph message body without messaging_product / recipient
+
+_VIRAMAS = "\u094d\u0ccd"  # Devanagari and Kannada: joins the next consonant into one letter
+
+
+class UnsendableMessageError(ValueError):
+    """A message that cannot be valid on the wire (an empty payload, or one over its limit)."""
+
+
+def cut(text: str, limit: int) -> str:
+    """At most `limit` characters without splitting a letter, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    end = limit - 1
+    # Step back while the cut would leave a vowel sign behind, or end on a virama.
+    while end > 0 and (unicodedata.category(text[end])[0] == "M" or text[end - 1] in _VIRAMAS):
+        end -= 1
+    return text[:end].rstrip() + "…"
+
+
+def checked_payload(payload: str, limit: int) -> str:
+    if not payload or len(payload) > limit:
+        raise UnsendableMessageError(f"payload {payload[:40]!r}… is empty or longer than {limit} characters")
+    return payload
+
+
+def text(body: str) -> Message:
+    """A text message (the caller splits text over 4096 characters: whatsapp.outbound.split_text)."""
+    return {"type": "text", "text": {"body": body, "preview_url": "http://" in body or "https://" in body}}
+
+
+def media(kind: str, *, link: str | None = None, media_id: str | None = None, caption: str = "", filename: str = "") -> Message:
+    """An image, video or document by public link or uploaded media id, with an optional caption."""
+    if (link is None) == (media_id is None):
+        raise ValueError("a media message needs exactly one of link and media_id")
+    body: dict[str, Any] = {"link": link} if link is not None else {"id": media_id}
+    if caption:
+        body["caption"] = cut(caption, limits.CAPTION)
+    if filename and kind == "document":
+        body["filename"] = cut(filename, limits.DOCUMENT_FILENAME)
+    return {"type": kind, kind: body}
+
+
+def _interactive(kind: str, body: str, action: dict[str, Any], footer: str = "") -> Message:
+    interactive: dict[str, Any] = {"type": kind, "body": {"text": cut(body, limits.INTERACTIVE_BODY)}}
+    if footer:
+        interactive["footer"] = {"text": cut(footer, limits.FOOTER)}
+    interactive["action"] = action
+    return {"type": "interactive", "interactive": interactive}
+
+
+def reply_buttons(body: str, buttons: Sequence[tuple[str, str]], footer: str = "") -> Message:
+    """1-3 reply buttons, each (payload, title); a tap comes back with the payload."""
+    if not 1 <= len(buttons) <= limits.REPLY_BUTTONS:
+        raise UnsendableMessageError(f"{len(buttons)} reply buttons: WhatsApp takes 1 to {limits.REPLY_BUTTONS}")
+    action = {
+        "buttons": [
+            {
+                "type": "reply",
+                "reply": {"id": checked_payload(payload, limits.BUTTON_ID), "title": cut(title, limits.BUTTON_TITLE)},
+            }
+            for payload, title in buttons
+        ]
+    }
+    return _interactive("button", body, action, footer)
+
+
+def list_row(payload: str, title: str, description: str = "") -> dict[str, str]:
+    """One row; a title too long for the row goes whole into the description, where it fits."""
+    row = {"id": checked_payload(payload, limits.ROW_ID), "title": cut(title, limits.ROW_TITLE)}
+    description = description or (title if len(title) > limits.ROW_TITLE else "")
+    if description:
+        row["description"] = cut(description, limits.ROW_DESCRIPTION)
+    return row
+
+
+def list_message(body: str, button: str, rows: Iterable[dict[str, str]], footer: str = "") -> Message:
+    """A list of up to 10 rows (built with `list_row`) behind a button labelled `button`."""
+    rows = list(rows)
+    if not 1 <= len(rows) <= limits.LIST_ROWS:
+        raise UnsendableMessageError(f"{len(rows)} list rows: WhatsApp takes 1 to {limits.LIST_ROWS}")
+    action = {"button": cut(button, limits.LIST_BUTTON), "sections": [{"rows": rows}]}
+    return _interactive("list", body, action, footer)
+
+
+def template(name: str, language: str, parameters: Sequence[str] = (), quick_replies: Sequence[str] = ()) -> Message:
+    """An approved template with its body parameters (on one line each, as Meta requires) and the
+    payloads of its quick-reply buttons, in order."""
+    components: list[dict[str, Any]] = []
+    if parameters:
+        components.append(
+            {"type": "body", "parameters": [{"type": "text", "text": " ".join(str(p).split())} for p in parameters]}
+        )
+    for index, payload in enumerate(quick_replies):
+        components.append(
+            {
+                "type": "button",
+                "sub_type": "quick_reply",
+                "index": str(index),
+                "parameters": [{"type": "payload", "payload": checked_payload(payload, limits.BUTTON_ID)}],
+            }
+        )
+    return {"type": "template", "template": {"name": name, "language": {"code": language}, "components": components}}
