@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import hmac
 import os
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sanic import Request, Sanic, response
@@ -44,6 +46,35 @@ def api_tokens() -> dict[str, str]:
 
 def error(status: int, message: str) -> HTTPResponse:
     return response.json({"error": message}, status=status)
+
+
+def body_of(request: Request) -> dict[str, Any]:
+    """The request's JSON object, or {} (the services then say what is missing)."""
+    return request.json if isinstance(request.json, dict) else {}
+
+
+Handler = Callable[..., Awaitable[HTTPResponse]]
+
+
+def service_errors(not_found: str | None = None) -> Callable[[Handler], Handler]:
+    """What the services raise, as HTTP: ValueError or TypeError (bad input) -> 400 with the
+    service's own message; KeyError (no such row) -> 404 saying `not_found`."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def mapped(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            try:
+                return await handler(request, *args, **kwargs)
+            except KeyError:
+                if not_found is None:
+                    raise
+                return error(404, not_found)
+            except (ValueError, TypeError) as exc:
+                return error(400, str(exc))
+
+        return mapped
+
+    return wrap
 
 
 def create_app(enqueue: Any = None) -> Sanic:
@@ -87,38 +118,34 @@ def create_app(enqueue: Any = None) -> Sanic:
         return response.json({"size": size})
 
     @app.post("/api/broadcasts")
+    @service_errors()
     async def create(request: Request) -> HTTPResponse:
-        body = request.json if isinstance(request.json, dict) else {}
-        try:
-            send_at = (
-                dt.datetime.fromisoformat(body["send_at"]).astimezone(dt.timezone.utc).replace(tzinfo=None)
-                if body.get("send_at")
-                else None
+        body = body_of(request)
+        send_at = (
+            dt.datetime.fromisoformat(body["send_at"]).astimezone(dt.timezone.utc).replace(tzinfo=None)
+            if body.get("send_at")
+            else None
+        )
+        with db.session_scope() as session:
+            broadcast = broadcasts.create(
+                session,
+                kind=str(body.get("kind", "announcement")),
+                texts=dict(body.get("texts") or {}),
+                audience=audience_of(body),
+                media=body.get("media"),
+                send_at=send_at,
+                created_by=request.ctx.who,
             )
-            with db.session_scope() as session:
-                broadcast = broadcasts.create(
-                    session,
-                    kind=str(body.get("kind", "announcement")),
-                    texts=dict(body.get("texts") or {}),
-                    audience=audience_of(body),
-                    media=body.get("media"),
-                    send_at=send_at,
-                    created_by=request.ctx.who,
-                )
-                size = broadcasts.audience_size(session, broadcast.kind, audience_of(body))
-                if send_at is None:
-                    start(broadcast)
-                return response.json({"id": broadcast.id, "audience": size, "status": broadcast.status}, status=201)
-        except (ValueError, TypeError) as exc:
-            return error(400, str(exc))
+            size = broadcasts.audience_size(session, broadcast.kind, audience_of(body))
+            if send_at is None:
+                start(broadcast)
+            return response.json({"id": broadcast.id, "audience": size, "status": broadcast.status}, status=201)
 
     @app.get("/api/broadcasts/<broadcast_id:int>")
+    @service_errors(not_found="no such broadcast")
     async def progress(request: Request, broadcast_id: int) -> HTTPResponse:
-        try:
-            with db.session_scope() as session:
-                state = broadcasts.progress(session, broadcast_id)
-        except KeyError:
-            return error(404, "no such broadcast")
+        with db.session_scope() as session:
+            state = broadcasts.progress(session, broadcast_id)
         return response.json(
             {
                 "id": state.broadcast_id,
@@ -130,42 +157,32 @@ def create_app(enqueue: Any = None) -> Sanic:
         )
 
     @app.post("/api/broadcasts/<broadcast_id:int>/cancel")
+    @service_errors(not_found="no such broadcast")
     async def cancel(request: Request, broadcast_id: int) -> HTTPResponse:
-        try:
-            with db.session_scope() as session:
-                broadcasts.cancel(session, broadcast_id)
-        except KeyError:
-            return error(404, "no such broadcast")
+        with db.session_scope() as session:
+            broadcasts.cancel(session, broadcast_id)
         return response.json({"id": broadcast_id, "status": "cancelled"})
 
     @app.post("/api/applications/<number>/stage")
+    @service_errors(not_found="no such application")
     async def application_stage(request: Request, number: str) -> HTTPResponse:
-        body = request.json if isinstance(request.json, dict) else {}
-        try:
-            expected = dt.date.fromisoformat(body["expected_on"]) if body.get("expected_on") else None
-            with db.session_scope() as session:
-                broadcast = notifications.application_moved(session, number, str(body.get("stage", "")), expected)
-                start(broadcast)
-                return response.json({"number": number, "stage": body["stage"], "notification": broadcast.id})
-        except KeyError:
-            return error(404, "no such application")
-        except ValueError as exc:
-            return error(400, str(exc))
+        body = body_of(request)
+        expected = dt.date.fromisoformat(body["expected_on"]) if body.get("expected_on") else None
+        with db.session_scope() as session:
+            broadcast = notifications.application_moved(session, number, str(body.get("stage", "")), expected)
+            start(broadcast)
+            return response.json({"number": number, "stage": body["stage"], "notification": broadcast.id})
 
     @app.post("/api/grievances/<tracking_id>/status")
+    @service_errors(not_found="no such grievance")
     async def grievance_status(request: Request, tracking_id: str) -> HTTPResponse:
-        body = request.json if isinstance(request.json, dict) else {}
-        try:
-            with db.session_scope() as session:
-                broadcast = notifications.grievance_moved(
-                    session, tracking_id, str(body.get("status", "")), str(body.get("note", ""))
-                )
-                start(broadcast)
-                return response.json({"tracking_id": tracking_id, "status": body["status"], "notification": broadcast.id})
-        except KeyError:
-            return error(404, "no such grievance")
-        except ValueError as exc:
-            return error(400, str(exc))
+        body = body_of(request)
+        with db.session_scope() as session:
+            broadcast = notifications.grievance_moved(
+                session, tracking_id, str(body.get("status", "")), str(body.get("note", ""))
+            )
+            start(broadcast)
+            return response.json({"tracking_id": tracking_id, "status": body["status"], "notification": broadcast.id})
 
     def certificate(code: str) -> HTTPResponse:
         with db.session_scope() as session:
@@ -181,116 +198,100 @@ def create_app(enqueue: Any = None) -> Sanic:
         return certificate(code)
 
     @app.post("/api/polls")
+    @service_errors()
     async def create_poll(request: Request) -> HTTPResponse:
-        body = request.json if isinstance(request.json, dict) else {}
-        try:
-            closes_at = polls.utc_from_local(body["closes_at"]) if body.get("closes_at") else None
-            send_at = polls.utc_from_local(body["send_at"]) if body.get("send_at") else None
-            with db.session_scope() as session:
-                poll = polls.create(
-                    session,
-                    question=body.get("question"),
-                    options=body.get("options"),
-                    audience=audience_of(body),
-                    created_by=request.ctx.who,
-                    closes_at=closes_at,
-                    allow_comments=bool(body.get("allow_comments", True)),
-                    send_at=send_at,
-                )
-                broadcast = session.get(db.Broadcast, poll.broadcast_id)
-                if send_at is None:
-                    start(broadcast)
-                size = broadcasts.audience_size(session, "poll", audience_of(body))
-                created = {"id": poll.id, "broadcast_id": broadcast.id, "audience": size, "status": poll.status}
-                return response.json(created, status=201)
-        except (ValueError, TypeError) as exc:
-            return error(400, str(exc))
+        body = body_of(request)
+        closes_at = polls.utc_from_local(body["closes_at"]) if body.get("closes_at") else None
+        send_at = polls.utc_from_local(body["send_at"]) if body.get("send_at") else None
+        with db.session_scope() as session:
+            poll = polls.create(
+                session,
+                question=body.get("question"),
+                options=body.get("options"),
+                audience=audience_of(body),
+                created_by=request.ctx.who,
+                closes_at=closes_at,
+                allow_comments=bool(body.get("allow_comments", True)),
+                send_at=send_at,
+            )
+            broadcast = session.get(db.Broadcast, poll.broadcast_id)
+            if send_at is None:
+                start(broadcast)
+            size = broadcasts.audience_size(session, "poll", audience_of(body))
+            created = {"id": poll.id, "broadcast_id": broadcast.id, "audience": size, "status": poll.status}
+            return response.json(created, status=201)
 
     @app.get("/api/polls/<poll_id:int>/results")
+    @service_errors(not_found="no such poll")
     async def poll_results(request: Request, poll_id: int) -> HTTPResponse:
-        try:
-            with db.session_scope() as session:
-                return response.json(polls.results(session, poll_id).as_dict())
-        except KeyError:
-            return error(404, "no such poll")
+        with db.session_scope() as session:
+            return response.json(polls.results(session, poll_id).as_dict())
 
     @app.get("/api/polls/<poll_id:int>/chart.png")
+    @service_errors(not_found="no such poll")
     async def poll_chart(request: Request, poll_id: int) -> HTTPResponse:
         from nagarik.poll_chart import chart_png
 
-        try:
-            with db.session_scope() as session:
-                results = polls.results(session, poll_id)
-        except KeyError:
-            return error(404, "no such poll")
+        with db.session_scope() as session:
+            results = polls.results(session, poll_id)
         return response.raw(chart_png(results, results.question["en"]), content_type="image/png")
 
     @app.post("/api/polls/<poll_id:int>/close")
+    @service_errors(not_found="no such poll")
     async def close_poll(request: Request, poll_id: int) -> HTTPResponse:
-        try:
-            with db.session_scope() as session:
-                poll = polls.close(session, poll_id)
-                return response.json({"id": poll.id, "status": poll.status})
-        except KeyError:
-            return error(404, "no such poll")
+        with db.session_scope() as session:
+            poll = polls.close(session, poll_id)
+            return response.json({"id": poll.id, "status": poll.status})
 
     @app.post("/api/citizens/<phone>/dates")
+    @service_errors()
     async def add_citizen_date(request: Request, phone: str) -> HTTPResponse:
-        body = request.json if isinstance(request.json, dict) else {}
-        try:
-            due_on = dt.date.fromisoformat(str(body.get("due_on", "")))
-            with db.session_scope() as session:
-                row = reminders.add_date(session, phone, str(body.get("kind", "")), due_on, str(body.get("reference") or ""))
-                created = {"id": row.id, "phone": row.phone, "kind": row.kind, "due_on": row.due_on.isoformat()}
-                return response.json({**created, "reference": row.reference}, status=201)
-        except ValueError as exc:
-            return error(400, str(exc))
+        body = body_of(request)
+        due_on = dt.date.fromisoformat(str(body.get("due_on", "")))
+        with db.session_scope() as session:
+            row = reminders.add_date(session, phone, str(body.get("kind", "")), due_on, str(body.get("reference") or ""))
+            created = {"id": row.id, "phone": row.phone, "kind": row.kind, "due_on": row.due_on.isoformat()}
+            return response.json({**created, "reference": row.reference}, status=201)
 
     @app.get("/api/citizens/<phone>/dates")
+    @service_errors()
     async def citizen_dates(request: Request, phone: str) -> HTTPResponse:
-        try:
-            with db.session_scope() as session:
-                dates = [
-                    {
-                        "id": row.id,
-                        "kind": row.kind,
-                        "due_on": row.due_on.isoformat(),
-                        "reference": row.reference,
-                        "reminders_done": reminders.fired_rules(session, row.id),
-                    }
-                    for row in reminders.dates_of(session, phone)
-                ]
-                opted_out = reminders.opted_out_kinds(session, phone)
-        except ValueError as exc:
-            return error(400, str(exc))
+        with db.session_scope() as session:
+            dates = [
+                {
+                    "id": row.id,
+                    "kind": row.kind,
+                    "due_on": row.due_on.isoformat(),
+                    "reference": row.reference,
+                    "reminders_done": reminders.fired_rules(session, row.id),
+                }
+                for row in reminders.dates_of(session, phone)
+            ]
+            opted_out = reminders.opted_out_kinds(session, phone)
         return response.json({"phone": phone, "dates": dates, "opted_out_of": opted_out})
 
     @app.post("/api/campaigns")
+    @service_errors()
     async def create_campaign(request: Request) -> HTTPResponse:
-        body = request.json if isinstance(request.json, dict) else {}
-        try:
-            if body.get("campaign"):
-                if str(body["campaign"]) not in campaigns.available():
-                    return error(400, f"no campaign file {body['campaign']!r}; there are {', '.join(campaigns.available())}")
-                definition = campaigns.load_definition(campaigns.CAMPAIGNS_DIR / f"{body['campaign']}.yml")
-            else:
-                definition = campaigns.check(body.get("definition"), "definition")
-            start_on = dt.date.fromisoformat(str(body.get("start_on", "")))
-            with db.session_scope() as session:
-                campaign = campaigns.create(session, definition, audience_of(body), start_on, request.ctx.who)
-                size = broadcasts.audience_size(session, "campaign", audience_of(body))
-                steps = [step.id for step in campaigns.steps_of(session, campaign.id)]
-                return response.json({"id": campaign.id, "audience": size, "steps": steps, "status": campaign.status}, status=201)
-        except (ValueError, TypeError) as exc:
-            return error(400, str(exc))
+        body = body_of(request)
+        if body.get("campaign"):
+            if str(body["campaign"]) not in campaigns.available():
+                return error(400, f"no campaign file {body['campaign']!r}; there are {', '.join(campaigns.available())}")
+            definition = campaigns.load_definition(campaigns.CAMPAIGNS_DIR / f"{body['campaign']}.yml")
+        else:
+            definition = campaigns.check(body.get("definition"), "definition")
+        start_on = dt.date.fromisoformat(str(body.get("start_on", "")))
+        with db.session_scope() as session:
+            campaign = campaigns.create(session, definition, audience_of(body), start_on, request.ctx.who)
+            size = broadcasts.audience_size(session, "campaign", audience_of(body))
+            steps = [step.id for step in campaigns.steps_of(session, campaign.id)]
+            return response.json({"id": campaign.id, "audience": size, "steps": steps, "status": campaign.status}, status=201)
 
     @app.get("/api/campaigns/<campaign_id:int>")
+    @service_errors(not_found="no such campaign")
     async def campaign_progress(request: Request, campaign_id: int) -> HTTPResponse:
-        try:
-            with db.session_scope() as session:
-                campaign, steps = campaigns.progress(session, campaign_id)
-        except KeyError:
-            return error(404, "no such campaign")
+        with db.session_scope() as session:
+            campaign, steps = campaigns.progress(session, campaign_id)
         return response.json(
             {
                 "id": campaign.id,
@@ -312,12 +313,10 @@ def create_app(enqueue: Any = None) -> Sanic:
         )
 
     @app.post("/api/campaigns/<campaign_id:int>/cancel")
+    @service_errors(not_found="no such campaign")
     async def cancel_campaign(request: Request, campaign_id: int) -> HTTPResponse:
-        try:
-            with db.session_scope() as session:
-                campaigns.cancel(session, campaign_id)
-        except KeyError:
-            return error(404, "no such campaign")
+        with db.session_scope() as session:
+            campaigns.cancel(session, campaign_id)
         return response.json({"id": campaign_id, "status": "cancelled"})
 
     return app

@@ -83,3 +83,26 @@ def test_status_changes_arrive_through_the_api(api):
     assert api.post("/api/applications/XX-2026-000000/stage", json={"stage": "approval"}).status_code == 404
     assert api.post("/api/applications/BC-2026-001234/stage", json={"stage": "teleported"}).status_code == 400
     assert api.post("/api/grievances/GRV-2026-999999/status", json={"status": "resolved"}).status_code == 404
+
+
+def test_every_missing_row_is_a_404_and_bad_input_a_400_with_the_reason(api):
+    missing = [
+        ("get", "/api/polls/999999/results", "no such poll"),
+        ("get", "/api/polls/999999/chart.png", "no such poll"),
+        ("post", "/api/polls/999999/close", "no such poll"),
+        ("get", "/api/campaigns/999999", "no such campaign"),
+        ("post", "/api/campaigns/999999/cancel", "no such campaign"),
+        ("post", "/api/broadcasts/999999/cancel", "no such broadcast"),
+    ]
+    for method, path, reason in missing:
+        answer = getattr(api, method)(path)
+        assert (answer.status_code, answer.json()) == (404, {"error": reason}), path
+    bad = [
+        ("/api/citizens/919000000071/dates", {"kind": "licence_expiry", "due_on": "tomorrow"}),
+        ("/api/polls", {"question": {"en": "Q?"}, "options": [], "closes_at": "not a time"}),
+        ("/api/campaigns", {"campaign": "no_such_campaign", "start_on": "2030-01-01"}),
+        ("/api/broadcasts", {"kind": "announcement", "texts": {"en": "x"}, "send_at": "someday"}),
+    ]
+    for path, body in bad:
+        answer = api.post(path, json=body)
+        assert answer.status_code == 400 and answer.json()["error"], (path, answer.text)
