@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import entity_key, in_language, load_catalog, reply_language, response_text, row, sender
 from nagarik import db, documents
 from nagarik.document_upload import UploadError, document_message, upload_pdf
-from nagarik.payloads import intent_payload
+from whatsapp.payloads import intent_payload
 
 log = logging.getLogger(__name__)
 CERTIFICATE = "certificate"

@@ -34,9 +34,9 @@ from actions.common import (
 from actions.media import pin
 from nagarik import db, grievances
 from nagarik.catalog import Catalog
-from nagarik.payloads import intent_payload
 from nagarik.text import fold, parse_grievance_id
 from whatsapp.messages import cut
+from whatsapp.payloads import intent_payload
 
 FIELD_SLOTS = {
     "category": "grievance_category",

@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import in_language, latest_entities, latest_text, reply_language, response_text, sender
 from nagarik import db, polls
-from nagarik.payloads import intent_payload
+from whatsapp.payloads import intent_payload
 
 ANSWER_REPLIES = {
     "recorded": "utter_poll_recorded",

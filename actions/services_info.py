@@ -28,9 +28,9 @@ from actions.common import (
 from nagarik import db
 from nagarik.catalog import Catalog, Service
 from nagarik.office_hours import closure_reason, holiday_on, local_now, upcoming_holidays
-from nagarik.payloads import intent_payload
 from nagarik.text import named_in_text
 from whatsapp import limits
+from whatsapp.payloads import intent_payload
 
 ASPECT_BY_INTENT = {
     "ask_service": "overview",

@@ -28,9 +28,9 @@ from actions.common import (
     sender,
 )
 from nagarik import db, subscriptions
-from nagarik.payloads import intent_payload
 from nagarik.text import closest_named, named_in_text
 from nagarik.topics import topics
+from whatsapp.payloads import intent_payload
 
 
 def topic_named(tracker: Tracker) -> str | None:

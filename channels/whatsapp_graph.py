@@ -14,7 +14,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
@@ -32,24 +32,36 @@ SentAlready = Callable[[], Awaitable[str | None]]  # the wamid Meta reported for
 
 
 @dataclass(frozen=True)
-class SendResult:
-    wamid: str | None
-    action: Action | None  # None when Meta accepted the message
+class GraphResult:
+    """What the Graph API said of a send or an upload: the id it gave (a wamid, or a media id),
+    or how to handle its error."""
+
+    id: str | None
+    action: Action | None  # None when Meta accepted the message or stored the file
     http_status: int | None = None
     error_code: int | None = None
     error_message: str = ""
 
+    @property
+    def wamid(self) -> str | None:
+        return self.id
 
-@dataclass(frozen=True)
-class UploadResult:
-    media_id: str | None
-    action: Action | None  # None when Meta stored the file
-    http_status: int | None = None
-    error_code: int | None = None
-    error_message: str = ""
+    @property
+    def media_id(self) -> str | None:
+        return self.id
 
 
-ResultT = TypeVar("ResultT", SendResult, UploadResult)
+# The names the callers know them by: a send's result and an upload's are the same thing.
+SendResult = UploadResult = GraphResult
+
+
+def _answer(response: httpx.Response, accepted_id: Any) -> GraphResult:
+    """The result of a Graph response: the id Meta gave, or its error classified."""
+    if response.status_code < 300 and accepted_id:
+        return GraphResult(str(accepted_id), None, response.status_code)
+    error = _json(response).get("error") or {}
+    code = error.get("code") if isinstance(error.get("code"), int) else None
+    return GraphResult(None, classify(response.status_code, code), response.status_code, code, str(error.get("message", "")))
 
 
 class GraphClient:
@@ -77,29 +89,29 @@ class GraphClient:
 
     async def send(
         self, recipient: str, body: dict[str, Any], *, by_user_id: bool = False, sent_already: SentAlready | None = None
-    ) -> SendResult:
+    ) -> GraphResult:
         """Send one message, retrying what may be retried. A send left without an answer is sent
         again only if `sent_already` (a look for its status webhook) finds nothing; without it,
         the UNKNOWN result goes back to the caller at once."""
         if self.stopped:
-            return SendResult(None, Action.STOP, error_message=self.stopped)
+            return GraphResult(None, Action.STOP, error_message=self.stopped)
         payload = {"messaging_product": "whatsapp", "recipient_type": "individual", **body}
         payload["recipient" if by_user_id else "to"] = recipient
-        last: list[SendResult] = []
+        last: list[GraphResult] = []
 
-        async def attempt() -> SendResult:
+        async def attempt() -> GraphResult:
             if last and last[-1].action is Action.UNKNOWN and sent_already and (wamid := await sent_already()):
-                return SendResult(wamid, None)  # Meta had it after all: its status came back
+                return GraphResult(wamid, None)  # Meta had it after all: its status came back
             last.append(await self._post_message(payload))
             return last[-1]
 
         return await self._with_retries(
-            attempt, SendResult(None, Action.RETRY), f"message to {mask(recipient)} not sent", resend_unknown=bool(sent_already)
+            attempt, GraphResult(None, Action.RETRY), f"message to {mask(recipient)} not sent", resend_unknown=bool(sent_already)
         )
 
     async def _with_retries(
-        self, attempt_once: Callable[[], Awaitable[ResultT]], result: ResultT, failure: str, *, resend_unknown: bool
-    ) -> ResultT:
+        self, attempt_once: Callable[[], Awaitable[GraphResult]], result: GraphResult, failure: str, *, resend_unknown: bool
+    ) -> GraphResult:
         """Retry what may be retried (with back-off); an error that stops sending stops the client.
         An UNKNOWN outcome is retried only with `resend_unknown`, after a wait long enough for
         Meta's status of it to arrive (the attempt looks for it first)."""
@@ -117,19 +129,15 @@ class GraphClient:
             logger.warning("%s (%s, code %s): %s", failure, result.action.value, result.error_code, result.error_message)
         return result
 
-    async def _post_message(self, payload: dict[str, Any]) -> SendResult:
+    async def _post_message(self, payload: dict[str, Any]) -> GraphResult:
         try:
             response = await self._client.post(f"/{self.settings.phone_number_id}/messages", json=payload)
         except NOT_SENT as exc:
-            return SendResult(None, Action.RETRY, None, None, type(exc).__name__)
+            return GraphResult(None, Action.RETRY, None, None, type(exc).__name__)
         except httpx.HTTPError as exc:  # a timeout or a broken connection: Meta may or may not have it
-            return SendResult(None, Action.UNKNOWN, None, None, type(exc).__name__)
-        data = _json(response)
-        if response.status_code < 300 and data.get("messages"):
-            return SendResult(str(data["messages"][0].get("id")), None, response.status_code)
-        error = data.get("error") or {}
-        code = error.get("code") if isinstance(error.get("code"), int) else None
-        return SendResult(None, classify(response.status_code, code), response.status_code, code, str(error.get("message", "")))
+            return GraphResult(None, Action.UNKNOWN, None, None, type(exc).__name__)
+        messages = _json(response).get("messages") or [{}]
+        return _answer(response, messages[0].get("id") if isinstance(messages[0], dict) else None)
 
     async def mark_read(self, wamid: str) -> None:
         """Blue ticks and a typing indicator while the turn is processed; best effort, no retry."""
@@ -139,19 +147,19 @@ class GraphClient:
         except httpx.HTTPError as exc:
             logger.info("mark-as-read failed: %s", type(exc).__name__)
 
-    async def upload_media(self, data: bytes, mime_type: str, filename: str) -> UploadResult:
+    async def upload_media(self, data: bytes, mime_type: str, filename: str) -> GraphResult:
         """Upload a file to send by id (POST /{phone-number-id}/media), retrying what may be retried.
         A retried upload may leave an unused copy with Meta; it expires on its own."""
         if self.stopped:
-            return UploadResult(None, Action.STOP, error_message=self.stopped)
+            return GraphResult(None, Action.STOP, error_message=self.stopped)
         return await self._with_retries(
             lambda: self._post_media(data, mime_type, filename),
-            UploadResult(None, Action.RETRY),
+            GraphResult(None, Action.RETRY),
             f"upload of {filename} not accepted",
             resend_unknown=True,  # a second upload only leaves an unused copy, which expires
         )
 
-    async def _post_media(self, data: bytes, mime_type: str, filename: str) -> UploadResult:
+    async def _post_media(self, data: bytes, mime_type: str, filename: str) -> GraphResult:
         try:
             response = await self._client.post(
                 f"/{self.settings.phone_number_id}/media",
@@ -159,13 +167,8 @@ class GraphClient:
                 files={"file": (filename, data, mime_type)},
             )
         except httpx.HTTPError as exc:
-            return UploadResult(None, classify(None, None), None, None, type(exc).__name__)
-        body = _json(response)
-        if response.status_code < 300 and body.get("id"):
-            return UploadResult(str(body["id"]), None, response.status_code)
-        error = body.get("error") or {}
-        code = error.get("code") if isinstance(error.get("code"), int) else None
-        return UploadResult(None, classify(response.status_code, code), response.status_code, code, str(error.get("message", "")))
+            return GraphResult(None, classify(None, None), None, None, type(exc).__name__)
+        return _answer(response, _json(response).get("id"))
 
     async def media_info(self, media_id: str) -> dict[str, Any]:
         response = await self._client.get(f"/{media_id}")

@@ -26,9 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from nagarik import broadcasts, db, templates
-from nagarik.payloads import intent_payload
 from nagarik.seed_files import LANGUAGES, load_yaml
 from whatsapp import limits, messages
+from whatsapp.payloads import intent_payload
 
 WORDING_FILE = db.PROJECT_ROOT / "seed" / "polls" / "wording.yml"
 INVITE_TEMPLATE = broadcasts.TEMPLATE["poll"]

@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session
 from nagarik import broadcasts, db
 from nagarik.catalog import CatalogError
 from nagarik.catalog_store import sample_dir
-from nagarik.payloads import intent_payload
 from nagarik.seed_files import LANGUAGES, Reader, load_yaml, mappings, unique
 from nagarik.templates import render
 from whatsapp import limits, messages
+from whatsapp.payloads import intent_payload
 
 IST = ZoneInfo("Asia/Kolkata")
 RULES_FILE = db.PROJECT_ROOT / "seed" / "reminders.yml"

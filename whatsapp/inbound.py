@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from whatsapp.payloads import intent_payload
+
 MEDIA_TYPES = ("image", "video", "document")
 # Types the assistant answers with "please type" (media_type names the kind to the domain).
 UNSUPPORTED_TYPES = {
@@ -53,14 +55,14 @@ class InboundMessage:
         if self.kind in ("text", "button"):
             return self.text
         if self.kind == "media":
-            return "/inform" + json.dumps({"media_type": self.media_type, "media_ref": self.media_id}, ensure_ascii=False)
+            return intent_payload("inform", media_type=self.media_type, media_ref=self.media_id)
         if self.kind == "location":
             entities = {"latitude": f"{self.latitude:.6f}", "longitude": f"{self.longitude:.6f}"}
             if self.location_name:
                 entities["location_name"] = self.location_name
-            return "/inform" + json.dumps(entities, ensure_ascii=False)
+            return intent_payload("inform", **entities)
         if self.kind == "unsupported":
-            return "/inform" + json.dumps({"media_type": self.media_type})
+            return intent_payload("inform", media_type=self.media_type)
         return None
 
 

@@ -6,8 +6,8 @@ import unicodedata
 
 import pytest
 
-from nagarik.payloads import intent_payload
 from whatsapp import limits, messages
+from whatsapp.payloads import intent_payload
 
 KANNADA = "ಜನನ ಪ್ರಮಾಣ ಪತ್ರ ಮತ್ತು ಮರಣ ಪ್ರಮಾಣ ಪತ್ರ"
 HINDI = "जन्म प्रमाण पत्र की फीस कितनी है और कितने दिन लगेंगे"
