@@ -14,15 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nagarik import broadcasts, db
+from nagarik import broadcasts, clock, db
 from nagarik.seed_files import Reader, load_yaml, mappings
 
-IST = ZoneInfo("Asia/Kolkata")
 CAMPAIGNS_DIR = db.PROJECT_ROOT / "seed" / "campaigns"
 MEDIA_TYPES = ("image", "video", "document")
 LONGEST = 30  # days from the first step to the last
@@ -74,9 +72,8 @@ def check(data: Any, source: Path | str = "campaign") -> dict[str, Any]:
 
 
 def send_time(start_on: dt.date, day: int, hour: int) -> dt.datetime:
-    """A step's moment (IST) as naive UTC, as broadcasts store it."""
-    local = dt.datetime.combine(start_on + dt.timedelta(days=day), dt.time(hour), tzinfo=IST)
-    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    """A step's moment (the office's local hour) as naive UTC, as broadcasts store it."""
+    return clock.at_local_hour(start_on + dt.timedelta(days=day), hour)
 
 
 def create(
@@ -89,8 +86,8 @@ def create(
 ) -> db.Campaign:
     """Schedule every step for the audience; day 0 is start_on, which may not be in the past (IST)."""
     definition = check(definition)
-    now = now or db.utcnow()
-    today = now.replace(tzinfo=dt.timezone.utc).astimezone(IST).date()
+    now = now or clock.utcnow()
+    today = clock.to_local(now).date()
     if start_on < today:
         raise ValueError(f"a campaign cannot start in the past ({start_on} is before {today})")
     if audience.phones:

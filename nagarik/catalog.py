@@ -19,6 +19,7 @@ CatalogError = SeedFileError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+
 @dataclass(frozen=True)
 class Office:
     key: str

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from nagarik import db
+from nagarik import clock, db
 from nagarik.catalog import (
     Catalog,
     Department,
@@ -147,6 +147,7 @@ def current_catalog(session: Session) -> Catalog:
     cached = _cache.get(url)
     if cached is None or cached[0] != number:
         cached = _cache[url] = (number, read_catalog(session))
+        clock.use_office_timezone(cached[1].office.timezone)
     return cached[1]
 
 

@@ -23,12 +23,10 @@ import argparse
 import datetime as dt
 import sys
 import time
-from zoneinfo import ZoneInfo
 
-from nagarik import broadcasts, db
+from nagarik import broadcasts, clock, db
 from nagarik.broadcasts import Audience
 
-IST = ZoneInfo("Asia/Kolkata")
 BAR = 30
 
 
@@ -60,8 +58,7 @@ def create(args: argparse.Namespace, kind: str) -> int:
             media = {"type": media_type, "link": getattr(args, media_type)}
     send_at = None
     if getattr(args, "at", None):
-        local = dt.datetime.fromisoformat(args.at).replace(tzinfo=IST)
-        send_at = local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        send_at = clock.from_local(args.at)
     audience = audience_from(args)
     with db.session_scope() as session:
         size = broadcasts.audience_size(session, kind, audience)
@@ -215,7 +212,7 @@ def campaign_command(args: argparse.Namespace) -> int:
         print(f"campaign {campaign.id} '{campaign.name}' ({campaign.status}) to {campaign.audience}")
         for step in steps:
             state = step.progress
-            at = step.send_at.replace(tzinfo=dt.timezone.utc).astimezone(IST).strftime("%Y-%m-%d %H:%M IST")
+            at = clock.to_local(step.send_at).strftime("%Y-%m-%d %H:%M %Z")
             counts = "  ".join(f"{name} {count}" for name, count in sorted(state.states.items()))
             done = f"{state.finished}/{state.total}"
             print(f"  step {step.number}  {at}  broadcast {state.broadcast_id}  {state.status}  {done}  {counts}")
@@ -227,9 +224,9 @@ def campaign_command(args: argparse.Namespace) -> int:
     steps = definition["steps"]
     print(f"campaign '{definition['name']}': {len(steps)} messages to {size} citizens ({audience.as_dict()})")
     for step in steps:
-        at = campaigns.send_time(args.start, step["day"], step["hour"]).replace(tzinfo=dt.timezone.utc).astimezone(IST)
+        at = clock.to_local(campaigns.send_time(args.start, step["day"], step["hour"]))
         media = f" [{step['media']['type']}]" if step["media"] else ""
-        print(f"  {at:%Y-%m-%d %H:%M} IST{media}  {step['texts']['en'][:70]}...")
+        print(f"  {at:%Y-%m-%d %H:%M %Z}{media}  {step['texts']['en'][:70]}...")
     if not args.yes and input("schedule? [y/N] ").strip().lower() != "y":
         print("not scheduled")
         return 1

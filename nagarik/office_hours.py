@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
+from nagarik import clock
 from nagarik.catalog import WEEKDAYS, Catalog
 
 
 def local_now(catalog: Catalog, now_utc: dt.datetime) -> dt.datetime:
     """A naive UTC time as the office's wall-clock time."""
-    return now_utc.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(catalog.office.timezone))
+    return clock.to_local(now_utc, catalog.office.timezone)
 
 
 def holiday_on(catalog: Catalog, day: dt.date) -> dict[str, str] | None:

@@ -19,20 +19,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
-from nagarik import broadcasts, db, templates
+from nagarik import broadcasts, clock, db, templates
 from nagarik.seed_files import LANGUAGES, load_yaml
 from whatsapp import limits, messages
 from whatsapp.payloads import intent_payload
 
 WORDING_FILE = db.PROJECT_ROOT / "seed" / "polls" / "wording.yml"
 INVITE_TEMPLATE = broadcasts.TEMPLATE["poll"]
-IST = ZoneInfo("Asia/Kolkata")
 OPTION_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}")  # short: it travels in every button id
 MIN_OPTIONS, MAX_OPTIONS = 2, limits.LIST_ROWS
 COMMENT_LIMIT = 1000
@@ -312,26 +310,19 @@ def open_payload(poll_id: int) -> str:
     return intent_payload("poll_answer", poll_id=poll_id)
 
 
-def local_time(moment: dt.datetime) -> str:
-    """A naive UTC time as citizens read it: IST, day first."""
-    return moment.replace(tzinfo=dt.timezone.utc).astimezone(IST).strftime("%d-%m-%Y %H:%M")
-
-
 def utc_from_local(text: str) -> dt.datetime:
-    """An official's ISO time (IST unless it names its offset) as naive UTC."""
-    moment = dt.datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=IST)
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    """An official's ISO time (the office's local time unless it names its offset) as naive UTC."""
+    return clock.from_local(text)
 
 
 def question_message(poll: db.Poll, language: str) -> dict[str, Any]:
     """The free-form interactive message (inside the 24-hour window) in the citizen's language."""
     lang = language if language in poll.question else "en"
     words = wording()
-    footer = (
-        words["footer_until"][lang].format(closes=local_time(poll.closes_at)) if poll.closes_at else words["footer_open"][lang]
-    )
+    if poll.closes_at:
+        footer = words["footer_until"][lang].format(closes=clock.local_text(poll.closes_at))
+    else:
+        footer = words["footer_open"][lang]
     names = [(answer_payload(poll.id, option["key"]), option_names(option)[lang]) for option in poll.options]
     if len(names) <= limits.REPLY_BUTTONS:
         return messages.reply_buttons(poll.question[lang], names, footer=footer)
@@ -439,7 +430,9 @@ def results(session: Session, poll_id: int, now: dt.datetime | None = None) -> R
 def results_table(results: Results) -> str:
     """Plain-text tables for the command line: by option, then by ward and by language."""
     keys = [option["key"] for option in results.options]
-    closes = f", closes {local_time(results.closes_at)} IST" if results.closes_at else ""
+    closes = ""
+    if results.closes_at:
+        closes = f", closes {clock.local_text(results.closes_at)} {clock.to_local(results.closes_at):%Z}"
     lines = [
         f"Poll {results.poll_id}: {results.question['en']}",
         f"{results.status}{closes}; {results.total} answers, {results.comments} with a comment",

@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nagarik import broadcasts, db
+from nagarik import broadcasts, clock, db
 from nagarik.catalog import CatalogError
 from nagarik.catalog_store import sample_dir
 from nagarik.seed_files import LANGUAGES, Reader, load_yaml, mappings, unique
@@ -33,7 +32,6 @@ from nagarik.templates import render
 from whatsapp import limits, messages
 from whatsapp.payloads import intent_payload
 
-IST = ZoneInfo("Asia/Kolkata")
 RULES_FILE = db.PROJECT_ROOT / "seed" / "reminders.yml"
 TEMPLATE = "date_reminder"
 PLACEHOLDERS = {"reference", "date"}
@@ -216,11 +214,6 @@ def seed_dates(session: Session, path: Path | None = None) -> int:
 # --- firing ------------------------------------------------------------------------------------------
 
 
-def local_time(now: dt.datetime) -> dt.datetime:
-    """Naive UTC (as stored) to IST."""
-    return now.replace(tzinfo=dt.timezone.utc).astimezone(IST)
-
-
 def text_for(rule: Rule, language: str, reference: str, due_on: dt.date) -> str:
     text = rule.texts[language]
     if not reference:
@@ -242,7 +235,7 @@ def run_due(session: Session, now: dt.datetime | None = None, rules: Rules | Non
     late), only the one nearest the date is sent; the earlier ones are recorded as passed over."""
     rules = rules or load()
     now = now or db.utcnow()
-    local = local_time(now)
+    local = clock.to_local(now)
     today = local.date()
     if local.hour >= rules.quiet_from:
         return []
