@@ -49,27 +49,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     admin.dispose()
 
 
-MUTABLE_TABLES = (  # children before parents
-    db.PollAnswer,
-    db.Poll,
-    db.ReminderSent,
-    db.ReminderOptOut,
-    db.CitizenDate,
-    db.Certificate,
-    db.BroadcastRecipient,
-    db.Broadcast,
-    db.Campaign,
-    db.Consent,
-    db.Subscription,
-    db.PacingSlot,
-    db.TemplateContact,
-    db.GrievanceEvent,
-    db.Grievance,
-    db.Handoff,
-    db.StatusCheckFailure,
-    db.Citizen,
-    db.Application,
-)
+# The catalog's tables (the *Row classes) are seeded again, not emptied; counters are handled below.
+CATALOG_TABLES = {mapper.local_table for mapper in db.Base.registry.mappers if mapper.class_.__name__.endswith("Row")}
+MUTABLE_TABLES = [  # every other table, children before parents
+    table for table in reversed(db.Base.metadata.sorted_tables) if table not in CATALOG_TABLES | {db.Counter.__table__}
+]
 
 
 @pytest.fixture
