@@ -8,11 +8,14 @@ import datetime as dt
 from nagarik import catalog_store, clock, db
 
 
-def test_frozen_holds_every_caller_of_now_still() -> None:
-    moment = dt.datetime(2031, 2, 28, 18, 40)
-    with clock.frozen(moment):
-        assert clock.utcnow() == moment and db.utcnow() == moment
-    assert clock.utcnow() != moment
+def test_frozen_holds_every_caller_of_now_still_and_lets_go_after() -> None:
+    outer, inner = dt.datetime(2031, 2, 28, 18, 40), dt.datetime(2031, 3, 1, 0, 5)
+    with clock.frozen(outer):
+        assert clock.utcnow() == outer and db.utcnow() == outer
+        with clock.frozen(inner):
+            assert db.utcnow() == inner
+        assert db.utcnow() == outer
+    assert clock._frozen_at is None  # back on the real clock
 
 
 def test_local_time_is_the_office_time_and_an_offset_given_is_kept() -> None:
