@@ -133,7 +133,7 @@ def fresh_database(choice: str, directory: Path, name: str) -> str:
 def seed(url: str, recipients: int) -> None:
     """Migrate, load the catalog, and bulk-insert N citizens of one ward subscribed to one topic."""
     from nagarik import catalog_store, db, subscriptions
-    from nagarik.manage import migrate
+    from nagarik.migrate import migrate
 
     migrate(url)
     now = db.utcnow()

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from nagarik import catalog_store, db
 from nagarik.catalog import Catalog
-from nagarik.manage import migrate
+from nagarik.migrate import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "tests" / "fixtures" / "seed"  # the tests' own sample rows, never the demo's

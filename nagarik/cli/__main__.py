@@ -1,0 +1,5 @@
+import sys
+
+from nagarik.cli import main
+
+sys.exit(main())
