@@ -34,7 +34,7 @@ from typing import Any
 from sanic import Request, Sanic, response
 from sanic.response import HTTPResponse
 
-from nagarik import broadcasts, campaigns, db, documents, notifications, polls, reminders
+from nagarik import broadcasts, campaigns, clock, db, documents, notifications, polls, reminders
 from nagarik.broadcasts import Audience
 
 
@@ -201,8 +201,8 @@ def create_app(enqueue: Any = None) -> Sanic:
     @service_errors()
     async def create_poll(request: Request) -> HTTPResponse:
         body = body_of(request)
-        closes_at = polls.utc_from_local(body["closes_at"]) if body.get("closes_at") else None
-        send_at = polls.utc_from_local(body["send_at"]) if body.get("send_at") else None
+        closes_at = clock.from_local(body["closes_at"]) if body.get("closes_at") else None
+        send_at = clock.from_local(body["send_at"]) if body.get("send_at") else None
         with db.session_scope() as session:
             poll = polls.create(
                 session,

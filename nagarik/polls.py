@@ -310,11 +310,6 @@ def open_payload(poll_id: int) -> str:
     return intent_payload("poll_answer", poll_id=poll_id)
 
 
-def utc_from_local(text: str) -> dt.datetime:
-    """An official's ISO time (the office's local time unless it names its offset) as naive UTC."""
-    return clock.from_local(text)
-
-
 def question_message(poll: db.Poll, language: str) -> dict[str, Any]:
     """The free-form interactive message (inside the 24-hour window) in the citizen's language."""
     lang = language if language in poll.question else "en"

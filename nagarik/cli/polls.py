@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nagarik import broadcasts, db, polls
+from nagarik import broadcasts, clock, db, polls
 from nagarik.cli.common import audience_from, audience_options, confirmed, sender_options, show_progress, start
 from nagarik.poll_chart import chart_png
 
@@ -29,8 +29,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def send(args: argparse.Namespace) -> int:
     definition = polls.load_definition(args.file)
-    closes_at = polls.utc_from_local(args.closes) if args.closes else None
-    send_at = polls.utc_from_local(args.at) if args.at else None
+    closes_at = clock.from_local(args.closes) if args.closes else None
+    send_at = clock.from_local(args.at) if args.at else None
     audience = audience_from(args)
     with db.session_scope() as session:
         size = broadcasts.audience_size(session, "poll", audience)
