@@ -27,21 +27,14 @@ import argparse
 import datetime as dt
 import functools
 import hmac
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sanic import Request, Sanic, response
 from sanic.response import HTTPResponse
 
-from nagarik import broadcasts, campaigns, clock, db, documents, notifications, polls, reminders
+from nagarik import broadcasts, campaigns, clock, db, documents, notifications, polls, reminders, settings
 from nagarik.broadcasts import Audience
-
-
-def api_tokens() -> dict[str, str]:
-    """token -> who; a missing or empty NAGARIK_API_TOKENS means nobody can use the API."""
-    pairs = [item.split(":", 1) for item in os.environ.get("NAGARIK_API_TOKENS", "").split(",") if ":" in item]
-    return {token.strip(): who.strip() for token, who in pairs if token.strip()}
 
 
 def error(status: int, message: str) -> HTTPResponse:
@@ -80,7 +73,7 @@ def service_errors(not_found: str | None = None) -> Callable[[Handler], Handler]
 def create_app(enqueue: Any = None) -> Sanic:
     """`enqueue(broadcast_id, priority)` starts a broadcast; by default the Huey queue's task."""
     app = Sanic("nagarik_api")
-    tokens = api_tokens()
+    tokens = settings.api_tokens()
 
     def start(broadcast: db.Broadcast) -> None:
         if enqueue is not None:
@@ -327,6 +320,6 @@ if __name__ == "__main__":
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5200)
     args = parser.parse_args()
-    if not api_tokens():
+    if not settings.api_tokens():
         raise SystemExit("set NAGARIK_API_TOKENS (token:who,...) first: the API refuses everyone without it")
     create_app().run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from channels.whatsapp_graph import GraphClient, SendResult
 from channels.whatsapp_settings import WhatsAppSettings
 from channels.whatsapp_store import Store, windows
 from nagarik import broadcasts, db, pacing
+from nagarik import settings as civic_settings
 from nagarik.broadcast_messages import message_body, ward_names
 from nagarik.broadcasts import Claimed, Outcome
 from nagarik.http11 import KeepAliveTransport
@@ -41,7 +41,6 @@ from whatsapp.limits import CUSTOMER_SERVICE_WINDOW_SECONDS
 logger = logging.getLogger(__name__)
 LATE = 0.1  # seconds past its slot after which a copy takes a new slot rather than bunching up
 MAX_ROUNDS = 5  # of new slots for late copies in one batch
-MAX_MESSAGES_PER_SECOND = 1000  # a business number's highest throughput on the Cloud API
 MAX_SEND_ATTEMPTS = 8  # claims of one copy; with RETRY_SECONDS doubling, about 10 minutes of retries
 RETRY_SECONDS = 5.0
 
@@ -239,7 +238,4 @@ def _shared() -> tuple[WhatsAppSettings, Store, float, int | None]:
 @lru_cache(maxsize=1)
 def _shared_once() -> tuple[WhatsAppSettings, Store, float, int | None]:
     settings = WhatsAppSettings.load()
-    rate = float(os.environ.get("NAGARIK_MESSAGES_PER_SECOND") or 80)
-    if not 0 < rate <= MAX_MESSAGES_PER_SECOND:
-        raise ValueError(f"NAGARIK_MESSAGES_PER_SECOND must be above 0 and at most {MAX_MESSAGES_PER_SECOND} (Meta's highest)")
-    return settings, Store(settings.store_url), rate, pacing.messaging_tier()
+    return settings, Store(settings.store_url), civic_settings.messages_per_second(), civic_settings.messaging_tier()

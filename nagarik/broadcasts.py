@@ -9,7 +9,6 @@ tool and (later) the console call this module; the queue only carries "send thes
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +17,7 @@ from sqlalchemy import bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nagarik import db
+from nagarik import db, settings
 
 # Order of priority: emergency, (conversational replies, which never queue), notifications and
 # reminders about one's own business, then bulk.
@@ -32,7 +31,7 @@ TEMPLATE = {
     "poll": "consultation_invite",
 }
 # How long a worker holds copies it claimed; after that a sweep hands them to another worker.
-LEASE = dt.timedelta(seconds=float(os.environ.get("NAGARIK_SEND_LEASE_SECONDS") or 60))
+LEASE = dt.timedelta(seconds=settings.send_lease_seconds())
 MATERIALIZE_CHUNK = 5_000
 # Copies still to go: waiting to be claimed, claimed, over the daily tier, or waiting to be sent
 # again after a send that failed in a way a retry can mend (a timeout, throttling, a 5xx).

@@ -7,13 +7,12 @@ Actions read the catalog from the database on every question, so an office that 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from nagarik import clock, db
+from nagarik import clock, db, settings
 from nagarik.catalog import (
     Catalog,
     Department,
@@ -29,8 +28,7 @@ from nagarik.catalog import (
     parse_catalog,
 )
 
-SEED_DIR = db.PROJECT_ROOT / "seed"
-SAMPLE_DIR_VARIABLE = "NAGARIK_SAMPLE_DIR"  # where sample rows come from: seed/ for the demo, tests/fixtures/seed for tests
+SEED_DIR = settings.SEED_DIR
 REVISION_COUNTER = "catalog-revision"  # bumped on every write, so readers know when to reload
 _cache: dict[str, tuple[int, Catalog]] = {}  # database URL -> (revision, catalog)
 
@@ -123,10 +121,7 @@ def write_applications(session: Session, applications: list[SampleApplication]) 
         )
 
 
-def sample_dir() -> Path:
-    """The directory of the sample rows (applications.yml, citizen_dates.yml): the demo's seed/
-    unless NAGARIK_SAMPLE_DIR names another (the tests' own, so that no test uses the demo's rows)."""
-    return Path(os.environ.get(SAMPLE_DIR_VARIABLE) or SEED_DIR)
+sample_dir = settings.sample_dir
 
 
 def seed(session: Session, seed_dir: Path = SEED_DIR, samples: Path | None = None) -> Catalog:

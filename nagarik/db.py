@@ -8,7 +8,6 @@ Times are stored as naive UTC.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -38,10 +37,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
-from nagarik import clock
+from nagarik import clock, settings
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'nagarik.db'}"
+PROJECT_ROOT = settings.PROJECT_ROOT
 
 I18n = dict[str, str]
 
@@ -397,8 +395,7 @@ class Counter(Base):
 # --- engine and sessions -------------------------------------------------------------------
 
 
-def database_url() -> str:
-    return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+database_url = settings.database_url
 
 
 @cache

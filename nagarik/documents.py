@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import os
 import secrets
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,12 +22,11 @@ from zoneinfo import ZoneInfo
 from fpdf import FPDF
 from sqlalchemy.orm import Session
 
-from nagarik import db
+from nagarik import db, settings
 from nagarik.catalog import Catalog, Service
 from nagarik.catalog_store import current_catalog
 
 COMPLETED_STAGE = "issued"
-DEFAULT_VERIFY_URL = "http://127.0.0.1:5200/verify"
 CODE_PREFIX = "NGK"
 # No 0/O, 1/I/L or U: a code read out on the phone or typed from paper is not mistaken.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -60,8 +58,7 @@ def certificate_filename(number: str) -> str:
     return f"certificate_{number}.pdf"
 
 
-def verify_url() -> str:
-    return (os.environ.get("NAGARIK_VERIFY_URL") or DEFAULT_VERIFY_URL).rstrip("/")
+verify_url = settings.verify_url
 
 
 # --- the PDF pieces ---------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ Two stores for the slots, the same arithmetic:
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections.abc import Iterable
 from functools import cache
@@ -27,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from nagarik import db
+from nagarik.settings import pacing_url  # where pacing reads them
 
 CITIZEN_GAP_SECONDS = 6.0  # WhatsApp's pair rate: about one message per 6 s to the same person
 BULK_SHARE = 0.8  # bulk sends use 80 % of the number's rate: replies and alerts keep headroom
@@ -107,17 +107,6 @@ class RedisPacer:
         return {key: float(start) + offset for key, start in zip(keys, answer[:-1], strict=True)}
 
 
-def pacing_url() -> str:
-    """Where the slots live: NAGARIK_PACING_URL, else the queue's Redis if it has one, else the database."""
-    url = os.environ.get("NAGARIK_PACING_URL") or ""
-    if not url:
-        queue = os.environ.get("NAGARIK_QUEUE_URL", "")
-        url = queue if queue.startswith("redis") else "database"
-    if url != "database" and not url.startswith(("redis://", "rediss://", "unix://")):
-        raise ValueError("NAGARIK_PACING_URL must be 'database' or a redis:// URL")
-    return url
-
-
 @cache
 def _redis_pacer(url: str) -> RedisPacer:
     return RedisPacer(url)  # one connection pool per process, shared by its threads
@@ -139,17 +128,7 @@ def throughput_interval(messages_per_second: float, priority: int, bulk_below: i
     return 1.0 / (messages_per_second * share)
 
 
-# Meta's messaging limits: unique citizens a business may reach outside their 24-hour window in
-# any moving 24 hours (per business portfolio). Set NAGARIK_MESSAGING_TIER to the account's tier.
-TIERS = {"250": 250, "2000": 2_000, "10000": 10_000, "100000": 100_000, "unlimited": None}
-TIER_WINDOW = dt.timedelta(hours=24)
-
-
-def messaging_tier() -> int | None:
-    value = os.environ.get("NAGARIK_MESSAGING_TIER", "2000")
-    if value not in TIERS:
-        raise ValueError(f"NAGARIK_MESSAGING_TIER must be one of {', '.join(TIERS)}")
-    return TIERS[value]
+TIER_WINDOW = dt.timedelta(hours=24)  # Meta's moving window for NAGARIK_MESSAGING_TIER (nagarik.settings)
 
 
 def tier_room(session: Session, tier: int | None, now: dt.datetime | None = None) -> int | None:

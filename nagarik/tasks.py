@@ -17,16 +17,16 @@ from typing import Any
 from huey import PriorityRedisHuey, SqliteHuey, crontab
 from sqlalchemy import select
 
-from nagarik import broadcasts, db, pacing, polls
+from nagarik import broadcasts, db, pacing, polls, settings
 
 BATCH = 20  # small batches: an emergency waits behind at most one reserved batch per worker thread
 
 
 def make_queue() -> SqliteHuey | PriorityRedisHuey:
-    url = os.environ.get("NAGARIK_QUEUE_URL", "")
+    url = settings.queue_url()
     if url.startswith("redis"):
         return PriorityRedisHuey("nagarik", url=url)  # plain RedisHuey refuses task priorities
-    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else str(db.PROJECT_ROOT / "var" / "queue.db")
+    path = url.removeprefix("sqlite:///")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     return SqliteHuey("nagarik", filename=path)
 

@@ -14,13 +14,13 @@ import yaml
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.exc import OperationalError
 
-from nagarik import catalog_store, db
+from nagarik import catalog_store, db, settings
 from nagarik.catalog import Catalog
 from nagarik.migrate import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "tests" / "fixtures" / "seed"  # the tests' own sample rows, never the demo's
-os.environ[catalog_store.SAMPLE_DIR_VARIABLE] = str(SAMPLES)  # also for servers the tests start
+os.environ[settings.SAMPLE_DIR_VARIABLE] = str(SAMPLES)  # also for servers the tests start
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("NAGARIK_TEST_DATABASE_URL") else [])
 

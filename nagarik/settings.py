@@ -1,0 +1,100 @@
+"""Every setting of the civic side (NAGARIK_*, DATABASE_URL) and its paths, in one place.
+
+Each is read from the environment when asked for, so a test or a command may set it first, and
+checked here: a wrong value fails naming the variable. Secrets (API tokens) come only from the
+environment. The WhatsApp channel's own settings are channels/whatsapp_settings.py.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEED_DIR = PROJECT_ROOT / "seed"
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'nagarik.db'}"
+DEFAULT_QUEUE_PATH = PROJECT_ROOT / "var" / "queue.db"
+DEFAULT_VERIFY_URL = "http://127.0.0.1:5200/verify"
+SAMPLE_DIR_VARIABLE = "NAGARIK_SAMPLE_DIR"
+
+# Meta's messaging limits: unique citizens a business may reach outside their 24-hour window in
+# any moving 24 hours. NAGARIK_MESSAGING_TIER is the account's tier.
+TIERS = {"250": 250, "2000": 2_000, "10000": 10_000, "100000": 100_000, "unlimited": None}
+MAX_MESSAGES_PER_SECOND = 1000  # a business number's highest throughput on the Cloud API
+
+
+def _get(name: str, default: str = "") -> str:
+    return os.environ.get(name) or default
+
+
+def database_url() -> str:
+    """DATABASE_URL: the civic database (SQLite under var/ by default)."""
+    return _get("DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def queue_url() -> str:
+    """NAGARIK_QUEUE_URL: the workers' queue, redis://... or sqlite:///path (var/queue.db by default)."""
+    url = _get("NAGARIK_QUEUE_URL")
+    if url and not url.startswith(("redis://", "rediss://", "sqlite:///")):
+        raise ValueError("NAGARIK_QUEUE_URL must be a redis:// or sqlite:/// URL")
+    return url or f"sqlite:///{DEFAULT_QUEUE_PATH}"
+
+
+def pacing_url() -> str:
+    """NAGARIK_PACING_URL: where the pacing slots live; else the queue's Redis if it has one, else the database."""
+    url = _get("NAGARIK_PACING_URL")
+    if not url:
+        queue = _get("NAGARIK_QUEUE_URL")
+        url = queue if queue.startswith("redis") else "database"
+    if url != "database" and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("NAGARIK_PACING_URL must be 'database' or a redis:// URL")
+    return url
+
+
+def messaging_tier() -> int | None:
+    """NAGARIK_MESSAGING_TIER (default 2000): citizens reachable outside their window per 24 hours; None: no limit."""
+    value = _get("NAGARIK_MESSAGING_TIER", "2000")
+    if value not in TIERS:
+        raise ValueError(f"NAGARIK_MESSAGING_TIER must be one of {', '.join(TIERS)}")
+    return TIERS[value]
+
+
+def messages_per_second() -> float:
+    """NAGARIK_MESSAGES_PER_SECOND (default 80, Meta's default throughput of a number)."""
+    value = _get("NAGARIK_MESSAGES_PER_SECOND", "80")
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate <= MAX_MESSAGES_PER_SECOND:
+        raise ValueError(f"NAGARIK_MESSAGES_PER_SECOND must be above 0 and at most {MAX_MESSAGES_PER_SECOND} (Meta's highest)")
+    return rate
+
+
+def send_lease_seconds() -> float:
+    """NAGARIK_SEND_LEASE_SECONDS (default 60): how long a worker holds copies before the sweep takes them back."""
+    value = _get("NAGARIK_SEND_LEASE_SECONDS", "60")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
+        raise ValueError("NAGARIK_SEND_LEASE_SECONDS must be a number of seconds above 0")
+    return seconds
+
+
+def api_tokens() -> dict[str, str]:
+    """NAGARIK_API_TOKENS="token:who,...": who each bearer token acts as; empty means nobody can use the API."""
+    pairs = [item.split(":", 1) for item in _get("NAGARIK_API_TOKENS").split(",") if ":" in item]
+    return {token.strip(): who.strip() for token, who in pairs if token.strip()}
+
+
+def sample_dir() -> Path:
+    """NAGARIK_SAMPLE_DIR: where the sample rows (applications.yml, citizen_dates.yml) come from:
+    seed/ for the demo, tests/fixtures/seed for the tests, so that no test uses the demo's rows."""
+    return Path(_get(SAMPLE_DIR_VARIABLE) or SEED_DIR)
+
+
+def verify_url() -> str:
+    """NAGARIK_VERIFY_URL: the public address printed on certificate copies for checking their code."""
+    return _get("NAGARIK_VERIFY_URL", DEFAULT_VERIFY_URL).rstrip("/")
