@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from nagarik import db, subscriptions
 
 DEMO_SENDER = "919876543210"  # owns BC-2026-001234, PT-2026-004512 and MC-2020-000589 (tests/fixtures/seed)
 OTHER_SENDER = "917000000001"  # owns nothing
@@ -43,3 +47,17 @@ def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
 
 def responses(dispatcher: Any) -> list[str]:
     return [message.get("response") for message in dispatcher.messages]
+
+
+def run_action(action: Any, domain: dict[str, Any], **tracker_args: Any) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
+    """Run an action on a real tracker: the dispatcher and the events (awaited if it is async)."""
+    dispatcher = CollectingDispatcher()
+    result = action.run(dispatcher, make_tracker(**tracker_args), domain)
+    events = asyncio.run(result) if asyncio.iscoroutine(result) else result
+    return dispatcher, events
+
+
+def noticed(phone: str = DEMO_SENDER) -> None:
+    """The citizen has seen the privacy notice already (so first contact does not interfere)."""
+    with db.session_scope() as session:
+        subscriptions.notice_shown(session, phone)

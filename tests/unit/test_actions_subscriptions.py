@@ -1,9 +1,18 @@
 """Choosing updates in the chat: notice first, then topics; STOP and START; what I receive."""
 
-from helpers import DEMO_SENDER, make_tracker, responses
+import pytest
+from helpers import DEMO_SENDER, make_tracker, noticed, responses, run_action, slot_events
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.subscriptions import ActionMySubscriptions, ActionStartMessages, ActionStopMessages, ActionSubscribe
+from actions.subscriptions import (
+    ActionAskWard,
+    ActionChooseWard,
+    ActionMySubscriptions,
+    ActionStartMessages,
+    ActionStopMessages,
+    ActionSubscribe,
+    ValidateWardForm,
+)
 from nagarik import broadcasts, db, subscriptions
 from nagarik.broadcasts import Audience
 
@@ -53,3 +62,81 @@ def test_stop_start_and_my_updates(database, domain):
     assert responses(started) == ["utter_started"] and started.messages[0]["topics"]
     mine = run(ActionMySubscriptions(), domain, text="my updates", intent="my_subscriptions")
     assert responses(mine) == ["utter_subscriptions"]
+
+
+# --- topics and ward (with the events) ---------------------------------------------------------
+
+
+async def ward_step(domain, text, intent="inform", entities=(), requested="ward", language="en"):
+    """One message to ward_form: what its validation decides (slots, replies)."""
+    dispatcher = CollectingDispatcher()
+    slots = {"requested_slot": requested, "language": language} if requested else {"language": language}
+    tracker = make_tracker(active_loop="ward_form", text=text, intent=intent, entities=list(entities), slots=slots)
+    return dispatcher, slot_events(await ValidateWardForm().run(dispatcher, tracker, domain))
+
+
+async def ward_questions(domain, text, intent):
+    """What ward_form will ask, as it starts after this message."""
+    tracker = make_tracker(active_loop="ward_form", text=text, intent=intent)
+    return await ValidateWardForm().required_slots(["ward"], CollectingDispatcher(), tracker, domain)
+
+
+async def test_after_the_first_topic_the_ward_is_asked_from_a_list(database, domain):
+    noticed()
+    dispatcher, _ = run_action(ActionSubscribe(), domain, text="/subscribe", intent="subscribe", entities=[("topic", "health")])
+    assert responses(dispatcher) == ["utter_subscribed"]
+    assert await ward_questions(domain, "/subscribe", "subscribe") == ["ward"]  # ward_form follows and asks it
+    question, _ = run_action(ActionAskWard(), domain, slots={"language": "kn"})
+    rows = question.messages[0]["buttons"]
+    assert responses(question) == ["utter_ask_ward"] and len(rows) == 12 and all(len(r["title"]) <= 24 for r in rows)
+    _, tapped = await ward_step(domain, rows[3]["payload"], intent="choose_ward", entities=[("ward", "jayanagar")])
+    chosen, events = run_action(ActionChooseWard(), domain, slots={"ward": tapped["ward"]})
+    assert responses(chosen) == ["utter_ward_set"] and slot_events(events) == {"ward": None}
+    with db.session_scope() as session:
+        assert broadcasts.audience_size(session, "announcement", Audience(wards=("jayanagar",), topics=("health",))) == 1
+    more, _ = run_action(ActionSubscribe(), domain, text="/subscribe", intent="subscribe", entities=[("topic", "water_supply")])
+    assert responses(more) == ["utter_subscribed"]
+    assert await ward_questions(domain, "/subscribe", "subscribe") == []  # the ward is known now: not asked again
+    assert await ward_questions(domain, "change my ward", "choose_ward") == ["ward"]  # unless asked to change it
+    silent, _ = run_action(ActionChooseWard(), domain, slots={})
+    assert silent.messages == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "ward"),
+    [
+        ("Jayanagar", "en", "jayanagar"),
+        ("jaynagr", "en", "jayanagar"),  # misspelled
+        ("basavangudy", "en", "basavanagudi"),
+        ("जयनगर", "hi", "jayanagar"),
+        ("ಜಯನಗರ", "kn", "jayanagar"),
+        ("ಬಸವನಗುಡಿಯಲ್ಲಿ", "kn", "basavanagudi"),  # with a case ending
+        ("mera ward koramangla hai", "hi", "koramangala"),
+        ("168", "en", "jayanagar"),  # its number
+    ],
+)
+async def test_a_wards_name_alone_or_misspelled_answers_the_ward_question(database, domain, text, language, ward):
+    # NLU may call a bare name anything; while the ward is asked, the form reads it as the ward.
+    _, slots = await ward_step(domain, text, intent="ask_service", language=language)
+    assert slots["ward"] == ward
+
+
+async def test_an_unknown_ward_is_asked_again_and_a_new_request_is_not_a_ward(database, domain):
+    dispatcher, slots = await ward_step(domain, "somewhere near the lake")
+    assert responses(dispatcher) == ["utter_ward_not_found"] and slots["ward"] is None
+    _, slots = await ward_step(domain, "i want to vote in the poll", intent="poll_answer")
+    assert "ward" not in slots  # left to data/rules/new_requests.yml
+
+
+def test_stopping_one_topic_keeps_the_others(database, domain):
+    noticed()
+    with db.session_scope() as session:
+        subscriptions.subscribe(session, DEMO_SENDER, "health")
+        subscriptions.subscribe(session, DEMO_SENDER, "water_supply")
+    dispatcher, _ = run_action(ActionStopMessages(), domain, text="stop water supply updates", intent="stop_messages")
+    assert responses(dispatcher) == ["utter_topic_stopped"]
+    with db.session_scope() as session:
+        choices = subscriptions.choices(session, DEMO_SENDER)
+    assert choices.topics == ["health"] and not choices.opted_out
+    everything, _ = run_action(ActionStopMessages(), domain, text="STOP", intent="stop_messages")
+    assert responses(everything) == ["utter_stopped"]

@@ -1,0 +1,73 @@
+"""The chat side of polls: answer, change, comment, closed polls."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from helpers import DEMO_SENDER, responses, slot_events
+from helpers import run_action as run
+
+from actions.polls import ActionPollAnswer, ActionSavePollComment
+from nagarik import db, polls
+from nagarik.broadcasts import Audience
+
+
+def make_poll(closes_in: dt.timedelta | None = dt.timedelta(days=3)) -> int:
+    with db.session_scope() as session:
+        poll = polls.create(
+            session,
+            question={"en": "Should the park open at 5 am?", "hi": "क्या पार्क सुबह 5 बजे खुले?", "kn": "ಉದ್ಯಾನ ಬೆಳಿಗ್ಗೆ 5ಕ್ಕೆ ತೆರೆಯಬೇಕೆ?"},
+            options=[
+                {"key": "yes", "names": {"en": "Yes", "hi": "हाँ", "kn": "ಹೌದು"}},
+                {"key": "no", "names": {"en": "No", "hi": "नहीं", "kn": "ಇಲ್ಲ"}},
+            ],
+            audience=Audience(),
+            created_by="test",
+            closes_at=db.utcnow() + closes_in if closes_in else None,
+        )
+        return poll.id
+
+
+def answer(domain, poll_id: int, option: str, language: str = "en"):
+    entities = [("poll_id", str(poll_id)), ("poll_option", option)]
+    return run(
+        ActionPollAnswer(), domain, text="/poll_answer", intent="poll_answer", entities=entities, slots={"language": language}
+    )
+
+
+def test_a_poll_answer_can_be_changed_and_is_counted_once(database, domain):
+    poll_id = make_poll()
+    first, events = answer(domain, poll_id, "yes")
+    assert responses(first) == ["utter_poll_recorded"] and first.messages[0]["option"] == "Yes"
+    assert first.messages[0]["buttons"][0]["payload"] == f'/poll_comment{{"poll_id":"{poll_id}"}}'
+    assert slot_events(events) == {"poll_id": str(poll_id)}
+    changed, _ = answer(domain, poll_id, "no", language="hi")
+    assert responses(changed) == ["utter_poll_changed"] and changed.messages[0]["option"] == "नहीं"
+    with db.session_scope() as session:
+        results = polls.results(session, poll_id)
+    assert results.by_option == {"yes": 0, "no": 1}
+
+
+def test_a_closed_poll_refuses_answers(database, domain):
+    poll_id = make_poll()
+    with db.session_scope() as session:
+        polls.close(session, poll_id)
+    dispatcher, _ = answer(domain, poll_id, "yes")
+    assert responses(dispatcher) == ["utter_poll_closed"]
+
+
+def test_a_comment_needs_an_answer_first(database, domain):
+    poll_id = make_poll()
+    slots = {"poll_id": str(poll_id), "poll_comment": "please keep the lights on"}
+    before, _ = run(ActionSavePollComment(), domain, slots=slots)
+    assert responses(before) == ["utter_poll_comment_needs_answer"]
+    answer(domain, poll_id, "yes")
+    after, events = run(ActionSavePollComment(), domain, slots=slots)
+    assert responses(after) == ["utter_poll_comment_saved"] and slot_events(events) == {"poll_comment": None}
+    with db.session_scope() as session:
+        assert session.get(db.PollAnswer, (poll_id, DEMO_SENDER)).comment == "please keep the lights on"
+
+
+def test_without_an_open_poll_the_citizen_is_told_so(database, domain):
+    dispatcher, _ = run(ActionPollAnswer(), domain, text="i want to vote", intent="poll_answer")
+    assert responses(dispatcher) == ["utter_no_open_poll"]
