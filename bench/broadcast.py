@@ -46,8 +46,8 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, insert, text
 
-from channels.whatsapp_store import Store
 from harness.stack import ROOT, whatsapp_settings
+from whatsapp.cloud.store import Store
 
 PYTHON = str(ROOT / ".venv/bin/python")
 RASA = [str(ROOT / ".venv-rasa/bin/python"), str(ROOT / "scripts/rasa_offline.py")]

@@ -118,7 +118,7 @@ def answers_per_message(store_url: str, wamids: list[str]) -> tuple[int, int]:
     """(messages never answered, messages answered twice), from the channel's outbox."""
     from sqlalchemy import select
 
-    from channels.whatsapp_store import Store, outbox
+    from whatsapp.cloud.store import Store, outbox
 
     store = Store(store_url)
     with store.engine.connect() as connection:

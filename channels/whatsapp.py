@@ -24,11 +24,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.whatsapp_graph import GraphClient
-from channels.whatsapp_media import RejectedMediaError, fetch_evidence
-from channels.whatsapp_settings import WhatsAppSettings, mask
-from channels.whatsapp_store import Store
 from whatsapp import limits, signature
+from whatsapp.cloud.graph import GraphClient
+from whatsapp.cloud.media import RejectedMediaError, fetch_evidence
+from whatsapp.cloud.settings import WhatsAppSettings, mask
+from whatsapp.cloud.store import Store
 from whatsapp.inbound import InboundMessage, WebhookError, parse_body
 from whatsapp.outbound import UnsendableResponseError, apology, render, script_language
 

@@ -27,14 +27,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from channels.whatsapp_graph import GraphClient, SendResult
-from channels.whatsapp_settings import WhatsAppSettings
-from channels.whatsapp_store import Store, windows
 from nagarik import broadcasts, db, pacing
 from nagarik import settings as civic_settings
 from nagarik.broadcast_messages import message_body, ward_names
 from nagarik.broadcasts import Claimed, Outcome
-from nagarik.http11 import KeepAliveTransport
+from whatsapp.cloud.graph import GraphClient, SendResult
+from whatsapp.cloud.settings import WhatsAppSettings
+from whatsapp.cloud.store import Store, windows
+from whatsapp.cloud.transport import KeepAliveTransport
 from whatsapp.errors import Action, is_final
 from whatsapp.limits import CUSTOMER_SERVICE_WINDOW_SECONDS
 

@@ -27,7 +27,7 @@ FOLLOW_SECONDS = 1.0
 
 
 class StatusSource(Protocol):
-    """The channel's store, as far as this module needs it (channels.whatsapp_store.Store)."""
+    """The channel's store, as far as this module needs it (whatsapp.cloud.store.Store)."""
 
     def broadcast_statuses(self, limit: int = BATCH) -> list[dict[str, Any]]: ...
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.whatsapp_graph import GraphClient
-from channels.whatsapp_settings import WhatsAppSettings
 from whatsapp import messages
+from whatsapp.cloud.graph import GraphClient
+from whatsapp.cloud.settings import WhatsAppSettings
 
 PDF_MIME = "application/pdf"
 

@@ -2,7 +2,7 @@
 
 Each is read from the environment when asked for, so a test or a command may set it first, and
 checked here: a wrong value fails naming the variable. Secrets (API tokens) come only from the
-environment. The WhatsApp channel's own settings are channels/whatsapp_settings.py.
+environment. The WhatsApp channel's own settings are whatsapp/cloud/settings.py.
 """
 
 from __future__ import annotations

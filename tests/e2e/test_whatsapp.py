@@ -140,7 +140,7 @@ def test_status_webhooks_are_recorded_against_the_reply(citizen, stack):
     person = citizen("919900000109")
     replies = person.send({"type": "text", "text": "office timings"})
     wamid = replies[-1]["wamid"]
-    from channels.whatsapp_store import Store
+    from whatsapp.cloud.store import Store
 
     store = Store(stack.env["WHATSAPP_STORE_URL"])
     row = wait_until(lambda: (r := store.outbound(wamid)) and r["status"] == "read" and r, "the read status")
@@ -164,7 +164,7 @@ def test_verification_handshake(stack):
 def test_a_reply_after_the_window_closed_goes_as_a_template(citizen, stack, sim):
     """A message that waited out a long outage: by the time it is answered the 24-hour window is
     closed, so the channel sends the approved reopening template, never a free-form message."""
-    from channels.whatsapp_store import Store
+    from whatsapp.cloud.store import Store
     from whatsapp.inbound import InboundMessage, Webhook
 
     phone = "919900000110"
@@ -186,7 +186,7 @@ def test_a_reply_after_the_window_closed_goes_as_a_template(citizen, stack, sim)
 def test_statuses_reordered_and_duplicated_are_recorded_in_rank(citizen, stack, sim):
     sim.post("/_sim/config", json={"reorder_rate": 1.0, "duplicate_rate": 0.5}).raise_for_status()
     replies = citizen("919900000111").send({"type": "text", "text": "office timings"})
-    from channels.whatsapp_store import Store
+    from whatsapp.cloud.store import Store
 
     store = Store(stack.env["WHATSAPP_STORE_URL"])
     row = wait_until(lambda: (r := store.outbound(replies[-1]["wamid"])) and r["read_at"] and r, "every status")

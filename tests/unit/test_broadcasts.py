@@ -8,13 +8,13 @@ import time
 import pytest
 from sqlalchemy import select
 
-from channels.whatsapp_graph import SendResult
-from channels.whatsapp_settings import WhatsAppSettings
-from channels.whatsapp_store import Store, outbox, windows
 from nagarik import broadcasts, db, pacing, subscriptions
 from nagarik.broadcast_sender import MAX_SEND_ATTEMPTS, Sender
 from nagarik.broadcasts import Audience
 from tests.support import add_subscriber
+from whatsapp.cloud.graph import SendResult
+from whatsapp.cloud.settings import WhatsAppSettings
+from whatsapp.cloud.store import Store, outbox, windows
 from whatsapp.errors import Action
 
 JAYANAGAR, BASAVANAGUDI = "jayanagar", "basavanagudi"

@@ -20,11 +20,11 @@ import httpx
 import pytest
 from sqlalchemy import delete, func, select
 
-from channels.whatsapp_graph import GraphClient
-from channels.whatsapp_settings import WhatsAppSettings
 from nagarik import cli, db, documents
 from nagarik.document_upload import UploadError, document_message, upload_pdf
 from tests.support import answers, wait_until
+from whatsapp.cloud.graph import GraphClient
+from whatsapp.cloud.settings import WhatsAppSettings
 from whatsapp.limits import CAPTION
 
 ROOT = Path(__file__).resolve().parents[2]

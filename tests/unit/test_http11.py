@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-from nagarik.http11 import KeepAliveTransport
+from whatsapp.cloud.transport import KeepAliveTransport
 
 
 class Server:

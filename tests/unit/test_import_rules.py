@@ -1,12 +1,14 @@
-"""The direction imports run in: the wire format depends on nothing of ours."""
+"""The direction imports run in: wire format <- Cloud API client <- channel; the civic side
+(nagarik/) never reaches into the Rasa channel."""
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = ("whatsapp", "channels", "actions", "nagarik", "simulator", "harness", "bench", "tests")
+OURS = ("whatsapp", "channels", "actions", "nagarik", "simulator", "harness", "bench", "tests", "nlu_pipeline")
 
 
 def imported(path: Path) -> list[str]:
@@ -19,11 +21,32 @@ def imported(path: Path) -> list[str]:
     return names
 
 
-def test_the_wire_format_imports_nothing_of_ours_but_itself() -> None:
-    others = set(OURS) - {"whatsapp"}
-    wrong = {}
-    for path in (ROOT / "whatsapp").rglob("*.py"):
-        names = [name for name in imported(path) if name.split(".")[0] in others]
+def offenders(folder: str, allowed: set[str], skip: str | None = None) -> dict[str, list[str]]:
+    """Modules under `folder` importing a top-level package outside `allowed`."""
+    found = {}
+    for path in (ROOT / folder).rglob("*.py"):
+        if skip and path.is_relative_to(ROOT / skip):
+            continue
+        names = [name for name in imported(path) if name.split(".")[0] not in allowed]
         if names:
-            wrong[path.relative_to(ROOT).as_posix()] = names
-    assert not wrong, f"whatsapp/ is the wire format and may import only the standard library and itself: {wrong}"
+            found[path.relative_to(ROOT).as_posix()] = names
+    return found
+
+
+def test_the_wire_format_is_the_standard_library_and_itself() -> None:
+    wrong = offenders("whatsapp", set(sys.stdlib_module_names) | {"__future__", "whatsapp"}, skip="whatsapp/cloud")
+    assert not wrong, f"whatsapp/ (outside whatsapp/cloud/) may import only the standard library and itself: {wrong}"
+
+
+def test_the_cloud_api_client_imports_only_the_wire_format_of_ours() -> None:
+    wrong = {
+        path: [n for n in names if n.split(".")[0] in OURS] for path, names in offenders("whatsapp/cloud", {"whatsapp"}).items()
+    }
+    wrong = {path: names for path, names in wrong.items() if names}
+    assert not wrong, f"whatsapp/cloud/ may import of ours only whatsapp/: {wrong}"
+
+
+def test_the_civic_side_never_imports_the_rasa_channel() -> None:
+    wrong = {path: [n for n in names if n.split(".")[0] == "channels"] for path, names in offenders("nagarik", set()).items()}
+    wrong = {path: names for path, names in wrong.items() if names}
+    assert not wrong, f"nagarik/ must not import channels/ (use whatsapp/ and whatsapp/cloud/): {wrong}"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 
-from channels import whatsapp_graph
-from channels.whatsapp_graph import GraphClient
-from channels.whatsapp_settings import WhatsAppSettings
+from whatsapp.cloud import graph as whatsapp_graph
+from whatsapp.cloud.graph import GraphClient
+from whatsapp.cloud.settings import WhatsAppSettings
 from whatsapp.errors import Action
 
 SETTINGS = WhatsAppSettings(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from channels.whatsapp_settings import REQUIRED, MissingSettingError, WhatsAppSettings, mask
+from whatsapp.cloud.settings import REQUIRED, MissingSettingError, WhatsAppSettings, mask
 
 
 def test_every_missing_setting_is_named(monkeypatch):

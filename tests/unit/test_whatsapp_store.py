@@ -6,8 +6,8 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from channels.whatsapp_media import sniff
-from channels.whatsapp_store import LEASE_SECONDS, Store
+from whatsapp.cloud.media import sniff
+from whatsapp.cloud.store import LEASE_SECONDS, Store
 from whatsapp.inbound import InboundMessage, StatusUpdate, Webhook
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("NAGARIK_TEST_DATABASE_URL") else [])

@@ -4,7 +4,7 @@ httpx's default pool (httpcore on anyio) spends about a millisecond of CPU per r
 machine, mostly walking its connections, and much more with 20 requests in flight; at 800 sends a
 second that was the workers' largest cost. This transport keeps a few persistent connections per
 host on asyncio streams and parses answers with httptools (C). It maps failures onto httpx's
-exceptions, so callers (channels.whatsapp_graph) classify them exactly as before. Plain HTTP and
+exceptions, so callers (whatsapp.cloud.graph) classify them exactly as before. Plain HTTP and
 TLS; no HTTP/2, no proxies, no streaming bodies (Graph answers are small JSON).
 """
 

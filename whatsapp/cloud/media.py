@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from channels.whatsapp_graph import GraphClient
+from whatsapp.cloud.graph import GraphClient
 from whatsapp.limits import EVIDENCE_MEDIA
 
 # Leading bytes of the file types kept as evidence -> (MIME type, file extension).

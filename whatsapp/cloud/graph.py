@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from channels.whatsapp_settings import WhatsAppSettings, mask
+from whatsapp.cloud.settings import WhatsAppSettings, mask
 from whatsapp.errors import Action, backoff_seconds, classify
 
 logger = logging.getLogger(__name__)
