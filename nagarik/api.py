@@ -17,7 +17,7 @@ what they send). Tokens come only from the environment.
                      "languages", "closes_at", "send_at"}   (times ISO; without an offset, IST)
     GET  /api/polls/<id>/results         GET /api/polls/<id>/chart.png         POST /api/polls/<id>/close
     POST /api/citizens/<phone>/dates {"kind", "due_on", "reference"}   GET /api/citizens/<phone>/dates  (reminders count back)
-    POST /api/campaigns {"campaign": "<seed/campaigns file name>" or "definition": {"name", "steps"}, "start_on", "wards",
+    POST /api/campaigns {"campaign": "<config/campaigns file name>" or "definition": {"name", "steps"}, "start_on", "wards",
                          "topics", "languages"}     GET /api/campaigns/<id>     POST /api/campaigns/<id>/cancel
 """
 

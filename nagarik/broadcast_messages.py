@@ -1,7 +1,7 @@
 """What one copy of a broadcast looks like on the wire, for a citizen's language and window.
 
 Inside the 24-hour window: free-form (text, or the image/video/PDF with the text as caption);
-outside it: the broadcast's approved template (seed/templates.yml) with its parameters.
+outside it: the broadcast's approved template (config/templates.yml) with its parameters.
 Kinds with their own shape (polls, reminders) add their branch here.
 """
 

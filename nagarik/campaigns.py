@@ -1,5 +1,5 @@
 """Awareness campaigns: several messages to one audience over days (dengue prevention, voter
-education, traffic rules), written in seed/campaigns/<name>.yml.
+education, traffic rules), written in config/campaigns/<name>.yml.
 
 A campaign is a row and one scheduled broadcast (kind "campaign") per step, sent at its day and
 hour in IST; the queue's sweep starts each step when it falls due, like any scheduled broadcast,
@@ -18,10 +18,10 @@ from urllib.parse import urlparse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nagarik import broadcasts, clock, db
+from nagarik import broadcasts, clock, db, settings
 from nagarik.seed_files import Reader, load_yaml, mappings
 
-CAMPAIGNS_DIR = db.PROJECT_ROOT / "seed" / "campaigns"
+CAMPAIGNS_DIR = settings.CONFIG_DIR / "campaigns"
 MEDIA_TYPES = ("image", "video", "document")
 LONGEST = 30  # days from the first step to the last
 # A caption holds 1024 characters, and outside the window the announcement template adds its own words.
@@ -151,5 +151,5 @@ def progress(session: Session, campaign_id: int) -> tuple[db.Campaign, list[Step
 
 
 def available() -> list[str]:
-    """The campaign files in seed/campaigns, by name."""
+    """The campaign files in config/campaigns, by name."""
     return sorted(path.stem for path in CAMPAIGNS_DIR.glob("*.yml"))

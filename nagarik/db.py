@@ -238,7 +238,7 @@ class CitizenDate(Base):
     __tablename__ = "citizen_dates"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     phone: Mapped[str] = mapped_column(String(32), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # a reminder kind in seed/reminders.yml
+    kind: Mapped[str] = mapped_column(String(32))  # a reminder kind in config/reminders.yml
     due_on: Mapped[dt.date] = mapped_column(Date, index=True)
     reference: Mapped[str] = mapped_column(String(64), default="")  # licence, property or application number
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from nagarik import db, subscriptions
+from nagarik import db, settings, subscriptions
 from nagarik.seed_files import load_yaml
 
-DEMO_FILE = db.PROJECT_ROOT / "seed" / "demo.yml"
+DEMO_FILE = settings.SEED_DIR / "demo.yml"
 
 
 def seed_neighbours(path: Path = DEMO_FILE) -> int:

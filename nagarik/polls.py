@@ -24,12 +24,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
-from nagarik import broadcasts, clock, db, templates
+from nagarik import broadcasts, clock, db, settings, templates
 from nagarik.seed_files import LANGUAGES, load_yaml
 from whatsapp import limits, messages
 from whatsapp.payloads import intent_payload
 
-WORDING_FILE = db.PROJECT_ROOT / "seed" / "polls" / "wording.yml"
+WORDING_FILE = settings.CONFIG_DIR / "polls" / "wording.yml"
 INVITE_TEMPLATE = broadcasts.TEMPLATE["poll"]
 OPTION_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}")  # short: it travels in every button id
 MIN_OPTIONS, MAX_OPTIONS = 2, limits.LIST_ROWS
@@ -95,7 +95,7 @@ def validate(question: Any, options: Any) -> tuple[dict[str, str], list[dict[str
 
 
 def load_definition(path: str | Path) -> dict[str, Any]:
-    """A poll definition file (seed/polls/*.yml): {question, options, allow_comments}, checked.
+    """A poll definition file (config/polls/*.yml): {question, options, allow_comments}, checked.
     Errors are ValueErrors that name the file (and the line, where the YAML gives it)."""
     path = Path(path)
     data = load_yaml(path)  # CatalogError (a ValueError) with the line for bad YAML

@@ -1,7 +1,7 @@
 """Personalised reminders counted back from a date on a citizen's record, like RapidPro campaigns.
 
 Departments register dates (a trade licence's expiry, a property's tax due date, the day a
-certificate can be collected); seed/reminders.yml says how many days before each date, at which
+certificate can be collected); config/reminders.yml says how many days before each date, at which
 hour in IST and in which words a reminder goes. `run_due` (a periodic task every 5 minutes) turns
 what fell due into broadcasts of kind "reminder", one per citizen and date, which the queue sends
 like any other. A (rule, date) pair fires once, even with several workers, because reminders_sent
@@ -24,7 +24,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nagarik import broadcasts, clock, db
+from nagarik import broadcasts, clock, db, settings
 from nagarik.catalog import CatalogError
 from nagarik.catalog_store import sample_dir
 from nagarik.seed_files import LANGUAGES, Reader, load_yaml, mappings, unique
@@ -32,7 +32,7 @@ from nagarik.templates import render
 from whatsapp import limits, messages
 from whatsapp.payloads import intent_payload
 
-RULES_FILE = db.PROJECT_ROOT / "seed" / "reminders.yml"
+RULES_FILE = settings.CONFIG_DIR / "reminders.yml"
 TEMPLATE = "date_reminder"
 PLACEHOLDERS = {"reference", "date"}
 # "(licence {reference})" disappears when a date has no reference.
@@ -59,7 +59,7 @@ class Rules:
 
 @lru_cache(maxsize=4)
 def load(path: Path = RULES_FILE) -> Rules:
-    """Read and check seed/reminders.yml; a CatalogError names the line of the first problem."""
+    """Read and check config/reminders.yml; a CatalogError names the line of the first problem."""
     root = Reader(path, load_yaml(path), "reminders", 1)
     quiet_from = root.get("quiet_from", int)
     if not 1 <= quiet_from <= 24:

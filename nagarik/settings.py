@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SEED_DIR = PROJECT_ROOT / "seed"
+SEED_DIR = PROJECT_ROOT / "seed"  # loaded into the database by `make seed`
+CONFIG_DIR = PROJECT_ROOT / "config"  # read at run time (topics, templates, reminders, polls, campaigns)
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'nagarik.db'}"
 DEFAULT_QUEUE_PATH = PROJECT_ROOT / "var" / "queue.db"
 DEFAULT_VERIFY_URL = "http://127.0.0.1:5200/verify"

@@ -1,4 +1,4 @@
-"""Our approved WhatsApp templates (seed/templates.yml): the wording of proactive messages.
+"""Our approved WhatsApp templates (config/templates.yml): the wording of proactive messages.
 
 Inside a citizen's 24-hour window the same words go free-form; outside it the template itself.
 (The simulator reads the same file with its own code: it stands for Meta, not for us.)
@@ -10,10 +10,11 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from nagarik import settings
 from nagarik.catalog import CatalogError
 from nagarik.seed_files import load_yaml
 
-TEMPLATES_FILE = Path(__file__).resolve().parent.parent / "seed" / "templates.yml"
+TEMPLATES_FILE = settings.CONFIG_DIR / "templates.yml"
 
 
 @lru_cache(maxsize=2)

@@ -1,4 +1,4 @@
-"""Topics citizens subscribe to (seed/topics.yml). Pure Python and PyYAML: the Rasa environment
+"""Topics citizens subscribe to (config/topics.yml). Pure Python and PyYAML: the Rasa environment
 reads it too, to build the entity ruler."""
 
 from __future__ import annotations
@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from nagarik import settings
 from nagarik.catalog import CatalogError
 from nagarik.seed_files import LANGUAGES, load_yaml
 
-TOPICS_FILE = Path(__file__).resolve().parent.parent / "seed" / "topics.yml"
+TOPICS_FILE = settings.CONFIG_DIR / "topics.yml"
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ class SimConfig:
     access_token: str = "sim-access-token"
     app_secret: str = "sim-app-secret"
     verify_token: str = "sim-verify-token"
-    templates_path: str = "seed/templates.yml"
+    templates_path: str = "config/templates.yml"
     seed: int | None = None  # random seed for duplicates and reordering
     access_log: bool = False
     webhook_concurrency: int = 16  # webhook posts in flight at once (simulator.webhooks)

@@ -1,4 +1,4 @@
-"""The template registry (seed/templates.yml) and Meta's checks on a template send."""
+"""The template registry (config/templates.yml) and Meta's checks on a template send."""
 
 from __future__ import annotations
 

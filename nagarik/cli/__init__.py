@@ -11,9 +11,9 @@
     python -m nagarik.cli worker [--workers 8]       (the queue's consumer; several may run)
     python -m nagarik.cli reminder-date 919876543210 licence_expiry 2026-12-30 [--reference TL/JAY/2025/01873]
     python -m nagarik.cli reminders-run [--now 2026-11-30T04:30]   (UTC; workers run it every 5 minutes)
-    python -m nagarik.cli campaign seed/campaigns/dengue_prevention.yml --topics health --start 2026-12-01 [--yes]
+    python -m nagarik.cli campaign config/campaigns/dengue_prevention.yml --topics health --start 2026-12-01 [--yes]
     python -m nagarik.cli campaign-progress ID     python -m nagarik.cli campaign-cancel ID
-    python -m nagarik.cli poll seed/polls/park_hours_jayanagar.yml --wards jayanagar [--closes 2026-12-20T20:00] [--at ...]
+    python -m nagarik.cli poll config/polls/park_hours_jayanagar.yml --wards jayanagar [--closes 2026-12-20T20:00] [--at ...]
     python -m nagarik.cli poll-results ID [--chart results.png]     python -m nagarik.cli poll-close ID
     python -m nagarik.cli form trade_licence [--out PATH]     python -m nagarik.cli verify NGK-7F3K-9QXA [--pdf PATH]
 

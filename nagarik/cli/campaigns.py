@@ -10,7 +10,7 @@ from nagarik.cli.common import audience_from, audience_options, confirmed, sende
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    campaign = commands.add_parser("campaign", help="an awareness campaign from a file (seed/campaigns/*.yml)")
+    campaign = commands.add_parser("campaign", help="an awareness campaign from a file (config/campaigns/*.yml)")
     campaign.add_argument("file")
     audience_options(campaign)
     campaign.add_argument("--start", required=True, type=dt.date.fromisoformat, help="the date of day 0, YYYY-MM-DD")

@@ -11,7 +11,7 @@ from nagarik.poll_chart import chart_png
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    poll = commands.add_parser("poll", help="a poll or consultation from a definition file (seed/polls/*.yml)")
+    poll = commands.add_parser("poll", help="a poll or consultation from a definition file (config/polls/*.yml)")
     poll.add_argument("file")
     audience_options(poll)
     poll.add_argument("--closes", help="local time (IST) the poll closes, e.g. 2026-12-20T20:00")

@@ -12,7 +12,7 @@ from nagarik.cli.common import start
 def register(commands: argparse._SubParsersAction) -> None:
     dated = commands.add_parser("reminder-date", help="register a date on a citizen's record that reminders count back from")
     dated.add_argument("phone")
-    dated.add_argument("kind", help="a kind in seed/reminders.yml, e.g. licence_expiry")
+    dated.add_argument("kind", help="a kind in config/reminders.yml, e.g. licence_expiry")
     dated.add_argument("due_on", type=dt.date.fromisoformat, help="YYYY-MM-DD")
     dated.add_argument("--reference", default="", help="the licence, property or application number")
     dated.set_defaults(func=add_date)

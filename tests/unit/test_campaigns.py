@@ -18,7 +18,7 @@ from tests.support import add_subscriber, devanagari, kannada
 from tests.unit import test_api
 
 ROOT = Path(__file__).resolve().parents[2]
-DENGUE = ROOT / "seed" / "campaigns" / "dengue_prevention.yml"
+DENGUE = ROOT / "config" / "campaigns" / "dengue_prevention.yml"
 HEALTH_IN_JAYANAGAR = Audience(wards=("jayanagar",), topics=("health",))
 TODAY = dt.datetime(2026, 11, 25, 6, 0)  # naive UTC, the injected clock
 api = test_api.api  # the officials' API as a real server (a fixture)
@@ -47,7 +47,7 @@ def test_the_dengue_campaign_is_three_messages_over_five_days_in_three_languages
 
 @pytest.mark.parametrize("name", campaigns.available())
 def test_every_campaign_file_makes_messages_meta_accepts(name):
-    meta = TemplateRegistry.load(ROOT / "seed" / "templates.yml")
+    meta = TemplateRegistry.load(ROOT / "config" / "templates.yml")
     for step in campaigns.load_definition(name)["steps"]:
         broadcast = db.Broadcast(kind="campaign", texts=step["texts"], media=step["media"], template="announcement", audience={})
         for language in ("en", "hi", "kn"):
@@ -129,7 +129,7 @@ def test_a_step_reaches_only_its_audience_in_their_language_and_window(database)
             )
         ).all()
     assert sorted(copies) == [("919811200011", "kn"), ("919811200012", "hi")]
-    meta = TemplateRegistry.load(ROOT / "seed" / "templates.yml")
+    meta = TemplateRegistry.load(ROOT / "config" / "templates.yml")
     inside = message_body(broadcast, "kn", in_window=True, wards={})
     assert inside["type"] == "image" and inside["image"]["caption"] == broadcast.texts["kn"]
     validate_send({"messaging_product": "whatsapp", "to": "919811200011", **inside}, templates=meta, media=MediaStore())

@@ -20,9 +20,9 @@ from tests.unit.test_api import api  # noqa: F401 (the API server fixture)
 from whatsapp import limits
 
 ROOT = Path(__file__).resolve().parents[2]
-PARK = ROOT / "seed" / "polls" / "park_hours_jayanagar.yml"  # 4 options: a list
-MARKET = ROOT / "seed" / "polls" / "sunday_market_basavanagudi.yml"  # 3 options: reply buttons
-REGISTRY = TemplateRegistry.load(ROOT / "seed" / "templates.yml")
+PARK = ROOT / "config" / "polls" / "park_hours_jayanagar.yml"  # 4 options: a list
+MARKET = ROOT / "config" / "polls" / "sunday_market_basavanagudi.yml"  # 3 options: reply buttons
+REGISTRY = TemplateRegistry.load(ROOT / "config" / "templates.yml")
 NOW = db.utcnow()
 
 
@@ -386,7 +386,7 @@ def test_the_command_line_round_trip(database, tmp_path, capsys):
     with db.session_scope() as session:
         assert session.get(db.Poll, poll_id).status == "closed"
     assert cli.main(["poll-close", "987654"]) == 2
-    assert cli.main(["poll", str(ROOT / "seed" / "polls" / "wording.yml"), "--yes"]) == 2
+    assert cli.main(["poll", str(ROOT / "config" / "polls" / "wording.yml"), "--yes"]) == 2
     assert "a poll definition has question" in capsys.readouterr().err
 
 

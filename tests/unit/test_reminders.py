@@ -164,7 +164,7 @@ def test_the_message_inside_and_outside_the_window_and_its_stop_button(database,
         broadcast = session.get(db.Broadcast, broadcast_id)
     payload = '/stop_reminder{"reminder_kind":"licence_expiry"}'
     title = reminders.load().stop_button[language]
-    meta = TemplateRegistry.load(ROOT / "seed" / "templates.yml")  # what the simulator checks, as Meta would
+    meta = TemplateRegistry.load(ROOT / "config" / "templates.yml")  # what the simulator checks, as Meta would
 
     inside = message_body(broadcast, language, in_window=True, wards={})
     [button] = inside["interactive"]["action"]["buttons"]

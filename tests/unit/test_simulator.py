@@ -734,7 +734,7 @@ def test_template_text_is_rendered_in_kannada(sim: Sim) -> None:
 
 
 def test_seed_templates() -> None:
-    registry = TemplateRegistry.load(ROOT / "seed" / "templates.yml")
+    registry = TemplateRegistry.load(ROOT / "config" / "templates.yml")
     expected = {"conversation_reopen": 0, "grievance_update": 2, "application_update": 2, "announcement": 1, "emergency_alert": 2}
     for name, count in expected.items():
         for language in ("en", "hi", "kn"):
@@ -1410,7 +1410,7 @@ def test_thousands_of_webhooks_go_through_a_bounded_pool_in_order_per_citizen() 
     server = Server(("127.0.0.1", 0), Slow)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     config = SimConfig(settings=Settings(webhook_url=f"http://127.0.0.1:{server.server_address[1]}/hook", status_delay=0.0))
-    state = SimState(config, TemplateRegistry.load(str(ROOT / "seed" / "templates.yml")))
+    state = SimState(config, TemplateRegistry.load(str(ROOT / "config" / "templates.yml")))
 
     async def run() -> int:
         emitter = WebhookEmitter(state, concurrency=8)
