@@ -60,28 +60,25 @@ def messaging_tier() -> int | None:
     return TIERS[value]
 
 
-def messages_per_second() -> float:
-    """NAGARIK_MESSAGES_PER_SECOND (default 80, Meta's default throughput of a number)."""
-    value = _get("NAGARIK_MESSAGES_PER_SECOND", "80")
+def _positive(name: str, default: str, at_most: float, meaning: str) -> float:
+    """A number above 0 and at most `at_most`, or a ValueError naming the variable."""
     try:
-        rate = float(value)
+        number = float(_get(name, default))
     except ValueError:
-        rate = 0.0
-    if not 0 < rate <= MAX_MESSAGES_PER_SECOND:
-        raise ValueError(f"NAGARIK_MESSAGES_PER_SECOND must be above 0 and at most {MAX_MESSAGES_PER_SECOND} (Meta's highest)")
-    return rate
+        number = 0.0
+    if not 0 < number <= at_most:
+        raise ValueError(f"{name} must be {meaning} above 0" + (f" and at most {at_most:g}" if at_most < float("inf") else ""))
+    return number
+
+
+def messages_per_second() -> float:
+    """NAGARIK_MESSAGES_PER_SECOND (default 80, Meta's default throughput of a number; at most Meta's highest)."""
+    return _positive("NAGARIK_MESSAGES_PER_SECOND", "80", MAX_MESSAGES_PER_SECOND, "a number of messages per second")
 
 
 def send_lease_seconds() -> float:
     """NAGARIK_SEND_LEASE_SECONDS (default 60): how long a worker holds copies before the sweep takes them back."""
-    value = _get("NAGARIK_SEND_LEASE_SECONDS", "60")
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = 0.0
-    if seconds <= 0:
-        raise ValueError("NAGARIK_SEND_LEASE_SECONDS must be a number of seconds above 0")
-    return seconds
+    return _positive("NAGARIK_SEND_LEASE_SECONDS", "60", float("inf"), "a number of seconds")
 
 
 def api_tokens() -> dict[str, str]:
