@@ -104,7 +104,7 @@ def sweep(*, with_queued: bool = False) -> None:
     now = db.utcnow()
     with db.session_scope() as session:
         polls.close_due(session, now)
-        room = pacing.tier_room(session, pacing.messaging_tier(), now)
+        room = pacing.tier_room(session, settings.messaging_tier(), now)
         # Held copies (over the daily tier) are retried as far as the tier has room, and a batch
         # more (whose citizens may have written to us since, opening their window).
         held_limit = None if room is None else room + BATCH
