@@ -61,7 +61,7 @@ $(APP_VENV)/.installed: requirements/app.in requirements/app.lock
 # --- build ----------------------------------------------------------------------------------
 spacy: $(SPACY_DIR)/meta.json
 
-$(SPACY_DIR)/meta.json: seed/catalog.yml nlu_pipeline/build_spacy.py nagarik/catalog.py nagarik/text.py | setup
+$(SPACY_DIR)/meta.json: seed/catalog.yml nlu_pipeline/build_spacy.py nagarik/shared/catalog.py nagarik/shared/text.py | setup
 	@$(STEP) spacy "spaCy entity ruler from seed/catalog.yml" -s '[0-9]+ entity patterns' \
 	  $(RASA_VENV)/bin/python -m nlu_pipeline.build_spacy $(SPACY_DIR)
 
@@ -73,11 +73,11 @@ $(MODEL): $(TRAINING_FILES) $(SPACY_DIR)/meta.json | setup
 	@touch $@
 
 seed: | setup
-	@$(STEP) seed "migrating and seeding the civic database" -s 'seeded .*' $(APP_PY) -m nagarik.cli init
+	@$(STEP) seed "migrating and seeding the civic database" -s 'seeded .*' $(APP_PY) -m nagarik init
 
 # --- run ------------------------------------------------------------------------------------
 demo: setup train seed
-	@$(STEP) demo-data "the demo citizen's 600 neighbours (seed/demo.yml)" -s '[0-9]+ neighbours' $(APP_PY) -m nagarik.cli demo
+	@$(STEP) demo-data "the demo citizen's 600 neighbours (seed/demo.yml)" -s '[0-9]+ neighbours' $(APP_PY) -m nagarik demo
 	@echo "==> chat on WhatsApp (the local Cloud API simulator) as the citizen 919876543210, who owns BC-2026-001234."
 	@echo "    Type a message; numbers pick buttons; /photo, /location, /voice, /document; /quit to leave."
 	@echo "    As an official, in another terminal: see README.md, 'The demo as an official'."
@@ -114,7 +114,7 @@ rest-test: train
 	@rm -f var/test/nagarik.db* var/test/tracker.db var/test/whatsapp.db* && mkdir -p var/test
 	@export DATABASE_URL=sqlite:///$(CURDIR)/var/test/nagarik.db WHATSAPP_STORE_URL=sqlite:///$(CURDIR)/var/test/whatsapp.db \
 	  NAGARIK_SAMPLE_DIR=$(CURDIR)/tests/fixtures/seed && \
-	  $(APP_PY) -m nagarik.cli init >/dev/null && \
+	  $(APP_PY) -m nagarik init >/dev/null && \
 	  $(STEP) rest-test "REST channel conversations against running servers (tests/rest)" \
 	    env RASA_ENDPOINTS=tests/rest/endpoints.yml scripts/with-servers --rasa $(APP_PY) -m pytest -q -rfE -p no:cacheprovider tests/rest
 

@@ -1,7 +1,7 @@
 """Application status: the form that asks for the number (and, for anyone but the registered
 phone, the applicant's date of birth) and the action that tells the result.
 
-The privacy rules themselves live in nagarik.applications; this module only talks.
+The privacy rules themselves live in nagarik.citizens.applications; this module only talks.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from actions.common import (
     sender,
 )
 from actions.documents import CERTIFICATE, send_certificate
-from nagarik import applications, db
-from nagarik.applications import Outcome
-from nagarik.text import looks_like_an_attempted_number, parse_application_number, parse_date
+from nagarik import db
+from nagarik.citizens import applications
+from nagarik.citizens.applications import Outcome
+from nagarik.shared.text import looks_like_an_attempted_number, parse_application_number, parse_date
 
 # Asking for a status (or a certificate) again is an answer here: its number fills the form.
 NOT_AN_ANSWER = SIDE_QUESTIONS | (NEW_REQUESTS - {"check_application_status", "request_certificate"})
@@ -115,7 +116,7 @@ class ActionApplicationStatus(Action):
         catalog = load_catalog()
         language = reply_language(tracker)
         with db.session_scope() as session:
-            application = session.get(db.Application, number)
+            application = applications.find(session, number)
             assert application is not None  # VERIFIED only comes with an existing application
             service = catalog.service(application.service_key)
             stage = catalog.stage(application.stage_key)

@@ -13,9 +13,9 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from nagarik import db
-from nagarik.catalog import LANGUAGES, Catalog
-from nagarik.catalog_store import current_catalog
-from nagarik.text import named_in_text
+from nagarik.catalog.store import current_catalog
+from nagarik.shared.catalog import LANGUAGES, Catalog
+from nagarik.shared.text import named_in_text
 from whatsapp import limits
 from whatsapp.messages import cut
 

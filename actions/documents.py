@@ -1,8 +1,8 @@
 """PDFs in the chat: a service's application form, and a copy of an issued certificate.
 
 The certificate is sent only after the same privacy check as a status lookup (the status form
-runs first, with `status_purpose` = certificate); nagarik.documents makes the PDFs and
-nagarik.document_upload hands them to WhatsApp's media store.
+runs first, with `status_purpose` = certificate); nagarik.citizens.documents makes the PDFs and
+nagarik.citizens.document_upload hands them to WhatsApp's media store.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity_key, in_language, load_catalog, reply_language, response_text, row, sender
-from nagarik import db, documents
-from nagarik.document_upload import UploadError, document_message, upload_pdf
+from nagarik import db
+from nagarik.citizens import applications, documents
+from nagarik.citizens.document_upload import UploadError, document_message, upload_pdf
 from whatsapp.payloads import intent_payload
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ async def send_certificate(dispatcher: CollectingDispatcher, tracker: Tracker, d
     catalog = load_catalog()
     language = reply_language(tracker)
     with db.session_scope() as session:
-        application = session.get(db.Application, number)
+        application = applications.find(session, number)
         service = catalog.service(application.service_key)
         try:
             certificate, data = documents.issue_certificate(session, number, sender(tracker))
@@ -87,6 +88,6 @@ async def send_certificate(dispatcher: CollectingDispatcher, tracker: Tracker, d
         service=in_language(service.names, language),
         number=number,
         code=certificate.code,
-        verify_url=f"{documents.verify_url()}/{certificate.code}",
+        verify_url=documents.verify_link(certificate.code),
     )
     await send_pdf(dispatcher, data, documents.certificate_filename(number), caption)

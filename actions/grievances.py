@@ -1,7 +1,7 @@
 """Grievances in the chat: the filing form (extraction, validation and corrections in one place),
 submission, cancellation and "my complaints".
 
-Filing, routing, deadlines and duplicate checks live in nagarik.grievances.
+Filing, routing, deadlines and duplicate checks live in nagarik.citizens.grievances.
 """
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ from actions.common import (
     sender,
 )
 from actions.media import pin
-from nagarik import db, grievances
-from nagarik.catalog import Catalog
-from nagarik.text import fold, parse_grievance_id
+from nagarik import db
+from nagarik.citizens import grievances
+from nagarik.shared.catalog import Catalog
+from nagarik.shared.text import fold, parse_grievance_id
 from whatsapp.messages import cut
 from whatsapp.payloads import intent_payload
 

@@ -9,8 +9,10 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import in_language, latest_text, load_catalog, reply_language, response_text, sender
-from nagarik import db, handoffs
-from nagarik.office_hours import is_open, next_opening
+from nagarik import db
+from nagarik.catalog.office_hours import is_open, next_opening
+from nagarik.citizens import handoffs
+from nagarik.shared import clock
 
 
 class ActionHandoff(Action):
@@ -20,7 +22,7 @@ class ActionHandoff(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         catalog = load_catalog()
         language = reply_language(tracker)
-        now = db.utcnow()
+        now = clock.utcnow()
         if is_open(catalog, now):
             when = response_text(domain, "utter_handoff_when_open", language).replace(
                 "{office_hours}", in_language(catalog.office.hours, language)

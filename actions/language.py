@@ -9,8 +9,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_entities, latest_intent, latest_text, load_catalog, sender
-from nagarik import citizens, db
-from nagarik.language import detect, language_named, next_language
+from nagarik import db
+from nagarik.citizens import profiles
+from nagarik.citizens.language import detect, language_named, next_language
 
 
 def named_language(tracker: Tracker) -> str | None:
@@ -32,16 +33,16 @@ class ActionSetLanguage(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         slot_value = tracker.get_slot("language")
         with db.session_scope() as session:
-            citizen = citizens.get_or_create(session, sender(tracker))
+            citizen = profiles.get_or_create(session, sender(tracker))
             current = slot_value or citizen.language
             if latest_intent(tracker) == "choose_language":
                 chosen = named_language(tracker)
                 if chosen:
-                    citizens.remember_language(session, citizen.phone, chosen, chosen=True)
+                    profiles.remember_language(session, citizen.phone, chosen, chosen=True)
                     return [SlotSet("language", chosen)]
             language = next_language(current, citizen.language_source == "chosen", detect(latest_text(tracker)))
             if language and language != citizen.language:
-                citizens.remember_language(session, citizen.phone, language, chosen=False)
+                profiles.remember_language(session, citizen.phone, language, chosen=False)
         return [SlotSet("language", language)] if language != slot_value else []
 
 

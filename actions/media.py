@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import in_language, latest_entities, load_catalog, reply_language, response_text
-from nagarik.grievances import nearest_ward
+from nagarik.citizens.grievances import nearest_ward
 
 EVIDENCE_TYPES = ("image", "video", "document")
 VOICE_TYPES = ("voice", "audio")

@@ -1,7 +1,7 @@
 """Polls and consultations in the chat: showing the question, answering, changing, commenting.
 
 Buttons carry `/poll_answer{"poll_id","poll_option"}`; a typed "I want to vote" shows the newest
-open poll the citizen was sent. Counting rules live in nagarik.polls.
+open poll the citizen was sent. Counting rules live in nagarik.outbound.polls.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import in_language, latest_entities, latest_text, reply_language, response_text, sender
-from nagarik import db, polls
+from nagarik import db
+from nagarik.outbound import polls
 from whatsapp.payloads import intent_payload
 
 ANSWER_REPLIES = {
@@ -62,7 +63,7 @@ class ActionPollAnswer(Action):
                 dispatcher.utter_message(response="utter_no_open_poll")
                 return []
             if not options:  # "I want to vote", or the template's Answer button: show the question
-                poll = session.get(db.Poll, poll_id)
+                poll = polls.find(session, poll_id)
                 if poll is None or polls.is_closed(poll):
                     dispatcher.utter_message(response="utter_poll_closed" if poll else "utter_no_open_poll")
                     return []

@@ -1,7 +1,7 @@
 """Stopping one kind of date reminder (licence expiry, property tax...) without stopping the rest.
 
 The reminder's button carries `/stop_reminder{"reminder_kind": ...}`; a typed request names the
-kind in words or gets the list. The rules live in nagarik.reminders.
+kind in words or gets the list. The rules live in nagarik.outbound.reminders.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import in_language, latest_entities, latest_text, reply_language, row, sender
-from nagarik import db, reminders
-from nagarik.text import fold
+from nagarik import db
+from nagarik.outbound import reminders
+from nagarik.shared.text import fold
 
 
 def kind_named(tracker: Tracker) -> str | None:

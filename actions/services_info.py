@@ -25,10 +25,10 @@ from actions.common import (
     response_text,
     row,
 )
-from nagarik import db
-from nagarik.catalog import Catalog, Service
-from nagarik.office_hours import closure_reason, holiday_on, local_now, upcoming_holidays
-from nagarik.text import named_in_text
+from nagarik.catalog.office_hours import closure_reason, holiday_on, local_now, upcoming_holidays
+from nagarik.shared import clock
+from nagarik.shared.catalog import Catalog, Service
+from nagarik.shared.text import named_in_text
 from whatsapp import limits
 from whatsapp.payloads import intent_payload
 
@@ -151,7 +151,7 @@ class ActionOfficeHours(Action):
         catalog = load_catalog()
         language = reply_language(tracker)
         office = catalog.office
-        today = local_now(catalog, db.utcnow()).date()
+        today = local_now(catalog, clock.utcnow()).date()
         reason = closure_reason(catalog, today)
         if reason is None:
             today_status = response_text(domain, "utter_office_open_today", language)
@@ -177,7 +177,7 @@ class ActionHolidays(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         catalog = load_catalog()
         language = reply_language(tracker)
-        today = local_now(catalog, db.utcnow()).date()
+        today = local_now(catalog, clock.utcnow()).date()
         holidays = upcoming_holidays(catalog, today, within_days=90)
         if not holidays:
             dispatcher.utter_message(response="utter_no_holidays")

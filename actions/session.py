@@ -17,8 +17,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.application_status import STATUS_SLOTS
 from actions.common import response_variation, sender
 from actions.grievances import GRIEVANCE_SLOTS
-from nagarik import citizens, db, subscriptions
-from nagarik.language import detect
+from nagarik import db
+from nagarik.citizens import profiles, subscriptions
+from nagarik.citizens.language import detect
 
 # What the forms were asking and have collected so far. None of it outlives the question: a new
 # session starts without it, and so does a new request that wins over a pending question.
@@ -43,7 +44,7 @@ class ActionSessionStart(Action):
         events: list[EventType] = [SessionStarted(), *carried]
         with db.session_scope() as session:
             if subscriptions.needs_notice(session, sender(tracker)):
-                citizen = citizens.get_or_create(session, sender(tracker))
+                citizen = profiles.get_or_create(session, sender(tracker))
                 language = citizen.language or detect(first_text(tracker)).language or "en"
                 subscriptions.notice_shown(session, citizen.phone)
                 notice = response_variation(domain, "utter_privacy_notice", language)

@@ -1,7 +1,7 @@
 """Choosing updates in the chat: the privacy notice before the first opt-in, topics, the ward
 (a form, so a ward's name alone, even misspelled, answers the question), STOP, START.
 
-Consent rules live in nagarik.subscriptions; this module only talks.
+Consent rules live in nagarik.citizens.subscriptions; this module only talks.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from actions.common import (
     row,
     sender,
 )
-from nagarik import db, subscriptions
-from nagarik.text import closest_named, named_in_text
-from nagarik.topics import topics
+from nagarik import db
+from nagarik.citizens import subscriptions
+from nagarik.shared.text import closest_named, named_in_text
+from nagarik.shared.topics import topics
 from whatsapp.payloads import intent_payload
 
 

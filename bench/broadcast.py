@@ -6,7 +6,7 @@
 
 For each configured rate (NAGARIK_MESSAGES_PER_SECOND): a fresh civic database with N opted-in
 citizens (bulk-inserted), a fresh queue, a simulator of its own on a free port whose throughput
-limit is that rate, W worker processes of T threads each, and `nagarik.cli announce` to all N.
+limit is that rate, W worker processes of T threads each, and `python -m nagarik announce` to all N.
 The simulator sends Meta's status webhooks (sent, delivered, read for every copy) to a real Rasa
 server with the WhatsApp channel and an action server (--no-statuses leaves them out), and a
 citizen outside the audience asks a question every few seconds throughout. When every copy has an
@@ -16,7 +16,7 @@ first accept)), the busiest one-second window (sliding), refusals by code (13042
 who got nothing), and for the webhooks: how many, how long the channel took to answer them while
 the broadcast ran (p50, p99) and how long after the last send the last status arrived; the probe
 gives the citizen's reply time (question sent to reply accepted). /proc gives each process's peak
-resident memory (VmHWM) and CPU time. Bulk sends use 80 % of the rate (nagarik.pacing).
+resident memory (VmHWM) and CPU time. Bulk sends use 80 % of the rate (nagarik.outbound.pacing).
 
 The civic database is SQLite by default (under var/bench/broadcast/RATE-per-s/ with the queue, the
 channel's store, the processes' log and the ledger): what `make bench` can use on any machine, and
@@ -47,6 +47,8 @@ import httpx
 from sqlalchemy import create_engine, insert, text
 
 from harness.stack import ROOT, whatsapp_settings
+from nagarik.db import models
+from nagarik.shared import clock
 from whatsapp.cloud.store import Store
 
 PYTHON = str(ROOT / ".venv/bin/python")
@@ -132,11 +134,13 @@ def fresh_database(choice: str, directory: Path, name: str) -> str:
 
 def seed(url: str, recipients: int) -> None:
     """Migrate, load the catalog, and bulk-insert N citizens of one ward subscribed to one topic."""
-    from nagarik import catalog_store, db, subscriptions
-    from nagarik.migrate import migrate
+    from nagarik import db
+    from nagarik.catalog import store as catalog_store
+    from nagarik.citizens import subscriptions
+    from nagarik.db.migrate import migrate
 
     migrate(url)
-    now = db.utcnow()
+    now = clock.utcnow()
     with db.session_scope(url) as session:
         catalog_store.seed(session)  # the catalog only: no sample citizens whose reminders would fall due mid-run
         for start in range(0, recipients, 10_000):
@@ -145,9 +149,9 @@ def seed(url: str, recipients: int) -> None:
                 {"phone": phone(n), "language": LANGUAGES[n % 3], "ward_key": WARD, "first_seen": now, "last_seen": now}
                 for n in numbers
             ]
-            session.execute(insert(db.Citizen.__table__), citizens)
+            session.execute(insert(models.Citizen.__table__), citizens)
             session.execute(
-                insert(db.Subscription.__table__), [{"phone": phone(n), "topic": TOPIC, "created_at": now} for n in numbers]
+                insert(models.Subscription.__table__), [{"phone": phone(n), "topic": TOPIC, "created_at": now} for n in numbers]
             )
         subscriptions.notice_shown(session, PROBE_PHONE)  # the probe asks; no privacy notice in the way
     db.get_engine(url).dispose()
@@ -276,13 +280,25 @@ def run(rate: float, args: argparse.Namespace) -> Run:
     try:
         wait_healthy(f"http://127.0.0.1:{port}/_sim/health", simulator, log)
         workers = [
-            start([PYTHON, "-m", "nagarik.cli", "worker", "--workers", str(args.threads)], env, log) for _ in range(args.workers)
+            start([PYTHON, "-m", "nagarik", "worker", "--workers", str(args.threads)], env, log) for _ in range(args.workers)
         ]
         time.sleep(3)  # the workers import their modules and sweep once
         if args.statuses:
             prober.start()
         announced = time.time()
-        command = [PYTHON, "-m", "nagarik.cli", "announce", "--wards", WARD, "--topics", TOPIC, "--yes", "--by", "bench"]
+        command = [
+            PYTHON,
+            "-m",
+            "nagarik",
+            "announce",
+            "--wards",
+            WARD,
+            "--topics",
+            TOPIC,
+            "--yes",
+            "--by",
+            "bench",
+        ]
         for language, body in TEXTS.items():
             command += [f"--{language}", body]
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
@@ -326,7 +342,8 @@ def wait_statuses(simulator: str, seconds: float = 1800) -> None:
 
 
 def wait_done(database: str, broadcast_id: int, total: int, rate: float, workers: list[subprocess.Popen[bytes]]) -> Counter[str]:
-    from nagarik import broadcasts, db
+    from nagarik import db
+    from nagarik.outbound import broadcasts
 
     deadline = time.monotonic() + 3 * total / (rate * 0.8) + 300
     while time.monotonic() < deadline:

@@ -89,7 +89,7 @@ class Stack:
             f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {directory / 'tracker.db'}\n"
         )
         subprocess.run(
-            [str(ROOT / ".venv/bin/python"), "-m", "nagarik.cli", "init"],
+            [str(ROOT / ".venv/bin/python"), "-m", "nagarik", "init"],
             cwd=ROOT,
             env=self.env,
             check=True,

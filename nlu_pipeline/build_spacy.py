@@ -4,7 +4,7 @@
 The ruler's patterns come from seed/catalog.yml, so an office adding a synonym rebuilds this,
 and no spaCy model is ever downloaded. Patterns are token-based and lower-case (SpacyNLP
 lower-cases text). Hindi and Kannada nouns take case endings (ಪತ್ರ -> ಪತ್ರಕ್ಕೆ, पत्र -> पत्रों),
-so the last word of an Indic synonym may carry an ending (nagarik.text.case_ending_regex).
+so the last word of an Indic synonym may carry an ending (nagarik.shared.text.case_ending_regex).
 Nothing here uses `\\b`.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 import spacy
 from spacy.language import Language
 
-from nagarik.catalog import Catalog, parse_catalog
-from nagarik.text import case_ending_regex
+from nagarik.shared.catalog import Catalog, parse_catalog
+from nagarik.shared.text import case_ending_regex
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = PROJECT_ROOT / "build" / "spacy_nagarik"

@@ -6,7 +6,9 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from nagarik import db, subscriptions
+from nagarik import db
+from nagarik.citizens import subscriptions
+from nagarik.db import models
 from whatsapp.outbound import script_language
 
 
@@ -25,7 +27,7 @@ def add_subscriber(phone: str, topics: tuple[str, ...], ward: str, language: str
         for topic in topics:
             subscriptions.subscribe(session, phone, topic)
         subscriptions.set_ward(session, phone, ward)
-        session.get(db.Citizen, phone).language = language
+        session.get(models.Citizen, phone).language = language
         if stop:
             subscriptions.stop_all(session, phone)
 

@@ -21,7 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from harness.stack import DEMO_PHONE, ROOT, SIMULATOR
-from nagarik import broadcasts, db
+from nagarik import db
+from nagarik.outbound import broadcasts
 from tests.support import answers, wait_until
 
 SERVER = os.environ.get("NAGARIK_TEST_DATABASE_URL") or "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
@@ -128,7 +129,7 @@ class Citizen:
 
 
 def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([PYTHON, "-m", "nagarik.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run([PYTHON, "-m", "nagarik", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

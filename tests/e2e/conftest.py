@@ -18,7 +18,9 @@ import httpx
 import pytest
 
 from harness.stack import DEMO_PHONE, ROOT, SIMULATOR, VAR, WEBHOOK, Stack, StackError, message_state
-from nagarik import broadcasts, db, subscriptions
+from nagarik import db
+from nagarik.citizens import subscriptions
+from nagarik.outbound import broadcasts
 from tests.support import add_subscriber, wait_until
 
 __all__ = ["DEMO_PHONE", "VAR", "WEBHOOK", "message_state", "wait_until"]  # the tests import these from here
@@ -146,7 +148,7 @@ def office(stack, monkeypatch):
 
         def cli(self, *args: str) -> str:
             done = subprocess.run(
-                [PYTHON, "-m", "nagarik.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+                [PYTHON, "-m", "nagarik", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
             )
             assert done.returncode == 0, done.stderr
             return done.stdout
@@ -154,7 +156,11 @@ def office(stack, monkeypatch):
         def start_worker(self, threads: int = 4) -> subprocess.Popen[bytes]:
             log = open(stack.directory / "worker.log", "ab")  # noqa: SIM115 (kept open for the process)
             worker = subprocess.Popen(
-                [PYTHON, "-m", "nagarik.cli", "worker", "--workers", str(threads)], cwd=ROOT, env=env, stdout=log, stderr=log
+                [PYTHON, "-m", "nagarik", "worker", "--workers", str(threads)],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
             )
             workers.append(worker)
             return worker

@@ -10,7 +10,10 @@ from collections import Counter
 from conftest import broadcast_id, sent_to, wait_until
 from sqlalchemy import select
 
-from nagarik import broadcasts, db
+from nagarik import db
+from nagarik.db import models
+from nagarik.outbound import broadcasts
+from nagarik.shared import clock
 
 
 def test_announcement_reaches_only_its_audience_in_their_language_and_window(office, citizen):
@@ -65,7 +68,7 @@ def test_an_emergency_overtakes_a_bulk_send_already_queued(office):
         office.cli("alert", "--wards", "basavanagudi", "--yes", "--en", "Flooding near the bull temple, avoid the underpass")
     )
     with db.session_scope() as session:  # bulk copies nobody had claimed yet when the alert was created
-        row = db.BroadcastRecipient
+        row = models.BroadcastRecipient
         still_queued = (
             session.execute(select(row.phone).where(row.broadcast_id == announcement, row.state == "queued")).scalars().all()
         )
@@ -92,8 +95,8 @@ def test_a_worker_killed_mid_broadcast_is_resumed_with_no_duplicate_and_no_loss(
 
     def leases_run_out() -> bool:
         with db.session_scope() as session:
-            row = db.BroadcastRecipient
-            held = select(row.id).where(row.broadcast_id == broadcast, row.state == "sending", row.lease_until >= db.utcnow())
+            row = models.BroadcastRecipient
+            held = select(row.id).where(row.broadcast_id == broadcast, row.state == "sending", row.lease_until >= clock.utcnow())
             return session.execute(held.limit(1)).first() is None
 
     wait_until(leases_run_out, "the dead worker's leases to run out")

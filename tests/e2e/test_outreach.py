@@ -12,8 +12,12 @@ import pytest
 from conftest import sent_to, text_of
 
 from harness.stack import SIMULATOR
-from nagarik import broadcasts, catalog_store, db, polls, reminders
-from nagarik.broadcasts import Audience
+from nagarik import db
+from nagarik.catalog import store as catalog_store
+from nagarik.db import models
+from nagarik.outbound import broadcasts, polls, reminders
+from nagarik.outbound.broadcasts import Audience
+from nagarik.shared import clock
 from whatsapp.outbound import script_language
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -52,7 +56,7 @@ def test_first_contact_shows_the_notice_then_topics_and_a_ward_list(citizen):
     with db.session_scope() as session:
         audience = Audience(wards=("jayanagar",), topics=("water_supply",))
         phones = [phone for phone, _ in broadcasts.recipients_of(session, "announcement", audience)]
-        consent = session.query(db.Consent).filter_by(phone="919822000001", purpose="water_supply").one()
+        consent = session.query(models.Consent).filter_by(phone="919822000001", purpose="water_supply").one()
     assert "919822000001" in phones and consent.granted and consent.notice_version
     assert not any("STOP" in text_of(m) and "*" in text_of(m) for m in newcomer.last[1:])  # no second notice
 
@@ -77,7 +81,7 @@ def test_a_poll_answer_is_changed_and_counted_once_and_refused_after_closing(off
             ],
             audience=Audience(wards=("basavanagudi",), topics=("events",)),
             created_by="test",
-            closes_at=db.utcnow() + dt.timedelta(days=2),
+            closes_at=clock.utcnow() + dt.timedelta(days=2),
         )
         poll_id, broadcast = poll.id, poll.broadcast_id
     office.start_worker()  # starts what is due at start-up
@@ -102,7 +106,7 @@ def test_a_poll_answer_is_changed_and_counted_once_and_refused_after_closing(off
     closed = tap(buttons[0])
     assert "closed" in closed
     with db.session_scope() as session:
-        assert session.get(db.PollAnswer, (poll_id, voter.phone)).option_key == "no"
+        assert session.get(models.PollAnswer, (poll_id, voter.phone)).option_key == "no"
 
 
 def test_a_reminder_fires_once_on_its_ist_day_and_its_button_stops_that_kind(office, citizen):
@@ -156,7 +160,7 @@ def test_a_certificate_copy_only_for_the_verified_owner(citizen):
     documents_sent = [m["payload"]["document"] for m in owner.last if m["payload"]["type"] == "document"]
     assert len(documents_sent) == 1 and "NGK-" in documents_sent[0]["caption"], said
     with db.session_scope() as session:
-        certificate = session.query(db.Certificate).filter_by(application_number="WC-2026-000318").one()
+        certificate = session.query(models.Certificate).filter_by(application_number="WC-2026-000318").one()
     assert certificate.code in documents_sent[0]["caption"]
 
     stranger = citizen("919822000006")

@@ -15,6 +15,7 @@ import yaml
 from conftest import DEMO_PHONE, VAR, WEBHOOK, message_state, text_of, wait_until
 
 from nagarik import db
+from nagarik.db import models
 from tests.support import devanagari, kannada
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
@@ -35,7 +36,7 @@ def test_grievance_in_kannada_with_a_photo_and_a_location_pin(citizen, stack, mo
 
     monkeypatch.setenv("DATABASE_URL", stack.env["DATABASE_URL"])
     with db.session_scope() as session:
-        grievance = session.query(db.Grievance).filter_by(tracking_id=tracking_id).one()
+        grievance = session.query(models.Grievance).filter_by(tracking_id=tracking_id).one()
         assert grievance.ward_key == "jayanagar"  # the pin's nearest ward
         assert abs(grievance.latitude - 12.9251) < 1e-6
         stored = VAR / "evidence" / grievance.evidence_ref.removeprefix("file:")

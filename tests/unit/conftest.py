@@ -14,9 +14,11 @@ import yaml
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.exc import OperationalError
 
-from nagarik import catalog_store, db, settings
-from nagarik.catalog import Catalog
-from nagarik.migrate import migrate
+from nagarik import db, settings
+from nagarik.catalog import store as catalog_store
+from nagarik.db import models
+from nagarik.db.migrate import migrate
+from nagarik.shared.catalog import Catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "tests" / "fixtures" / "seed"  # the tests' own sample rows, never the demo's
@@ -50,9 +52,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 # The catalog's tables (the *Row classes) are seeded again, not emptied; counters are handled below.
-CATALOG_TABLES = {mapper.local_table for mapper in db.Base.registry.mappers if mapper.class_.__name__.endswith("Row")}
+CATALOG_TABLES = {mapper.local_table for mapper in models.Base.registry.mappers if mapper.class_.__name__.endswith("Row")}
 MUTABLE_TABLES = [  # every other table, children before parents
-    table for table in reversed(db.Base.metadata.sorted_tables) if table not in CATALOG_TABLES | {db.Counter.__table__}
+    table for table in reversed(models.Base.metadata.sorted_tables) if table not in CATALOG_TABLES | {models.Counter.__table__}
 ]
 
 
@@ -64,7 +66,7 @@ def database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
         for table in MUTABLE_TABLES:
             session.execute(delete(table))
         # Identifier sequences start again; the catalog revision only grows (readers cache by it).
-        session.execute(delete(db.Counter).where(db.Counter.name != catalog_store.REVISION_COUNTER))
+        session.execute(delete(models.Counter).where(models.Counter.name != catalog_store.REVISION_COUNTER))
         catalog_store.seed(session, samples=SAMPLES)
     yield database_url
 

@@ -8,7 +8,8 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from nagarik import db, subscriptions
+from nagarik import db
+from nagarik.citizens import subscriptions
 
 DEMO_SENDER = "919876543210"  # owns BC-2026-001234, PT-2026-004512 and MC-2020-000589 (tests/fixtures/seed)
 OTHER_SENDER = "917000000001"  # owns nothing

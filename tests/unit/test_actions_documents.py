@@ -10,6 +10,7 @@ import actions.documents
 from actions.application_status import ActionApplicationStatus
 from actions.documents import ActionSendForm
 from nagarik import db
+from nagarik.db import models
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_a_verified_owner_of_an_issued_application_gets_the_certificate(database
     (message,) = dispatcher.messages
     caption = message["custom"]["whatsapp"]["document"]["caption"]
     with db.session_scope() as session:
-        (certificate,) = session.query(db.Certificate).all()
+        (certificate,) = session.query(models.Certificate).all()
     assert certificate.code in caption and certificate.phone == "919900112233"
     assert slot_events(events)["status_purpose"] is None
 
@@ -72,4 +73,4 @@ def test_no_certificate_without_verification_or_before_it_is_issued(database, do
     assert responses(not_yet) == ["utter_certificate_not_ready"]
     assert uploads == []
     with db.session_scope() as session:
-        assert session.query(db.Certificate).count() == 0
+        assert session.query(models.Certificate).count() == 0

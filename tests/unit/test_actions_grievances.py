@@ -14,6 +14,7 @@ from actions.grievances import (
     ActionSubmitGrievance,
     ValidateGrievanceForm,
 )
+from nagarik.db import models
 
 FORM = "grievance_form"
 FILLED = {
@@ -241,7 +242,7 @@ def test_a_pinned_grievance_is_routed_to_the_nearest_ward(database, domain):
     from nagarik import db
 
     with db.session_scope() as session:
-        grievance = session.query(db.Grievance).filter_by(tracking_id=dispatcher.messages[0]["tracking_id"]).one()
+        grievance = session.query(models.Grievance).filter_by(tracking_id=dispatcher.messages[0]["tracking_id"]).one()
         assert grievance.ward_key == "jayanagar" and grievance.latitude == 12.9251
 
 
@@ -269,7 +270,7 @@ async def test_correcting_the_place_in_words_keeps_the_pin_and_its_ward(database
     from nagarik import db
 
     with db.session_scope() as session:
-        grievance = session.query(db.Grievance).filter_by(tracking_id=dispatcher.messages[0]["tracking_id"]).one()
+        grievance = session.query(models.Grievance).filter_by(tracking_id=dispatcher.messages[0]["tracking_id"]).one()
         assert (grievance.ward_key, grievance.latitude, grievance.longitude) == ("jayanagar", 12.9251, 77.5937)
         assert "4" in grievance.location_text
 

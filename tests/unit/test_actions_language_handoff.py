@@ -5,7 +5,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import ActionHandoff
 from actions.language import ActionChooseLanguage, ActionSetLanguage
-from nagarik import db, handoffs
+from nagarik import db
+from nagarik.citizens import handoffs
+from nagarik.db import models
 
 
 def run(action, domain, **tracker_args):
@@ -21,7 +23,7 @@ def test_language_inferred_from_script_and_remembered_for_the_next_session(datab
     _, slots = run(ActionSetLanguage(), domain, text="ok", intent="affirm")
     assert slots == {"language": "kn"}
     with db.session_scope() as session:
-        assert session.get(db.Citizen, DEMO_SENDER).language_source == "inferred"
+        assert session.get(models.Citizen, DEMO_SENDER).language_source == "inferred"
 
 
 def test_hinglish_is_answered_in_hindi(database, domain):

@@ -8,8 +8,11 @@ from helpers import DEMO_SENDER, responses, slot_events
 from helpers import run_action as run
 
 from actions.polls import ActionPollAnswer, ActionSavePollComment
-from nagarik import db, polls
-from nagarik.broadcasts import Audience
+from nagarik import db
+from nagarik.db import models
+from nagarik.outbound import polls
+from nagarik.outbound.broadcasts import Audience
+from nagarik.shared import clock
 
 
 def make_poll(closes_in: dt.timedelta | None = dt.timedelta(days=3)) -> int:
@@ -23,7 +26,7 @@ def make_poll(closes_in: dt.timedelta | None = dt.timedelta(days=3)) -> int:
             ],
             audience=Audience(),
             created_by="test",
-            closes_at=db.utcnow() + closes_in if closes_in else None,
+            closes_at=clock.utcnow() + closes_in if closes_in else None,
         )
         return poll.id
 
@@ -65,7 +68,7 @@ def test_a_comment_needs_an_answer_first(database, domain):
     after, events = run(ActionSavePollComment(), domain, slots=slots)
     assert responses(after) == ["utter_poll_comment_saved"] and slot_events(events) == {"poll_comment": None}
     with db.session_scope() as session:
-        assert session.get(db.PollAnswer, (poll_id, DEMO_SENDER)).comment == "please keep the lights on"
+        assert session.get(models.PollAnswer, (poll_id, DEMO_SENDER)).comment == "please keep the lights on"
 
 
 def test_without_an_open_poll_the_citizen_is_told_so(database, domain):

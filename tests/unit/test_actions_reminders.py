@@ -8,7 +8,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.application_status import ValidateApplicationStatusForm
 from actions.reminders import ActionStopReminder
-from nagarik import db, reminders
+from nagarik import db
+from nagarik.db import models
+from nagarik.outbound import reminders
 
 
 def test_stopping_one_kind_of_reminder(database, domain):
@@ -18,7 +20,7 @@ def test_stopping_one_kind_of_reminder(database, domain):
     )
     assert responses(dispatcher) == ["utter_reminder_stopped"]
     with db.session_scope() as session:
-        assert session.get(db.ReminderOptOut, (DEMO_SENDER, kind)) is not None
+        assert session.get(models.ReminderOptOut, (DEMO_SENDER, kind)) is not None
     listed, _ = run(ActionStopReminder(), domain, text="stop the reminders", intent="stop_reminder")
     assert responses(listed) == ["utter_ask_reminder_kind"] and len(listed.messages[0]["buttons"]) == len(reminders.kinds())
 

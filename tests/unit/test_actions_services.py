@@ -7,7 +7,8 @@ from helpers import make_tracker, responses
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services_info import ActionHolidays, ActionOfficeHours, ActionServiceInfo
-from nagarik import catalog_store, db
+from nagarik import db, settings
+from nagarik.catalog import store as catalog_store
 
 
 async def run(action, domain, **tracker_args):
@@ -55,7 +56,7 @@ async def test_follow_up_button_uses_the_service_under_discussion(database, doma
 
 async def test_a_changed_fee_is_answered_without_retraining(database, domain, tmp_path):
     # The office edits seed/catalog.yml and runs `make seed`; the running action server answers anew.
-    shutil.copytree(catalog_store.SEED_DIR, tmp_path / "seed")
+    shutil.copytree(settings.SEED_DIR, tmp_path / "seed")
     catalog_file = tmp_path / "seed" / "catalog.yml"
     data = yaml.safe_load(catalog_file.read_text(encoding="utf-8"))
     next(s for s in data["services"] if s["key"] == "property_tax")["fee"]["en"] = "Rs 1 only"

@@ -5,7 +5,7 @@ from helpers import DEMO_SENDER, OTHER_SENDER, make_tracker, responses, slot_eve
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.application_status import ActionApplicationStatus, ValidateApplicationStatusForm
-from nagarik.applications import MAX_FAILED_CHECKS
+from nagarik.citizens.applications import MAX_FAILED_CHECKS
 
 FORM = "application_status_form"
 

@@ -13,8 +13,10 @@ from actions.subscriptions import (
     ActionSubscribe,
     ValidateWardForm,
 )
-from nagarik import broadcasts, db, subscriptions
-from nagarik.broadcasts import Audience
+from nagarik import db
+from nagarik.citizens import subscriptions
+from nagarik.outbound import broadcasts
+from nagarik.outbound.broadcasts import Audience
 
 
 def run(action, domain, **tracker_args):

@@ -9,7 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from nagarik import db, subscriptions
+from nagarik import db
+from nagarik.citizens import subscriptions
+from nagarik.db import models
 from tests.support import answers, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +31,7 @@ def api(database, tmp_path):
     }
     log = open(tmp_path / "api.log", "wb")  # noqa: SIM115 (kept open for the process)
     process = subprocess.Popen(
-        [sys.executable, "-m", "nagarik.api", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
+        [sys.executable, "-m", "nagarik.officials.api", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -68,7 +70,7 @@ def test_audience_broadcast_progress_and_cancel(api):
     assert created.status_code == 201 and created.json()["audience"] == 2 and created.json()["status"] == "scheduled"
     broadcast = created.json()["id"]
     with db.session_scope() as session:
-        assert session.get(db.Broadcast, broadcast).created_by == "ward-office"
+        assert session.get(models.Broadcast, broadcast).created_by == "ward-office"
     assert api.get(f"/api/broadcasts/{broadcast}").json()["status"] == "scheduled"
     assert api.post(f"/api/broadcasts/{broadcast}/cancel").json()["status"] == "cancelled"
     assert api.get("/api/broadcasts/999999").status_code == 404
@@ -79,7 +81,7 @@ def test_status_changes_arrive_through_the_api(api):
     moved = api.post("/api/applications/BC-2026-001234/stage", json={"stage": "approval", "expected_on": "2026-12-05"})
     assert moved.status_code == 200 and moved.json()["notification"]
     with db.session_scope() as session:
-        assert session.get(db.Application, "BC-2026-001234").stage_key == "approval"
+        assert session.get(models.Application, "BC-2026-001234").stage_key == "approval"
     assert api.post("/api/applications/XX-2026-000000/stage", json={"stage": "approval"}).status_code == 404
     assert api.post("/api/applications/BC-2026-001234/stage", json={"stage": "teleported"}).status_code == 400
     assert api.post("/api/grievances/GRV-2026-999999/status", json={"status": "resolved"}).status_code == 404

@@ -4,8 +4,10 @@ import datetime as dt
 
 from helpers import DEMO_SENDER, OTHER_SENDER
 
-from nagarik import applications, db
-from nagarik.applications import MAX_FAILED_CHECKS, Outcome
+from nagarik import db
+from nagarik.citizens import applications
+from nagarik.citizens.applications import MAX_FAILED_CHECKS, Outcome
+from nagarik.db import models
 
 OWN = "BC-2026-001234"  # registered to DEMO_SENDER, born 1992-04-15
 NOT_OWN = "TL-2026-000981"  # registered to 919845012345, born 1985-08-15
@@ -67,5 +69,5 @@ def test_move_to_stage(database):
     with db.session_scope() as session:
         applications.move_to_stage(session, OWN, "approval", dt.date(2026, 12, 1))
     with db.session_scope() as session:
-        application = session.get(db.Application, OWN)
+        application = session.get(models.Application, OWN)
         assert application.stage_key == "approval" and application.expected_on == dt.date(2026, 12, 1)

@@ -8,11 +8,15 @@ import time
 import pytest
 from sqlalchemy import select
 
-from nagarik import broadcasts, db, pacing, subscriptions
-from nagarik.broadcast_sender import MAX_SEND_ATTEMPTS, Sender
-from nagarik.broadcasts import Audience
+from nagarik import db
+from nagarik.citizens import subscriptions
+from nagarik.db import models
+from nagarik.outbound import broadcasts, pacing
+from nagarik.outbound.broadcasts import Audience
+from nagarik.outbound.sender import MAX_SEND_ATTEMPTS, Sender
+from nagarik.shared import clock
 from tests.support import add_subscriber
-from whatsapp.cloud.graph import SendResult
+from whatsapp.cloud.graph import GraphResult
 from whatsapp.cloud.settings import WhatsAppSettings
 from whatsapp.cloud.store import Store, outbox, windows
 from whatsapp.errors import Action
@@ -35,7 +39,7 @@ def test_consent_is_kept_with_purpose_time_and_notice(database):
     citizen("919000000001")  # shown the notice, then chose updates
     with db.session_scope() as session:
         assert not subscriptions.needs_notice(session, "919000000001")
-        consents = session.query(db.Consent).filter_by(phone="919000000001").all()
+        consents = session.query(models.Consent).filter_by(phone="919000000001").all()
         assert {(c.purpose, c.granted) for c in consents} == {("water_supply", True), ("ward", True)}
         assert all(c.notice_version == subscriptions.NOTICE_VERSION and c.channel == "whatsapp" for c in consents)
 
@@ -58,7 +62,7 @@ def test_audiences_by_ward_topic_and_language(database):
     citizen("919000000014", stop=True)  # said STOP
     citizen("919000000015", language="hi")
     with db.session_scope() as session:
-        session.add(db.Citizen(phone="919000000016", ward_key=JAYANAGAR))  # never opted in to anything
+        session.add(models.Citizen(phone="919000000016", ward_key=JAYANAGAR))  # never opted in to anything
     water_in_jayanagar = Audience(wards=(JAYANAGAR,), topics=("water_supply",))
     assert phones("announcement", water_in_jayanagar) == ["919000000011", "919000000015"]
     assert phones("announcement", Audience(wards=(JAYANAGAR,), topics=("water_supply",), languages=("hi",))) == ["919000000015"]
@@ -78,7 +82,7 @@ def test_recipients_are_created_once_and_claimed_once(database):
         ids = broadcasts.unfinished(session, broadcast.id, with_queued=True)
         first = broadcasts.claim(session, ids)
         assert first == ids and broadcasts.claim(session, ids) == []  # a second worker gets nothing
-        later = db.utcnow() + broadcasts.LEASE + dt.timedelta(seconds=1)
+        later = clock.utcnow() + broadcasts.LEASE + dt.timedelta(seconds=1)
         assert broadcasts.unfinished(session, broadcast.id, with_queued=False, now=later) == ids  # a dead worker's copies
         assert broadcasts.claim(session, ids[:2], now=later) == ids[:2]
 
@@ -165,9 +169,9 @@ class FakeGraph:
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict]] = []
 
-    async def send(self, recipient: str, body: dict) -> SendResult:
+    async def send(self, recipient: str, body: dict) -> GraphResult:
         self.sent.append((recipient, body))
-        return SendResult(f"wamid.{len(self.sent)}", None, 200)
+        return GraphResult(f"wamid.{len(self.sent)}", None, 200)
 
 
 @pytest.fixture
@@ -189,7 +193,7 @@ def announce(kind: str = "announcement") -> tuple[int, list[int]]:
 
 def states(broadcast_id: int) -> dict[str, str]:
     with db.session_scope() as session:
-        row = db.BroadcastRecipient
+        row = models.BroadcastRecipient
         return dict(session.execute(select(row.phone, row.state).where(row.broadcast_id == broadcast_id)).all())
 
 
@@ -213,7 +217,7 @@ def test_a_batch_is_checked_paced_and_leased_at_once(sender):
     assert [b.at - a.at for a, b in itertools.pairwise(ready)] == pytest.approx([interval, interval], abs=1e-6)
     last = dt.datetime.fromtimestamp(ready[-1].at, dt.timezone.utc).replace(tzinfo=None)
     with db.session_scope() as session:  # nobody may take the copies over before the last has gone
-        row = db.BroadcastRecipient
+        row = models.BroadcastRecipient
         leases = session.execute(select(row.lease_until).where(row.id.in_([copy.id for copy in ready])))
         assert all(lease >= last + broadcasts.LEASE - dt.timedelta(seconds=1) for (lease,) in leases)
         assert broadcasts.claim(session, [copy.id for copy in ready]) == []  # a second worker gets none of them
@@ -240,7 +244,7 @@ def test_send_many_sends_templates_outside_the_window_and_text_inside(sender):
 def test_a_copy_meta_already_took_is_recorded_not_sent_again(sender):
     citizen("919100000021")
     broadcast_id, ids = announce()
-    long_ago = db.utcnow() - dt.timedelta(hours=1)
+    long_ago = clock.utcnow() - dt.timedelta(hours=1)
     with db.session_scope() as session:
         broadcasts.take(session, ids, now=long_ago)  # a worker claimed it, sent it, and died: its lease ran out
     with sender.window_store.engine.begin() as connection:  # Meta's status webhook echoed the callback data
@@ -251,7 +255,7 @@ def test_a_copy_meta_already_took_is_recorded_not_sent_again(sender):
     asyncio.run(sender.send_many(ids))
     assert sender.graph.sent == []
     with db.session_scope() as session:
-        copy = session.get(db.BroadcastRecipient, ids[0])
+        copy = session.get(models.BroadcastRecipient, ids[0])
         assert (copy.state, copy.wamid, copy.attempts) == ("sent", "wamid.earlier", 2)
 
 
@@ -283,10 +287,10 @@ def test_an_error_in_one_send_leaves_that_copy_to_the_sweep_and_records_the_rest
     citizen("919100000052")
     broadcast_id, ids = announce()
 
-    async def failing(recipient: str, body: dict) -> SendResult:
+    async def failing(recipient: str, body: dict) -> GraphResult:
         if recipient == "919100000051":
             raise RuntimeError("a bug, not a Graph error")
-        return SendResult("wamid.ok", None, 200)
+        return GraphResult("wamid.ok", None, 200)
 
     sender.graph.send = failing
     asyncio.run(sender.send_many(ids))
@@ -298,21 +302,21 @@ def test_a_send_left_without_an_answer_is_retried_later_then_unknown_never_faile
     citizen("919100000062")
     broadcast_id, ids = announce()
 
-    async def no_answer(recipient: str, body: dict) -> SendResult:
+    async def no_answer(recipient: str, body: dict) -> GraphResult:
         if recipient == "919100000061":
-            return SendResult(None, Action.UNKNOWN, error_message="ReadTimeout")
-        return SendResult(None, Action.DROP, 400, 131026, "undeliverable")  # an error no retry mends
+            return GraphResult(None, Action.UNKNOWN, error_message="ReadTimeout")
+        return GraphResult(None, Action.DROP, 400, 131026, "undeliverable")  # an error no retry mends
 
     sender.graph.send = no_answer
     outcomes = {o.recipient_id: o for o in asyncio.run(sender.send_many(ids))}
     assert states(broadcast_id) == {"919100000061": "retrying", "919100000062": "failed"}
     retry = outcomes[ids[0]]
-    assert retry.state == "retrying" and retry.retry_at > db.utcnow() + dt.timedelta(seconds=4)
+    assert retry.state == "retrying" and retry.retry_at > clock.utcnow() + dt.timedelta(seconds=4)
     with db.session_scope() as session:
         assert broadcasts.claim(session, [ids[0]]) == []  # nobody takes it before its time
         assert broadcasts.unfinished(session, broadcast_id, with_queued=False, now=retry.retry_at + dt.timedelta(seconds=1))
-        copy = session.get(db.BroadcastRecipient, ids[0])
-        copy.attempts, copy.lease_until = MAX_SEND_ATTEMPTS - 1, db.utcnow() - dt.timedelta(seconds=1)
+        copy = session.get(models.BroadcastRecipient, ids[0])
+        copy.attempts, copy.lease_until = MAX_SEND_ATTEMPTS - 1, clock.utcnow() - dt.timedelta(seconds=1)
     asyncio.run(sender.send_many([ids[0]]))  # its last try: still no answer
     assert states(broadcast_id)["919100000061"] == "unknown"
     with db.session_scope() as session:
@@ -321,7 +325,7 @@ def test_a_send_left_without_an_answer_is_retried_later_then_unknown_never_faile
 
 
 def test_metas_statuses_become_the_copies_delivery_counts(database):
-    from nagarik import delivery
+    from nagarik.outbound import delivery
 
     for phone in ("919100000071", "919100000072", "919100000073"):
         citizen(phone)
@@ -343,7 +347,7 @@ def test_metas_statuses_become_the_copies_delivery_counts(database):
 
 
 def test_statuses_wait_in_the_channels_store_until_copied(database, tmp_path):
-    from nagarik import delivery
+    from nagarik.outbound import delivery
     from whatsapp.inbound import StatusUpdate, Webhook
 
     citizen("919100000081")
@@ -355,4 +359,4 @@ def test_statuses_wait_in_the_channels_store_until_copied(database, tmp_path):
     assert [s["status"] for s in store.broadcast_statuses()] == ["delivered"]  # a reply's status is not queued
     assert delivery.copy_from(store) == 1 and store.broadcast_statuses() == [] and delivery.copy_from(store) == 0
     with db.session_scope() as session:
-        assert session.get(db.BroadcastRecipient, ids[0]).status == "delivered"
+        assert session.get(models.BroadcastRecipient, ids[0]).status == "delivered"

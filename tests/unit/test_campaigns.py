@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from nagarik import broadcasts, campaigns, db
-from nagarik.broadcast_messages import message_body
-from nagarik.broadcasts import Audience
-from nagarik.catalog import CatalogError
+from nagarik import db
+from nagarik.db import models
+from nagarik.outbound import broadcasts, campaigns
+from nagarik.outbound.broadcasts import Audience
+from nagarik.outbound.messages import message_body
+from nagarik.shared.seed_files import SeedFileError
 from simulator.media import MediaStore
 from simulator.templates import TemplateRegistry
 from simulator.validation import validate_send
@@ -29,7 +31,7 @@ def start(definition=None, on=dt.date(2026, 12, 1), audience=HEALTH_IN_JAYANAGAR
         return campaigns.create(session, definition or campaigns.load_definition(DENGUE), audience, on, "health-dept", TODAY).id
 
 
-def steps(campaign_id: int) -> list[db.Broadcast]:
+def steps(campaign_id: int) -> list[models.Broadcast]:
     with db.session_scope() as session:
         return campaigns.steps_of(session, campaign_id)
 
@@ -49,7 +51,9 @@ def test_the_dengue_campaign_is_three_messages_over_five_days_in_three_languages
 def test_every_campaign_file_makes_messages_meta_accepts(name):
     meta = TemplateRegistry.load(ROOT / "config" / "templates.yml")
     for step in campaigns.load_definition(name)["steps"]:
-        broadcast = db.Broadcast(kind="campaign", texts=step["texts"], media=step["media"], template="announcement", audience={})
+        broadcast = models.Broadcast(
+            kind="campaign", texts=step["texts"], media=step["media"], template="announcement", audience={}
+        )
         for language in ("en", "hi", "kn"):
             for in_window in (True, False):
                 body = message_body(broadcast, language, in_window, wards={})
@@ -92,7 +96,7 @@ def test_cancelling_stops_the_steps_not_yet_sent(database):
     first, second, third = steps(campaign_id)
     with db.session_scope() as session:  # step 1 went out; step 2 is half sent
         for broadcast_id, sent in ((first.id, 2), (second.id, 1)):
-            broadcast = session.get(db.Broadcast, broadcast_id)
+            broadcast = session.get(models.Broadcast, broadcast_id)
             broadcasts.materialize(session, broadcast)
             for copy in broadcasts.unfinished(session, broadcast_id, with_queued=True)[:sent]:
                 broadcasts.record(session, copy, state="sent", wamid=f"wamid.{copy}")
@@ -120,12 +124,12 @@ def test_a_step_reaches_only_its_audience_in_their_language_and_window(database)
     add_subscriber("919811200015", ("health",), "jayanagar", stop=True)  # said STOP
     [first, *_] = steps(start())
     with db.session_scope() as session:  # what the worker does when the step falls due
-        broadcast = session.get(db.Broadcast, first.id)
+        broadcast = session.get(models.Broadcast, first.id)
         assert broadcasts.audience_size(session, broadcast.kind, Audience.from_dict(broadcast.audience)) == 2
         broadcasts.materialize(session, broadcast)
         copies = session.execute(
-            select(db.BroadcastRecipient.phone, db.BroadcastRecipient.language).where(
-                db.BroadcastRecipient.broadcast_id == first.id
+            select(models.BroadcastRecipient.phone, models.BroadcastRecipient.language).where(
+                models.BroadcastRecipient.broadcast_id == first.id
             )
         ).all()
     assert sorted(copies) == [("919811200011", "kn"), ("919811200012", "hi")]
@@ -157,7 +161,7 @@ STEP = "name: x\nsteps:\n  - day: 0\n    hour: 9\n    texts: {en: a, hi: ब, kn
 def test_mistakes_in_a_campaign_file_name_their_line(tmp_path, text, line, message):
     path = tmp_path / "campaign.yml"
     path.write_text(text)
-    with pytest.raises(CatalogError) as error:
+    with pytest.raises(SeedFileError) as error:
         campaigns.load_definition(path)
     assert str(error.value).startswith(f"{path}:{line}:") and message in str(error.value)
 
@@ -179,4 +183,4 @@ def test_the_api_starts_follows_and_cancels_a_campaign(api):
     bad = api.post("/api/campaigns", json={"definition": {"name": "x", "steps": []}, "start_on": "2030-01-01"})
     assert bad.status_code == 400 and "steps" in bad.json()["error"]
     with db.session_scope() as session:
-        assert session.get(db.Campaign, campaign_id).created_by == "ward-office"
+        assert session.get(models.Campaign, campaign_id).created_by == "ward-office"

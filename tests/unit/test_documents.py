@@ -20,8 +20,11 @@ import httpx
 import pytest
 from sqlalchemy import delete, func, select
 
-from nagarik import cli, db, documents
-from nagarik.document_upload import UploadError, document_message, upload_pdf
+from nagarik import db
+from nagarik.citizens import documents
+from nagarik.citizens.document_upload import UploadError, document_message, upload_pdf
+from nagarik.db import models
+from nagarik.officials import cli
 from tests.support import answers, wait_until
 from whatsapp.cloud.graph import GraphClient
 from whatsapp.cloud.settings import WhatsAppSettings
@@ -47,7 +50,7 @@ def database_with_certificates(database: str) -> Iterator[str]:
     the next test's fixture deletes)."""
     yield database
     with db.session_scope(database) as session:
-        session.execute(delete(db.Certificate))
+        session.execute(delete(models.Certificate))
 
 
 def pdf_text(data: bytes) -> str:
@@ -140,7 +143,7 @@ def test_a_certificate_only_for_an_issued_application(database_with_certificates
         assert raised.value.stage == "rejected"
         with pytest.raises(KeyError):
             documents.issue_certificate(session, "XX-2026-999999", "919876543210", now=NOW)
-        assert session.scalar(select(func.count()).select_from(db.Certificate)) == 0
+        assert session.scalar(select(func.count()).select_from(models.Certificate)) == 0
 
 
 def test_the_certificate_pdf_and_its_record(database_with_certificates):
@@ -153,7 +156,7 @@ def test_the_certificate_pdf_and_its_record(database_with_certificates):
     assert f"Verify this copy at http://127.0.0.1:5200/verify/{code}" in text
     assert "1979" not in text  # the date of birth (1979-12-01) stays out of the PDF
     with db.session_scope() as session:
-        record = session.get(db.Certificate, code)
+        record = session.get(models.Certificate, code)
         assert record.application_number == "WC-2026-000318"
         assert record.phone == "919900112233"
         assert record.sha256 == hashlib.sha256(data).hexdigest()
@@ -317,7 +320,7 @@ def api(database_with_certificates: str, tmp_path: Path) -> Iterator[str]:
     log = tmp_path / "api.log"
     with log.open("wb") as handle:
         process = subprocess.Popen(
-            [sys.executable, "-m", "nagarik.api", "--port", str(port)], cwd=ROOT, env=env, stdout=handle, stderr=handle
+            [sys.executable, "-m", "nagarik.officials.api", "--port", str(port)], cwd=ROOT, env=env, stdout=handle, stderr=handle
         )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -6,8 +6,9 @@ import re
 import pytest
 from helpers import DEMO_SENDER, OTHER_SENDER
 
-from nagarik import db, grievances
-from nagarik.office_hours import closure_reason
+from nagarik import db
+from nagarik.catalog.office_hours import closure_reason
+from nagarik.citizens import grievances
 
 NOW = dt.datetime(2026, 11, 25, 5, 30)  # 11:00 IST, a Wednesday
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from pathlib import Path
 
@@ -50,3 +51,68 @@ def test_the_civic_side_never_imports_the_rasa_channel() -> None:
     wrong = {path: [n for n in names if n.split(".")[0] == "channels"] for path, names in offenders("nagarik", set()).items()}
     wrong = {path: names for path, names in wrong.items() if names}
     assert not wrong, f"nagarik/ must not import channels/ (use whatsapp/ and whatsapp/cloud/): {wrong}"
+
+
+# nagarik/'s rooms, each importing only the rooms before it (settings is read by all).
+ROOMS = ("shared", "db", "catalog", "citizens", "outbound", "officials")
+
+
+def test_each_room_of_nagarik_imports_only_the_rooms_before_it() -> None:
+    wrong = {}
+    for index, room in enumerate(ROOMS):
+        allowed = {"nagarik", "nagarik.settings", *(f"nagarik.{before}" for before in ROOMS[: index + 1])}
+        for path, names in offenders(f"nagarik/{room}", set()).items():
+            bad = [n for n in names if n.startswith("nagarik") and ".".join(n.split(".")[:2]) not in allowed]
+            bad += [n for n in names if n.split(".")[0] in OURS and n.split(".")[0] not in ("nagarik", "whatsapp")]
+            if bad:
+                wrong[path] = bad
+    assert not wrong, f"nagarik/'s rooms import only the rooms before them, in the order {' <- '.join(ROOMS)}: {wrong}"
+
+
+def test_the_rooms_bound_by_from_nagarik_import_are_allowed_too() -> None:
+    """`from nagarik import x` binds a room or a module: shared/ may bind only settings."""
+    wrong = {}
+    for path in (ROOT / "nagarik" / "shared").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "nagarik":
+                bad = [alias.name for alias in node.names if alias.name != "settings"]
+                if bad:
+                    wrong[path.relative_to(ROOT).as_posix()] = bad
+    assert not wrong, f"nagarik/shared/ may import of nagarik only settings and shared/: {wrong}"
+
+
+def test_actions_call_services_and_never_touch_the_schema() -> None:
+    wrong = {}
+    for path in (ROOT / "actions").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        bad = [n for n in imported(path) if n.split(".")[0] == "sqlalchemy" or n.startswith("nagarik.db.")]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "nagarik.db":
+                bad += [f"nagarik.db.{alias.name}" for alias in node.names]
+        if bad:
+            wrong[path.relative_to(ROOT).as_posix()] = bad
+    assert not wrong, f"actions/ use the services in nagarik/, never SQLAlchemy or the models (nagarik.db.models): {wrong}"
+
+
+BLOCKER = """
+import importlib, importlib.abc, pkgutil, sys
+BLOCKED = {"sqlalchemy", "alembic", "huey", "psycopg2", "fpdf", "PIL", "gcld3"}
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ImportError(f"{name} is not installed in the Rasa environment")
+sys.meta_path.insert(0, Block())
+import nagarik.settings, nagarik.shared
+for module in pkgutil.iter_modules(nagarik.shared.__path__, "nagarik.shared."):
+    importlib.import_module(module.name)
+    print(module.name)
+"""
+
+
+def test_the_shared_room_imports_where_sqlalchemy_is_missing() -> None:
+    """The Rasa environment (Rasa's pins: SQLAlchemy 1.4, no Alembic or Huey) imports nagarik/shared/."""
+    done = subprocess.run([sys.executable, "-c", BLOCKER], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, (
+        f"nagarik/shared/ must import without SQLAlchemy, Alembic, Huey or the PDF libraries:\n{done.stderr}"
+    )
+    assert "nagarik.shared.catalog" in done.stdout.split()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from nagarik.language import detect, language_named, next_language
+from nagarik.citizens.language import detect, language_named, next_language
 
 
 @pytest.mark.parametrize(

@@ -2,19 +2,22 @@
 
 import datetime as dt
 
-from nagarik import broadcasts, db, grievances, notifications, subscriptions
-from nagarik.broadcast_messages import message_body
+from nagarik import db
+from nagarik.citizens import grievances, subscriptions
+from nagarik.db import models
+from nagarik.outbound import broadcasts, notifications
+from nagarik.outbound.messages import message_body
 
 
 def test_an_application_moving_on_tells_its_applicant(database, catalog):
     with db.session_scope() as session:
-        session.add(db.Citizen(phone="919876543210", language="kn"))
+        session.add(models.Citizen(phone="919876543210", language="kn"))
         subscriptions.stop_all(session, "919876543210")  # STOP does not stop news of one's own case
         broadcast = notifications.application_moved(session, "BC-2026-001234", "approval", dt.date(2026, 12, 5))
-        assert session.get(db.Application, "BC-2026-001234").stage_key == "approval"
+        assert session.get(models.Application, "BC-2026-001234").stage_key == "approval"
         broadcasts.materialize(session, broadcast)
         [(phone, language)] = [
-            (r.phone, r.language) for r in session.query(db.BroadcastRecipient).filter_by(broadcast_id=broadcast.id)
+            (r.phone, r.language) for r in session.query(models.BroadcastRecipient).filter_by(broadcast_id=broadcast.id)
         ]
         assert (phone, language) == ("919876543210", "kn")
         stage = catalog.stage("approval").names["kn"]
@@ -44,7 +47,7 @@ def test_a_grievance_status_change_tells_the_filer_in_hindi(database, catalog):
 
 def test_an_applicant_who_never_wrote_is_still_told(database):
     with db.session_scope() as session:
-        assert session.get(db.Citizen, "919845012345") is None
+        assert session.get(models.Citizen, "919845012345") is None
         broadcast = notifications.application_moved(session, "TL-2026-000981", "approval")
         assert broadcasts.materialize(session, broadcast) == 1
         assert broadcasts.audience_size(session, "notification", broadcasts.Audience(phones=("919845012345",))) == 1

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from nagarik.office_hours import add_working_days, closure_reason, is_open, next_opening
+from nagarik.catalog.office_hours import add_working_days, closure_reason, is_open, next_opening
 
 
 def test_closed_days(catalog):

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from nagarik import db, pacing
+from nagarik import db, settings
+from nagarik.outbound import pacing
 
 REDIS_URL = os.environ.get("NAGARIK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 Reserve = Callable[..., dict[str, float]]
@@ -123,10 +124,10 @@ def test_redis_uses_its_own_clock_and_keys_expire(redis_pacer: pacing.RedisPacer
 def test_where_the_slots_live(monkeypatch: pytest.MonkeyPatch, pacing_url: str, queue_url: str, expected: str) -> None:
     monkeypatch.setenv("NAGARIK_PACING_URL", pacing_url)
     monkeypatch.setenv("NAGARIK_QUEUE_URL", queue_url)
-    assert pacing.pacing_url() == expected
+    assert settings.pacing_url() == expected
 
 
 def test_a_bad_pacing_url_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NAGARIK_PACING_URL", "memcached://somewhere")
     with pytest.raises(ValueError, match="NAGARIK_PACING_URL"):
-        pacing.pacing_url()
+        settings.pacing_url()

@@ -9,9 +9,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from nagarik import broadcasts, cli, db, poll_chart, polls
-from nagarik.broadcast_messages import message_body
-from nagarik.broadcasts import Audience
+from nagarik import db
+from nagarik.db import models
+from nagarik.officials import cli
+from nagarik.outbound import broadcasts, poll_chart, polls
+from nagarik.outbound.broadcasts import Audience
+from nagarik.outbound.messages import message_body
+from nagarik.shared import clock
 from simulator.media import MediaStore
 from simulator.templates import TemplateRegistry
 from simulator.validation import validate_send
@@ -23,10 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PARK = ROOT / "config" / "polls" / "park_hours_jayanagar.yml"  # 4 options: a list
 MARKET = ROOT / "config" / "polls" / "sunday_market_basavanagudi.yml"  # 3 options: reply buttons
 REGISTRY = TemplateRegistry.load(ROOT / "config" / "templates.yml")
-NOW = db.utcnow()
+NOW = clock.utcnow()
 
 
-def make_poll(session, path=MARKET, **overrides) -> db.Poll:
+def make_poll(session, path=MARKET, **overrides) -> models.Poll:
     arguments = {**polls.load_definition(path), "audience": Audience(wards=("jayanagar",)), "created_by": "test", **overrides}
     return polls.create(session, **arguments)
 
@@ -109,7 +113,7 @@ def test_a_poll_is_sent_as_a_broadcast_of_its_question(database):
         poll = make_poll(
             session, PARK, audience=Audience(wards=("jayanagar",), topics=("events",)), closes_at=NOW + dt.timedelta(days=3)
         )
-        broadcast = session.get(db.Broadcast, poll.broadcast_id)
+        broadcast = session.get(models.Broadcast, poll.broadcast_id)
         assert broadcast.kind == "poll" and broadcast.template == "consultation_invite"
         assert broadcast.texts == poll.question and broadcast.priority == broadcasts.PRIORITY["poll"]
         assert (
@@ -129,7 +133,7 @@ def test_a_changed_answer_is_counted_once(database):
         assert first.outcome == "recorded" and first.option_names["hi"] == "हाँ, शनिवार"
         again = polls.answer(session, str(poll.id), "919000000101", "sunday", now=NOW + dt.timedelta(minutes=5))
         assert again.outcome == "changed" and again.option_names["en"] == "No, keep Sunday" and again.poll.id == poll.id
-        saved = session.get(db.PollAnswer, (poll.id, "919000000101"))
+        saved = session.get(models.PollAnswer, (poll.id, "919000000101"))
         assert (saved.option_key, saved.changes, saved.language) == ("sunday", 1, "hi")
         assert saved.answered_at == NOW and saved.updated_at == NOW + dt.timedelta(minutes=5)
         assert polls.results(session, poll.id).by_option == {"saturday": 0, "sunday": 1, "no_opinion": 0}
@@ -141,7 +145,7 @@ def test_the_same_answer_twice_is_counted_once(database):
         assert polls.answer(session, poll.id, "919000000102", "no_opinion").outcome == "recorded"
         same = polls.answer(session, poll.id, "919000000102", "no_opinion")
         assert same.outcome == "same" and same.option_names["kn"] == "ಅಭಿಪ್ರಾಯವಿಲ್ಲ"
-        assert session.get(db.PollAnswer, (poll.id, "919000000102")).changes == 0
+        assert session.get(models.PollAnswer, (poll.id, "919000000102")).changes == 0
         assert polls.results(session, poll.id).total == 1
 
 
@@ -161,14 +165,14 @@ def test_a_closed_poll_refuses_answers_and_comments(database):
         assert polls.close(session, other.id).status == "closed"
         assert polls.answer(session, other.id, "919000000103", "saturday").outcome == "closed"
         assert polls.add_comment(session, other.id, "919000000103", "too late") == "closed"
-        assert session.get(db.Broadcast, other.broadcast_id).status == "cancelled"
+        assert session.get(models.Broadcast, other.broadcast_id).status == "cancelled"
         with pytest.raises(KeyError):
             polls.close(session, 987654)
-        assert session.get(db.PollAnswer, (poll.id, "919000000103")).option_key == "saturday"
+        assert session.get(models.PollAnswer, (poll.id, "919000000103")).option_key == "saturday"
         # A periodic sweep closes polls whose time has come (and only those).
         assert polls.close_due(session, now=closes - dt.timedelta(minutes=1)) == []
         assert polls.close_due(session, now=closes) == [poll.id]
-        assert session.get(db.Poll, poll.id).status == "closed" and session.get(db.Poll, poll.id).closes_at == closes
+        assert session.get(models.Poll, poll.id).status == "closed" and session.get(models.Poll, poll.id).closes_at == closes
 
 
 def test_unknown_polls_and_options(database):
@@ -189,7 +193,7 @@ def test_comments_come_after_an_answer(database):
         assert polls.add_comment(session, poll.id, "919000000105", "Open earlier") == "no_answer"
         polls.answer(session, poll.id, "919000000105", "saturday")
         assert polls.add_comment(session, poll.id, "919000000105", "  " + "x" * 1500) == "saved"
-        assert session.get(db.PollAnswer, (poll.id, "919000000105")).comment == "x" * 1000
+        assert session.get(models.PollAnswer, (poll.id, "919000000105")).comment == "x" * 1000
         silent = make_poll(session, allow_comments=False)
         polls.answer(session, silent.id, "919000000105", "saturday")
         assert polls.add_comment(session, silent.id, "919000000105", "Open earlier") == "not_allowed"
@@ -212,7 +216,7 @@ def test_results_by_option_ward_and_language(database):
         ):
             polls.answer(session, poll.id, phone, option)
         polls.add_comment(session, poll.id, "919000000113", "Lights needed for the evening walkers")
-        session.get(db.Citizen, "919000000114").ward_key = "jayanagar"  # moved after answering: counted where they were
+        session.get(models.Citizen, "919000000114").ward_key = "jayanagar"  # moved after answering: counted where they were
         result = polls.results(session, poll.id)
     assert list(result.by_option.items()) == [("as_now", 1), ("earlier_mornings", 1), ("later_evenings", 0), ("all_day", 3)]
     assert result.total == 5 and result.comments == 1 and result.share("all_day") == pytest.approx(0.6)
@@ -247,17 +251,17 @@ def test_the_latest_open_poll_a_citizen_received(database):
         newer = make_poll(session, PARK)
         elsewhere = make_poll(session, MARKET, audience=Audience(wards=("basavanagudi",)))
         for poll in (older, newer, elsewhere):
-            broadcasts.materialize(session, session.get(db.Broadcast, poll.broadcast_id))
+            broadcasts.materialize(session, session.get(models.Broadcast, poll.broadcast_id))
         assert polls.latest_open_for(session, "919000000121").id == newer.id
         polls.close(session, newer.id)
         assert polls.latest_open_for(session, "919000000121").id == older.id
         assert polls.latest_open_for(session, "919000000122").id == elsewhere.id
         assert polls.latest_open_for(session, "919000000199") is None  # never sent any
-        session.get(db.Broadcast, older.broadcast_id).status = "running"
+        session.get(models.Broadcast, older.broadcast_id).status = "running"
         polls.close(session, older.id)  # cancelled before this citizen's copy went: it never reached them
         assert polls.latest_open_for(session, "919000000121") is None
         timed = make_poll(session, closes_at=NOW + dt.timedelta(hours=2))
-        broadcasts.materialize(session, session.get(db.Broadcast, timed.broadcast_id))
+        broadcasts.materialize(session, session.get(models.Broadcast, timed.broadcast_id))
         assert polls.latest_open_for(session, "919000000121", now=NOW).id == timed.id
         assert polls.latest_open_for(session, "919000000121", now=NOW + dt.timedelta(hours=2)) is None
 
@@ -307,7 +311,7 @@ def test_four_to_ten_options_are_a_list(database):
 def test_outside_the_window_a_poll_is_the_invitation_template_with_its_button(database):
     with db.session_scope() as session:
         poll = make_poll(session, question={"en": "Move the market\nto Saturday?", "kn": "ಸಂತೆಯನ್ನು ಶನಿವಾರಕ್ಕೆ ಬದಲಿಸಬೇಕೇ?"})
-        broadcast = session.get(db.Broadcast, poll.broadcast_id)
+        broadcast = session.get(models.Broadcast, poll.broadcast_id)
         outside = message_body(broadcast, "kn", in_window=False, wards={})
         english = message_body(broadcast, "hi", in_window=False, wards={})
         inside = message_body(broadcast, "kn", in_window=True, wards={})
@@ -371,9 +375,9 @@ def test_the_command_line_round_trip(database, tmp_path, capsys):
     out = capsys.readouterr().out
     assert sent == 0 and "poll to 2 citizens" in out and "scheduled for 2030-06-01T09:00 IST" in out
     with db.session_scope() as session:
-        poll = session.query(db.Poll).one()
+        poll = session.query(models.Poll).one()
         assert poll.closes_at == dt.datetime(2030, 6, 8, 14, 30) and poll.created_by == "ward-office"  # 20:00 IST
-        assert session.get(db.Broadcast, poll.broadcast_id).send_at == dt.datetime(2030, 6, 1, 3, 30)
+        assert session.get(models.Broadcast, poll.broadcast_id).send_at == dt.datetime(2030, 6, 1, 3, 30)
         polls.answer(session, poll.id, "919000000141", "saturday")
         polls.answer(session, poll.id, "919000000142", "saturday")
         poll_id = poll.id
@@ -384,7 +388,7 @@ def test_the_command_line_round_trip(database, tmp_path, capsys):
     assert Image.open(chart).size == poll_chart.size_for(3)
     assert cli.main(["poll-close", str(poll_id)]) == 0
     with db.session_scope() as session:
-        assert session.get(db.Poll, poll_id).status == "closed"
+        assert session.get(models.Poll, poll_id).status == "closed"
     assert cli.main(["poll-close", "987654"]) == 2
     assert cli.main(["poll", str(ROOT / "config" / "polls" / "wording.yml"), "--yes"]) == 2
     assert "a poll definition has question" in capsys.readouterr().err
@@ -400,9 +404,9 @@ def test_the_api_round_trip(api):  # noqa: F811 (the fixture imported above)
     assert created.status_code == 201 and created.json()["audience"] == 1 and created.json()["status"] == "open"
     poll_id = created.json()["id"]
     with db.session_scope() as session:
-        poll = session.get(db.Poll, poll_id)
+        poll = session.get(models.Poll, poll_id)
         assert poll.created_by == "ward-office" and poll.closes_at == dt.datetime(2030, 6, 8, 14, 30)
-        assert session.get(db.Broadcast, poll.broadcast_id).id == created.json()["broadcast_id"]
+        assert session.get(models.Broadcast, poll.broadcast_id).id == created.json()["broadcast_id"]
         polls.answer(session, poll_id, "919000000151", "later_evenings")
     results = api.get(f"/api/polls/{poll_id}/results").json()
     assert results["total"] == 1 and results["by_ward"]["jayanagar"]["later_evenings"] == 1 and results["by_language"]["kn"]

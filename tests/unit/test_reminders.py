@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from nagarik import broadcasts, db, reminders, subscriptions
-from nagarik.broadcast_messages import message_body
-from nagarik.catalog import CatalogError
+from nagarik import db
+from nagarik.citizens import subscriptions
+from nagarik.db import models
+from nagarik.outbound import broadcasts, reminders
+from nagarik.outbound.messages import message_body
+from nagarik.shared.seed_files import SeedFileError
 from simulator.media import MediaStore
 from simulator.templates import TemplateRegistry
 from simulator.validation import validate_send
@@ -44,7 +47,7 @@ def run(now: dt.datetime, rules: reminders.Rules | None = None) -> list[tuple[in
 
 def fired(date_id: int) -> dict[str, int | None]:
     with db.session_scope() as session:
-        rows = session.execute(select(db.ReminderSent).where(db.ReminderSent.citizen_date_id == date_id)).scalars()
+        rows = session.execute(select(models.ReminderSent).where(models.ReminderSent.citizen_date_id == date_id)).scalars()
         return {row.rule_key: row.broadcast_id for row in rows}
 
 
@@ -59,7 +62,7 @@ def test_a_reminder_fires_on_its_day_in_ist_at_its_hour_and_only_once(database):
     assert fired(date_id) == {"licence_expiry_30_days": broadcast_id}
     assert run(ist("2026-12-01T10:05")) == [] and run(ist("2026-12-02T10:00")) == []  # once, however often it runs
     with db.session_scope() as session:
-        broadcast = session.get(db.Broadcast, broadcast_id)
+        broadcast = session.get(models.Broadcast, broadcast_id)
         assert (broadcast.kind, broadcast.template, broadcast.status) == ("reminder", "date_reminder", "scheduled")
         assert broadcast.send_at == ist("2026-12-01T10:00") and broadcast.audience["reminder_kind"] == "licence_expiry"
         assert broadcast.priority > broadcasts.PRIORITY["announcement"]
@@ -136,23 +139,23 @@ def test_a_second_worker_firing_the_same_reminder_does_nothing(database):
     date_id = add(PHONE, "licence_expiry", "2026-12-31")
     rule = reminders.load().rules[0]
     with db.session_scope() as session:
-        first = reminders.fire(session, rule, session.get(db.CitizenDate, date_id), ist("2026-12-01T10:00"))
+        first = reminders.fire(session, rule, session.get(models.CitizenDate, date_id), ist("2026-12-01T10:00"))
     with db.session_scope() as session:  # another worker that saw the date as due a moment earlier
-        assert reminders.fire(session, rule, session.get(db.CitizenDate, date_id), ist("2026-12-01T10:00")) is None
-        assert db.count(session, select(db.Broadcast)) == 1  # its broadcast was rolled back with the savepoint
+        assert reminders.fire(session, rule, session.get(models.CitizenDate, date_id), ist("2026-12-01T10:00")) is None
+        assert db.count(session, select(models.Broadcast)) == 1  # its broadcast was rolled back with the savepoint
     assert fired(date_id) == {rule.key: first.id}
 
 
 def test_the_reminder_goes_to_the_citizen_on_the_record_even_if_they_never_wrote(database):
     add(PHONE, "licence_expiry", "2026-12-31")
     with db.session_scope() as session:
-        session.add(db.Citizen(phone=OTHER, language="hi"))
+        session.add(models.Citizen(phone=OTHER, language="hi"))
     add(OTHER, "licence_expiry", "2026-12-31", "TL/BSV/2025/00412")
     with db.session_scope() as session:
         for broadcast in reminders.run_due(session, ist("2026-12-01T10:00")):
             assert broadcasts.audience_size(session, "reminder", broadcasts.Audience.from_dict(broadcast.audience)) == 1
             broadcasts.materialize(session, broadcast)
-        copies = session.execute(select(db.BroadcastRecipient.phone, db.BroadcastRecipient.language)).all()
+        copies = session.execute(select(models.BroadcastRecipient.phone, models.BroadcastRecipient.language)).all()
     assert sorted(copies) == [(PHONE, "en"), (OTHER, "hi")]
 
 
@@ -161,7 +164,7 @@ def test_the_message_inside_and_outside_the_window_and_its_stop_button(database,
     add(PHONE, "licence_expiry", "2026-12-31")
     [(broadcast_id, _, texts)] = run(ist("2026-12-01T10:00"))
     with db.session_scope() as session:
-        broadcast = session.get(db.Broadcast, broadcast_id)
+        broadcast = session.get(models.Broadcast, broadcast_id)
     payload = '/stop_reminder{"reminder_kind":"licence_expiry"}'
     title = reminders.load().stop_button[language]
     meta = TemplateRegistry.load(ROOT / "config" / "templates.yml")  # what the simulator checks, as Meta would
@@ -233,7 +236,7 @@ rules:
 def test_mistakes_in_the_rules_file_name_their_line(tmp_path, change, line, message):
     path = tmp_path / "reminders.yml"
     path.write_text(RULES % {"kind": "licence_expiry", "hour": "10", "text": "Licence ({reference}) expires {date}", **change})
-    with pytest.raises(CatalogError) as error:
+    with pytest.raises(SeedFileError) as error:
         reminders.load(path)
     assert str(error.value).startswith(f"{path}:{line}:") and message in str(error.value)
 

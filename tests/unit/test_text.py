@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from nagarik.text import (
+from nagarik.shared.text import (
     best_match,
     fold,
     parse_application_number,

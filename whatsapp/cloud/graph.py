@@ -52,7 +52,6 @@ class GraphResult:
 
 
 # The names the callers know them by: a send's result and an upload's are the same thing.
-SendResult = UploadResult = GraphResult
 
 
 def _answer(response: httpx.Response, accepted_id: Any) -> GraphResult:

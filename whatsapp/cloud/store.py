@@ -77,7 +77,7 @@ outbox = Table(
     Column("callback_data", String(191), index=True),  # echoed by Meta: ties a status to a broadcast copy
 )
 # Status webhooks of broadcast copies (callback data "broadcast:<id>:<phone>"), kept until the
-# broadcast workers have written them into the civic database (nagarik.delivery): the channel runs
+# broadcast workers have written them into the civic database (nagarik.outbound.delivery): the channel runs
 # under Rasa's pins and may use another database, so it never writes the civic tables itself.
 broadcast_statuses = Table(
     "whatsapp_broadcast_statuses",

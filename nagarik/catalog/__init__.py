@@ -1,0 +1,1 @@
+"""The catalog in the database (store) and office hours."""

@@ -1,0 +1,1 @@
+"""Services for citizens: profiles, language, applications, grievances, handoffs, documents, subscriptions."""

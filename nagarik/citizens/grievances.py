@@ -1,0 +1,154 @@
+"""Grievances: filing with routing and deadline, near-duplicate detection, and lookup by the filer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from nagarik import db
+from nagarik.catalog.office_hours import add_working_days, local_now
+from nagarik.db import models
+from nagarik.shared import clock
+from nagarik.shared.catalog import Catalog
+from nagarik.shared.text import named_in_text, normalise_place, similar_places
+
+DUPLICATE_WINDOW = dt.timedelta(hours=24)
+STATUSES = ("open", "in_progress", "resolved", "closed", "rejected")
+
+
+@dataclass(frozen=True)
+class Filing:
+    grievance: models.Grievance
+    duplicate: bool  # True: an existing grievance was returned and nothing new was filed
+
+
+def category_in_text(catalog: Catalog, text: str) -> str | None:
+    return named_in_text(text, catalog.grievance_categories)
+
+
+def ward_in_text(catalog: Catalog, text: str) -> str | None:
+    return named_in_text(text, catalog.wards)
+
+
+# A pin further than this from every ward's centre is outside the office's area.
+MAX_WARD_DISTANCE_KM = 5.0
+
+
+def nearest_ward(catalog: Catalog, latitude: float, longitude: float) -> str | None:
+    """The ward whose centre is nearest a location pin (haversine distance)."""
+    best: tuple[float, str] | None = None
+    for ward in catalog.wards:
+        lat1, lon1, lat2, lon2 = map(math.radians, (latitude, longitude, *ward.centroid))
+        a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+        distance = 2 * 6371.0 * math.asin(math.sqrt(a))
+        if best is None or distance < best[0]:
+            best = (distance, ward.key)
+    return best[1] if best and best[0] <= MAX_WARD_DISTANCE_KM else None
+
+
+def find_near_duplicate(session: Session, phone: str, category: str, location: str, now: dt.datetime) -> models.Grievance | None:
+    """The same sender, category and (nearly) the same place within 24 hours."""
+    candidates = session.execute(
+        select(models.Grievance)
+        .where(
+            models.Grievance.phone == phone,
+            models.Grievance.category_key == category,
+            models.Grievance.created_at > now - DUPLICATE_WINDOW,
+        )
+        .order_by(models.Grievance.created_at.desc())
+    ).scalars()
+    for grievance in candidates:
+        if similar_places(grievance.location_text, location):
+            return grievance
+    return None
+
+
+def file_grievance(
+    session: Session,
+    catalog: Catalog,
+    *,
+    phone: str,
+    category: str,
+    description: str,
+    location: str,
+    language: str,
+    evidence: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    now: dt.datetime | None = None,
+) -> Filing:
+    """Store a grievance with a tracking ID, routed to its department, due after the SLA."""
+    now = now or clock.utcnow()
+    category_row = catalog.category(category)
+    if category_row is None:
+        raise ValueError(f"unknown grievance category {category}")
+    existing = find_near_duplicate(session, phone, category, location, now)
+    if existing is not None:
+        return Filing(existing, duplicate=True)
+
+    today = local_now(catalog, now).date()
+    number = db.next_number(session, f"grievance-{today.year}")
+    grievance = models.Grievance(
+        tracking_id=f"GRV-{today.year}-{number:06d}",
+        phone=phone,
+        category_key=category,
+        department_key=category_row.department,
+        description=description.strip(),
+        location_text=location.strip(),
+        location_key=normalise_place(location),
+        ward_key=nearest_ward(catalog, latitude, longitude)
+        if latitude is not None and longitude is not None
+        else ward_in_text(catalog, location),
+        latitude=latitude,
+        longitude=longitude,
+        evidence_ref=evidence,
+        language=language,
+        status="open",
+        created_at=now,
+        due_on=add_working_days(catalog, today, category_row.sla_days),
+    )
+    # No note: the history shows the status itself, in the reply language.
+    grievance.events.append(models.GrievanceEvent(status="open", note="", created_at=now))
+    session.add(grievance)
+    session.flush()
+    return Filing(grievance, duplicate=False)
+
+
+def grievance_for_filer(session: Session, tracking_id: str, phone: str) -> models.Grievance | None:
+    """A grievance only if this phone filed it; otherwise None, exactly as if it did not exist."""
+    return session.execute(
+        select(models.Grievance)
+        .options(selectinload(models.Grievance.events))
+        .where(models.Grievance.tracking_id == tracking_id, models.Grievance.phone == phone)
+    ).scalar_one_or_none()
+
+
+def recent_grievances(session: Session, phone: str, limit: int = 5) -> list[models.Grievance]:
+    return list(
+        session.execute(
+            select(models.Grievance)
+            .where(models.Grievance.phone == phone)
+            .order_by(models.Grievance.created_at.desc(), models.Grievance.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def change_status(
+    session: Session, tracking_id: str, status: str, note: str = "", now: dt.datetime | None = None
+) -> models.Grievance:
+    """Officials move a grievance along; every change is kept as history."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status}; use one of {', '.join(STATUSES)}")
+    grievance = session.execute(select(models.Grievance).where(models.Grievance.tracking_id == tracking_id)).scalar_one_or_none()
+    if grievance is None:
+        raise KeyError(tracking_id)
+    now = now or clock.utcnow()
+    grievance.status = status
+    grievance.events.append(models.GrievanceEvent(status=status, note=note, created_at=now))
+    session.flush()
+    return grievance

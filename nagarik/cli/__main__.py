@@ -1,5 +1,0 @@
-import sys
-
-from nagarik.cli import main
-
-sys.exit(main())

@@ -1,0 +1,364 @@
+"""The civic database's schema: every table, in one place.
+
+The schema is created and changed only by Alembic migrations (nagarik/db/migrations); tests use
+them too. Times are stored as naive UTC (nagarik.shared.clock).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from nagarik.shared.clock import utcnow
+
+I18n = dict[str, str]
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# --- the catalog, loaded from seed/catalog.yml --------------------------------------------
+
+
+class OfficeRow(Base):
+    __tablename__ = "offices"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[dict[str, Any]]
+    address: Mapped[dict[str, Any]]
+    phone: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(128), default="")
+    hours: Mapped[dict[str, Any]]
+    open_days: Mapped[list[Any]]
+    closed_saturdays: Mapped[list[Any]]
+    opens: Mapped[str] = mapped_column(String(5))
+    closes: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64))
+
+
+class LanguageRow(Base):
+    __tablename__ = "catalog_languages"
+    key: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    synonyms: Mapped[list[Any]]
+
+
+class HolidayRow(Base):
+    __tablename__ = "holidays"
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    name: Mapped[dict[str, Any]]
+
+
+class DepartmentRow(Base):
+    __tablename__ = "departments"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[dict[str, Any]]
+    phone: Mapped[str] = mapped_column(String(32))
+
+
+class ServiceRow(Base):
+    __tablename__ = "services"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    department_key: Mapped[str] = mapped_column(ForeignKey("departments.key"))
+    application_prefix: Mapped[str] = mapped_column(String(4), unique=True)
+    processing_days: Mapped[int] = mapped_column(Integer)
+    names: Mapped[dict[str, Any]]
+    synonyms: Mapped[list[Any]]
+    documents: Mapped[dict[str, Any]]
+    steps: Mapped[dict[str, Any]]
+    fee: Mapped[dict[str, Any]]
+    processing_time: Mapped[dict[str, Any]]
+    where_to_apply: Mapped[dict[str, Any]]
+
+
+class GrievanceCategoryRow(Base):
+    __tablename__ = "grievance_categories"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    department_key: Mapped[str] = mapped_column(ForeignKey("departments.key"))
+    sla_days: Mapped[int] = mapped_column(Integer)
+    names: Mapped[dict[str, Any]]
+    synonyms: Mapped[list[Any]]
+
+
+class WardRow(Base):
+    __tablename__ = "wards"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer)
+    names: Mapped[dict[str, Any]]
+    synonyms: Mapped[list[Any]]
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+
+
+class StageRow(Base):
+    __tablename__ = "application_stages"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    names: Mapped[dict[str, Any]]
+    next_step: Mapped[dict[str, Any]]
+    done: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+# --- citizens and their business -----------------------------------------------------------
+
+
+class Citizen(Base):
+    __tablename__ = "citizens"
+    phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    language_source: Mapped[str | None] = mapped_column(String(16))  # chosen | inferred
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    ward_key: Mapped[str | None] = mapped_column(ForeignKey("wards.key"))  # for ward updates and alerts
+    opted_out_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # STOP: no broadcasts at all
+    notice_version: Mapped[str | None] = mapped_column(String(16))  # privacy notice last shown
+
+
+class Consent(Base):
+    """Every grant or withdrawal of consent, kept: purpose, when, how, under which notice."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    purpose: Mapped[str] = mapped_column(String(64))  # a topic key, "ward", or "all"
+    granted: Mapped[bool] = mapped_column(Boolean)
+    channel: Mapped[str] = mapped_column(String(16))
+    notice_version: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Subscription(Base):
+    __tablename__ = "subscriptions"
+    phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Broadcast(Base):
+    """Something officials send: an announcement, an emergency alert, a campaign message."""
+
+    __tablename__ = "broadcasts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # announcement | emergency | campaign | poll | reminder | notification
+    priority: Mapped[int] = mapped_column(Integer)  # higher goes first
+    texts: Mapped[dict[str, Any]]  # language -> text
+    media: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"type": image|video|document, "link": ...}
+    audience: Mapped[dict[str, Any]]  # {"wards": [...], "topics": [...], "languages": [...]}
+    template: Mapped[str] = mapped_column(String(64))  # used outside the 24-hour window
+    template_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # language -> parameters, if not the text
+    thread_of: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))  # an emergency's follow-ups
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)  # one step of a campaign
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | running | done | cancelled
+    send_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Campaign(Base):
+    """An awareness campaign: several broadcasts (its steps) to one audience over days."""
+
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    audience: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | cancelled
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Poll(Base):
+    """A question to citizens with fixed options; sent as a broadcast of kind "poll"."""
+
+    __tablename__ = "polls"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question: Mapped[dict[str, Any]]  # language -> question
+    options: Mapped[list[Any]]  # [{"key": "yes", "names": {"en": ..., "hi": ..., "kn": ...}}, ...]
+    allow_comments: Mapped[bool] = mapped_column(Boolean, default=True)
+    audience: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PollAnswer(Base):
+    """A citizen's one answer to a poll; changing it overwrites it until the poll closes."""
+
+    __tablename__ = "poll_answers"
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    option_key: Mapped[str] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
+    ward_key: Mapped[str | None] = mapped_column(String(64))  # the citizen's ward when answering
+    language: Mapped[str] = mapped_column(String(8))
+    changes: Mapped[int] = mapped_column(Integer, default=0)
+    answered_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class CitizenDate(Base):
+    """A date on a citizen's record that reminders count back from (licence expiry, tax due...)."""
+
+    __tablename__ = "citizen_dates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # a reminder kind in config/reminders.yml
+    due_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    reference: Mapped[str] = mapped_column(String(64), default="")  # licence, property or application number
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("phone", "kind", "reference", "due_on"),)
+
+
+class ReminderSent(Base):
+    """A reminder rule fired for one date: (rule, date) is unique, so each fires once."""
+
+    __tablename__ = "reminders_sent"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_key: Mapped[str] = mapped_column(String(64))
+    citizen_date_id: Mapped[int] = mapped_column(ForeignKey("citizen_dates.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("rule_key", "citizen_date_id"),)
+
+
+class ReminderOptOut(Base):
+    """A citizen who asked not to get one kind of reminder (the others still come)."""
+
+    __tablename__ = "reminder_opt_outs"
+    phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Certificate(Base):
+    """A digital certificate we generated; its code lets anyone verify the copy they were shown."""
+
+    __tablename__ = "certificates"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    application_number: Mapped[str] = mapped_column(ForeignKey("applications.number"), index=True)
+    phone: Mapped[str] = mapped_column(String(32))  # who it was sent to
+    sha256: Mapped[str] = mapped_column(String(64))  # of the PDF sent
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BroadcastRecipient(Base):
+    """One citizen's copy of a broadcast; (broadcast, phone) is the idempotency key."""
+
+    __tablename__ = "broadcast_recipients"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    # queued | sending | sent | failed | skipped | held | retrying | unknown (nagarik.outbound.broadcasts)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    wamid: Mapped[str | None] = mapped_column(String(191))
+    status: Mapped[str | None] = mapped_column(
+        String(16)
+    )  # sent | delivered | read | failed, from Meta (nagarik.outbound.delivery)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    __table_args__ = (UniqueConstraint("broadcast_id", "phone"),)
+
+
+class TemplateContact(Base):
+    """A citizen reached outside their 24-hour window (a template): counted for the daily tier."""
+
+    __tablename__ = "template_contacts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class PacingSlot(Base):
+    """The next free send time of a rate (a number's throughput, one citizen's 6-second gap)."""
+
+    __tablename__ = "pacing_slots"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float)
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service_key: Mapped[str] = mapped_column(ForeignKey("services.key"))
+    applicant_name: Mapped[str] = mapped_column(String(128))
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    date_of_birth: Mapped[dt.date] = mapped_column(Date)
+    stage_key: Mapped[str] = mapped_column(ForeignKey("application_stages.key"))
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+    expected_on: Mapped[dt.date | None] = mapped_column(Date)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class StatusCheckFailure(Base):
+    """A failed second check on an application's status; counted per sender per day."""
+
+    __tablename__ = "status_check_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32), index=True)
+    application_number: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class Grievance(Base):
+    __tablename__ = "grievances"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_id: Mapped[str] = mapped_column(String(32), unique=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    category_key: Mapped[str] = mapped_column(ForeignKey("grievance_categories.key"))
+    department_key: Mapped[str] = mapped_column(ForeignKey("departments.key"))
+    description: Mapped[str] = mapped_column(Text)
+    location_text: Mapped[str] = mapped_column(Text)
+    location_key: Mapped[str] = mapped_column(Text)  # normalised, for near-duplicate checks
+    ward_key: Mapped[str | None] = mapped_column(ForeignKey("wards.key"))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    evidence_ref: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    events: Mapped[list[GrievanceEvent]] = relationship(
+        back_populates="grievance", order_by="GrievanceEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class GrievanceEvent(Base):
+    __tablename__ = "grievance_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grievance_id: Mapped[int] = mapped_column(ForeignKey("grievances.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    grievance: Mapped[Grievance] = relationship(back_populates="events")
+
+
+class Handoff(Base):
+    """A citizen asked for a person; an official picks it up from the console."""
+
+    __tablename__ = "handoffs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | picked_up | closed
+    language: Mapped[str] = mapped_column(String(8))
+    last_message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Counter(Base):
+    """Named sequences (grievance-2026, handoff-2026) for human-readable identifiers."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,1 @@
+"""What officials use: the command line, the JSON API, demo data."""

@@ -1,0 +1,42 @@
+"""stage, grievance-status: a department's change, told to the citizen."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from nagarik import db
+from nagarik.officials.cli.common import start
+from nagarik.outbound import notifications
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    moved = commands.add_parser("stage", help="move an application to another stage and tell the applicant")
+    moved.add_argument("number")
+    moved.add_argument("stage")
+    moved.add_argument("--expected", type=dt.date.fromisoformat, help="the new expected date, YYYY-MM-DD")
+    moved.set_defaults(func=stage)
+    status = commands.add_parser("grievance-status", help="change a grievance's status and tell the citizen")
+    status.add_argument("tracking_id")
+    status.add_argument("status")
+    status.add_argument("--note", default="")
+    status.set_defaults(func=grievance_status)
+
+
+def stage(args: argparse.Namespace) -> None:
+    with db.session_scope() as session:
+        broadcast = notifications.application_moved(session, args.number, args.stage, args.expected)
+        told = (broadcast.id, broadcast.priority)
+    tell(*told)
+
+
+def grievance_status(args: argparse.Namespace) -> None:
+    with db.session_scope() as session:
+        broadcast = notifications.grievance_moved(session, args.tracking_id, args.status, args.note)
+        told = (broadcast.id, broadcast.priority)
+    tell(*told)
+
+
+def tell(broadcast_id: int, priority: int) -> None:
+    start(broadcast_id, priority)
+    print(f"changed; the citizen is told (broadcast {broadcast_id})")
