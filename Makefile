@@ -61,7 +61,7 @@ $(APP_VENV)/.installed: requirements/app.in requirements/app.lock
 # --- build ----------------------------------------------------------------------------------
 spacy: $(SPACY_DIR)/meta.json
 
-$(SPACY_DIR)/meta.json: seed/catalog.yml nlu_pipeline/build_spacy.py nagarik/shared/catalog.py nagarik/shared/text.py | setup
+$(SPACY_DIR)/meta.json: seed/catalog.yml nlu_pipeline/build_spacy.py nagarik/shared/catalog.py nagarik/shared/seed_files.py nagarik/shared/text.py | setup
 	@$(STEP) spacy "spaCy entity ruler from seed/catalog.yml" -s '[0-9]+ entity patterns' \
 	  $(RASA_VENV)/bin/python -m nlu_pipeline.build_spacy $(SPACY_DIR)
 
