@@ -81,7 +81,7 @@ demo: setup train seed
 	@echo "==> chat on WhatsApp (the local Cloud API simulator) as the citizen 919876543210, who owns BC-2026-001234."
 	@echo "    Type a message; numbers pick buttons; /photo, /location, /voice, /document; /quit to leave."
 	@echo "    As an official, in another terminal: see README.md, 'The demo as an official'."
-	@RASA_ENDPOINTS=$(ENDPOINTS) scripts/with-servers --simulator --rasa --worker $(CHAT)
+	@RASA_ENDPOINTS=$(ENDPOINTS) $(APP_PY) -m harness --simulator --rasa --worker $(CHAT)
 
 actions: setup seed
 	@$(APP_PY) -m rasa_sdk --actions actions --port 5055
@@ -116,7 +116,7 @@ rest-test: train
 	  NAGARIK_SAMPLE_DIR=$(CURDIR)/tests/fixtures/seed && \
 	  $(APP_PY) -m nagarik init >/dev/null && \
 	  $(STEP) rest-test "REST channel conversations against running servers (tests/rest)" \
-	    env RASA_ENDPOINTS=tests/rest/endpoints.yml scripts/with-servers --rasa $(APP_PY) -m pytest -q -rfE -p no:cacheprovider tests/rest
+	    env RASA_ENDPOINTS=tests/rest/endpoints.yml $(APP_PY) -m harness --rasa $(APP_PY) -m pytest -q -rfE -p no:cacheprovider tests/rest
 
 e2e-test: train
 	@$(STEP) e2e-test "WhatsApp end to end through the Cloud API simulator (tests/e2e)" \

@@ -46,13 +46,13 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, insert, text
 
-from harness.stack import ROOT, whatsapp_settings
+from harness.servers import PYTHON, ROOT, Server, action_server, rasa_server, simulator_settings
+from harness.servers import simulator as start_simulator
+from harness.servers import workers as start_workers
 from nagarik.db import models
 from nagarik.shared import clock
 from whatsapp.cloud.store import Store
 
-PYTHON = str(ROOT / ".venv/bin/python")
-RASA = [str(ROOT / ".venv-rasa/bin/python"), str(ROOT / "scripts/rasa_offline.py")]
 PROBE_PHONE = "919999000001"  # the citizen who keeps asking during the broadcast (not in the audience)
 PROBE_EVERY = 5.0  # seconds between the probe's questions
 VAR = ROOT / "var" / "bench" / "broadcast"
@@ -160,35 +160,6 @@ def seed(url: str, recipients: int) -> None:
 # --- processes -------------------------------------------------------------------------------
 
 
-def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with open(log, "ab") as out:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}; see {log}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"no answer at {url}; see {log}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def redis_bench_url(choice: str) -> str:
     """The given Redis, on the bench's own database number, with the bench's keys removed."""
     import redis
@@ -205,7 +176,7 @@ def redis_bench_url(choice: str) -> str:
 # --- one run ---------------------------------------------------------------------------------
 
 
-def start_assistant(directory: Path, env: dict[str, str], log: Path) -> tuple[list[subprocess.Popen[bytes]], int]:
+def start_assistant(directory: Path, env: dict[str, str], log: Path) -> tuple[list[Server], int]:
     """The action server and the Rasa server with its WhatsApp channel, on ports of their own."""
     actions_port, rasa_port = free_port(), free_port()
     endpoints = directory / "endpoints.yml"
@@ -213,12 +184,7 @@ def start_assistant(directory: Path, env: dict[str, str], log: Path) -> tuple[li
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {directory / 'tracker.db'}\n"
     )
-    actions = start([PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)], env, log)
-    wait_healthy(f"http://127.0.0.1:{actions_port}/health", actions, log, 60)
-    command = [*RASA, "run", "--port", str(rasa_port), "--model", "models", "--endpoints", str(endpoints)]
-    rasa = start([*command, "--credentials", "credentials.yml"], env, log)
-    wait_healthy(f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/", rasa, log, 300)
-    return [actions, rasa], rasa_port
+    return [action_server(actions_port, env, log).start(), rasa_server(rasa_port, endpoints, env, log).start()], rasa_port
 
 
 def probe(simulator: str, stop: threading.Event, replies_ms: list[float]) -> None:
@@ -248,13 +214,11 @@ def run(rate: float, args: argparse.Namespace) -> Run:
     seed(database, args.recipients)
     Store(f"sqlite:///{directory / 'whatsapp.db'}").engine.dispose()  # its tables, before several workers race to make them
     port = free_port()
-    settings = whatsapp_settings()
     queue = redis_bench_url(args.queue) if args.queue.startswith("redis") else f"sqlite:///{directory / 'queue.db'}"
     pacing = redis_bench_url(args.pacing) if args.pacing.startswith("redis") else "database"
     env = {
         **os.environ,
-        **settings,
-        "WHATSAPP_API_URL": f"http://127.0.0.1:{port}/v21.0",
+        **simulator_settings(port),
         "WHATSAPP_STORE_URL": f"sqlite:///{directory / 'whatsapp.db'}",
         "WHATSAPP_EVIDENCE_DIR": str(directory / "evidence"),
         "DATABASE_URL": database,
@@ -271,17 +235,13 @@ def run(rate: float, args: argparse.Namespace) -> Run:
     if args.statuses:
         assistant, rasa_port = start_assistant(directory, env, log)
         webhook = f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook"
-    simulator = start(
-        [PYTHON, "-m", "simulator", "--port", str(port), "--throughput", f"{rate:g}", "--webhook-url", webhook], env, log
-    )
-    workers: list[subprocess.Popen[bytes]] = []
+    simulator = start_simulator(port, webhook, env, log, "--throughput", f"{rate:g}")
+    workers: list[Server] = []
     stop_probe = threading.Event()
     prober = threading.Thread(target=probe, args=(f"http://127.0.0.1:{port}", stop_probe, result.replies_ms), daemon=True)
     try:
-        wait_healthy(f"http://127.0.0.1:{port}/_sim/health", simulator, log)
-        workers = [
-            start([PYTHON, "-m", "nagarik", "worker", "--workers", str(args.threads)], env, log) for _ in range(args.workers)
-        ]
+        simulator.start()
+        workers = [start_workers(args.threads, env, log).start() for _ in range(args.workers)]
         time.sleep(3)  # the workers import their modules and sweep once
         if args.statuses:
             prober.start()
@@ -323,7 +283,7 @@ def run(rate: float, args: argparse.Namespace) -> Run:
     finally:
         stop_probe.set()
         for process in [*workers, simulator, *reversed(assistant)]:
-            stop(process)
+            process.stop()
     measure(result, ledger, announced)
     return result
 
@@ -341,13 +301,13 @@ def wait_statuses(simulator: str, seconds: float = 1800) -> None:
     raise RuntimeError("the simulator's webhooks did not drain in time")
 
 
-def wait_done(database: str, broadcast_id: int, total: int, rate: float, workers: list[subprocess.Popen[bytes]]) -> Counter[str]:
+def wait_done(database: str, broadcast_id: int, total: int, rate: float, workers: list[Server]) -> Counter[str]:
     from nagarik import db
     from nagarik.outbound import broadcasts
 
     deadline = time.monotonic() + 3 * total / (rate * 0.8) + 300
     while time.monotonic() < deadline:
-        if any(worker.poll() is not None for worker in workers):
+        if not all(worker.running() for worker in workers):
             raise RuntimeError("a worker exited; see processes.log under var/bench/broadcast/")
         with db.session_scope(database) as session:
             progress = broadcasts.progress(session, broadcast_id)

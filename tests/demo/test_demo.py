@@ -87,7 +87,7 @@ def demo() -> Iterator[dict[str, str]]:
         yield env
     finally:
         if make.poll() is None:
-            make.stdin.close()  # the "chat" ends: with-servers stops every server, as /quit does
+            make.stdin.close()  # the "chat" ends: the launcher (python -m harness) stops every server, as /quit does
             make.wait(timeout=120)
         log.close()
 

@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.stack import DEMO_PHONE, ROOT, SIMULATOR, VAR, WEBHOOK, Stack, StackError, message_state
+from harness.servers import StartError
+from harness.stack import DEMO_PHONE, ROOT, SIMULATOR, VAR, WEBHOOK, Stack, message_state
 from nagarik import db
 from nagarik.citizens import subscriptions
 from nagarik.outbound import broadcasts
@@ -32,7 +33,7 @@ def stack() -> Iterator[Stack]:
     running = Stack()
     try:
         running.start()
-    except StackError as exc:
+    except StartError as exc:
         running.stop()
         pytest.fail(str(exc))
     try:

@@ -1,6 +1,6 @@
 """Talking to the running Rasa server through its REST channel, as a citizen would.
 
-`make rest-test` starts the Rasa and action servers (scripts/with-servers) on a fresh seeded
+`make rest-test` starts the Rasa and action servers (python -m harness) on a fresh seeded
 database before running these tests.
 """
 

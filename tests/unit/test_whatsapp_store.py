@@ -105,3 +105,52 @@ def test_reactions_and_revokes_are_recorded_but_not_queued(store):
 )
 def test_files_are_recognised_by_their_bytes(data, expected):
     assert sniff(data) == expected
+
+
+def test_the_migrations_build_exactly_the_store_s_tables(store):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from whatsapp.cloud.migrate import VERSION_TABLE
+    from whatsapp.cloud.store import metadata
+
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        assert compare_metadata(context, metadata) == []
+        assert context.get_current_revision() == "whatsapp_0002"
+
+
+def test_a_store_made_before_migrations_is_adopted_and_keeps_its_rows(tmp_path):
+    """The first stores made their tables with create_all and had no callback_data column."""
+    from alembic import command
+
+    from whatsapp.cloud import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        command.upgrade(migrate._config(connection), "whatsapp_0001")
+        connection.execute(text(f"DROP TABLE {migrate.VERSION_TABLE}"))
+        connection.execute(text("INSERT INTO whatsapp_windows (sender, last_inbound_at) VALUES ('919800000001', 1.0)"))
+    engine.dispose()
+    store = Store(url)
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT sender FROM whatsapp_windows")).scalars().all() == ["919800000001"]
+        assert connection.execute(text(f"SELECT version_num FROM {migrate.VERSION_TABLE}")).scalar_one() == "whatsapp_0002"
+        connection.execute(text("SELECT callback_data FROM whatsapp_outbox"))  # the column a later version added
+    Store(url)  # opening it again changes nothing
+
+
+def test_the_channel_s_version_table_leaves_the_civic_history_alone(tmp_path):
+    from alembic.migration import MigrationContext
+
+    from nagarik.db.migrate import migrate as migrate_civic
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    Store(url)
+    migrate_civic(url)
+    with create_engine(url).connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() is not None  # the civic head
+        assert MigrationContext.configure(
+            connection, opts={"version_table": "whatsapp_alembic_version"}
+        ).get_current_revision() == ("whatsapp_0002")

@@ -8,7 +8,7 @@ carry a lease; only a citizen's oldest unfinished message may be claimed, so the
 are handled in order even with several processes.
 
 SQLAlchemy Core that runs under Rasa's SQLAlchemy 1.4 and under 2.x; like Rasa's own tracker
-store it creates its tables itself. SQLite by default, PostgreSQL by URL.
+store it makes its tables itself, by migrations (whatsapp.cloud.migrate). SQLite by default, PostgreSQL by URL.
 """
 
 from __future__ import annotations
@@ -31,14 +31,13 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
-    inspect,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
+from whatsapp.cloud import migrate
 from whatsapp.inbound import InboundMessage, StatusUpdate, Webhook
 
 metadata = MetaData()
@@ -115,15 +114,7 @@ class Store:
 
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
-        metadata.create_all(self.engine)
-        self._add_missing_columns()
-
-    def _add_missing_columns(self) -> None:
-        """Stores created by an earlier version lack newer columns; add them (no data changes)."""
-        present = {column["name"] for column in inspect(self.engine).get_columns("whatsapp_outbox")}
-        if "callback_data" not in present:
-            with self.engine.begin() as connection:
-                connection.execute(text("ALTER TABLE whatsapp_outbox ADD COLUMN callback_data VARCHAR(191)"))
+        migrate.upgrade(self.engine)  # the tables, by Alembic migrations (whatsapp/cloud/migrations)
 
     # --- webhooks in -----------------------------------------------------------------------
 

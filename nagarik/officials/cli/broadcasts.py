@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     message_options(announce)
     for media_type in ("image", "video", "document"):
         announce.add_argument(f"--{media_type}", metavar="URL")
-    announce.add_argument("--at", help="local time (IST) to send, e.g. 2026-12-01T09:00")
+    announce.add_argument("--at", help="office local time to send, e.g. 2026-12-01T09:00")
     announce.set_defaults(func=lambda args: create(args, "announcement"))
 
     alert = commands.add_parser("alert", help="an emergency alert for wards: goes before everything else")

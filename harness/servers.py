@@ -1,0 +1,112 @@
+"""The one launcher: how each of the assistant's processes is started, checked and stopped.
+
+`make demo`, the REST and end-to-end tests, and the benches all start their servers from here
+(`python -m harness` for the demo and the REST tests, `harness.stack.Stack` for fresh databases).
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+# Every Rasa command goes through scripts/rasa_offline.py: no telemetry, no crash reports to third parties.
+RASA = [str(ROOT / ".venv-rasa" / "bin" / "python"), str(ROOT / "scripts" / "rasa_offline.py")]
+
+# The local Cloud API simulator accepts exactly these: not secrets, and only for the simulator. A
+# real deployment sets its own WHATSAPP_* values in the environment (docs/whatsapp.md).
+SIMULATOR_SETTINGS = {
+    "WHATSAPP_ACCESS_TOKEN": "simulator-access-token",
+    "WHATSAPP_APP_SECRET": "simulator-app-secret",
+    "WHATSAPP_VERIFY_TOKEN": "simulator-verify-token",
+    "WHATSAPP_PHONE_NUMBER_ID": "100200300400500",
+}
+
+
+def simulator_settings(port: int = 5100) -> dict[str, str]:
+    return {**SIMULATOR_SETTINGS, "WHATSAPP_API_URL": f"http://127.0.0.1:{port}/v21.0"}
+
+
+class StartError(RuntimeError):
+    """A process would not start or answer; the message names its log."""
+
+
+class Server:
+    """One process: started with its output in `log`, up once `health` answers 200."""
+
+    def __init__(
+        self, name: str, command: list[str], env: dict[str, str], log: Path, health: str | None = None, start_seconds: float = 60
+    ) -> None:
+        self.name, self.command, self.env, self.log = name, command, env, log
+        self.health, self.start_seconds = health, start_seconds
+        self.popen: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.popen is not None
+        return self.popen.pid
+
+    def start(self) -> Server:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as log:
+            # A session of its own: Ctrl-C in the demo's chat reaches the launcher, which stops us in order.
+            self.popen = subprocess.Popen(
+                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        if self.health:
+            self.wait_healthy()
+        return self
+
+    def wait_healthy(self) -> None:
+        assert self.popen is not None and self.health is not None
+        deadline = time.monotonic() + self.start_seconds
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                raise StartError(f"{self.name} exited with {self.popen.returncode}; see {self.log}")
+            try:
+                if httpx.get(self.health, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise StartError(f"{self.name} did not answer at {self.health} within {self.start_seconds:.0f} s; see {self.log}")
+
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.running():
+            assert self.popen is not None
+            self.popen.send_signal(sig)
+            try:
+                self.popen.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+
+def action_server(port: int, env: dict[str, str], log: Path) -> Server:
+    command = [PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    return Server("action server", command, env, log, f"http://127.0.0.1:{port}/health", 60)
+
+
+def rasa_server(port: int, endpoints: Path | str, env: dict[str, str], log: Path, credentials: str = "credentials.yml") -> Server:
+    """The Rasa server with the channels in `credentials`; up once the WhatsApp channel answers."""
+    command = [*RASA, "run", "--enable-api", "--port", str(port), "--model", "models"]
+    command += ["--endpoints", str(endpoints), "--credentials", credentials]
+    return Server("Rasa server", command, env, log, f"http://127.0.0.1:{port}/webhooks/whatsapp/", 300)
+
+
+def simulator(port: int, webhook_url: str, env: dict[str, str], log: Path, *extra: str) -> Server:
+    command = [PYTHON, "-m", "simulator", "--port", str(port), "--webhook-url", webhook_url, *extra]
+    return Server("simulator", command, env, log, f"http://127.0.0.1:{port}/_sim/health", 30)
+
+
+def workers(threads: int, env: dict[str, str], log: Path) -> Server:
+    """The outbound queue's consumer (no health route: it is up once it runs)."""
+    return Server("workers", [PYTHON, "-m", "nagarik", "worker", "--workers", str(threads)], env, log)
