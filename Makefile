@@ -30,7 +30,7 @@ ENDPOINTS ?= endpoints.yml
 CHAT ?= $(APP_PY) -m simulator.chat --as 919876543210
 TRAINING_FILES := config.yml $(shell find domain data -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup spacy train seed demo actions test test-begin lint unit validate story-test rest-test e2e-test demo-test bench bench-broadcast bench-compare clean
+.PHONY: help setup spacy train seed demo actions test test-begin lint unit validate story-test rest-test e2e-test demo-test bench bench-broadcast bench-http-clients bench-compare clean
 
 help:
 	@echo "make demo    set up, build, train if needed, seed, and chat with the assistant on (simulated) WhatsApp"
@@ -38,7 +38,7 @@ help:
 	@echo "make train   build the spaCy pipeline and train the Rasa model if anything changed"
 	@echo "make seed    migrate the database and load seed/catalog.yml and seed/applications.yml"
 	@echo "make bench   measure NLU accuracy per language, latency, memory, training time and broadcast throughput"
-	@echo "make bench-broadcast   only the broadcast throughput (100,000 recipients at 1000/s and 80/s, about 30 minutes)"
+	@echo "make bench-broadcast   only the broadcast throughput (100,000 recipients at 1000/s and 80/s, then the HTTP clients at 800/s; about 35 minutes)"
 	@echo "make bench-compare   cross-validate config.yml against the pipelines in bench/configs/"
 
 # --- environments ---------------------------------------------------------------------------
@@ -132,6 +132,13 @@ bench: setup train
 
 bench-broadcast: setup
 	@.venv/bin/python -m bench.broadcast --recipients "$${BENCH_RECIPIENTS:-100000}" --rates "$${BENCH_RATES:-1000,80}"
+	@$(MAKE) --no-print-directory bench-http-clients
+
+# The workers' HTTP clients side by side: worker CPU per message at 800 sends a second (README).
+bench-http-clients: setup
+	@for client in keepalive aiohttp httpx; do \
+	  .venv/bin/python -m bench.broadcast --recipients "$${BENCH_CLIENT_RECIPIENTS:-20000}" --rates 800 --no-statuses --http-client $$client || exit 1; \
+	done
 
 bench-compare: setup spacy
 	@echo "==> cross-validating config.yml against the alternatives in bench/configs/ (about 25 minutes)"

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.broadcast --recipients 100000 --rates 1000,80
         [--workers 2] [--threads 4] [--database sqlite|postgresql://...] [--queue sqlite|redis://...]
-        [--pacing database|redis://...]
+        [--pacing database|redis://...] [--http-client keepalive|aiohttp|httpx]
 
 For each configured rate (NAGARIK_MESSAGES_PER_SECOND): a fresh civic database with N opted-in
 citizens (bulk-inserted), a fresh queue, a simulator of its own on a free port whose throughput
@@ -16,7 +16,10 @@ first accept)), the busiest one-second window (sliding), refusals by code (13042
 who got nothing), and for the webhooks: how many, how long the channel took to answer them while
 the broadcast ran (p50, p99) and how long after the last send the last status arrived; the probe
 gives the citizen's reply time (question sent to reply accepted). /proc gives each process's peak
-resident memory (VmHWM) and CPU time. Bulk sends use 80 % of the rate (nagarik.outbound.pacing).
+resident memory (VmHWM) and CPU time, and the workers' CPU per accepted message (their CPU
+seconds added up, over the copies the simulator accepted). --http-client picks the workers' HTTP
+transport (WHATSAPP_HTTP_CLIENT; whatsapp.cloud.transport.outbound_transport). Bulk sends use 80 %
+of the rate (nagarik.outbound.pacing).
 
 The civic database is SQLite by default (under var/bench/broadcast/RATE-per-s/ with the queue, the
 channel's store, the processes' log and the ledger): what `make bench` can use on any machine, and
@@ -51,6 +54,7 @@ from harness.servers import simulator as start_simulator
 from harness.servers import workers as start_workers
 from nagarik.db import models
 from nagarik.shared import clock
+from whatsapp.cloud.settings import HTTP_CLIENTS
 from whatsapp.cloud.store import Store
 
 PROBE_PHONE = "919999000001"  # the citizen who keeps asking during the broadcast (not in the audience)
@@ -88,8 +92,14 @@ class Run:
     rasa_rss_mb: float = 0.0
     worker_rss_mb: list[float] = field(default_factory=list)
     worker_cpu_s: list[float] = field(default_factory=list)
+    http_client: str = "keepalive"
     simulator_rss_mb: float = 0.0
     simulator_cpu_s: float = 0.0
+
+    @property
+    def worker_cpu_ms_per_message(self) -> float:
+        """The workers' CPU (start-up, claims, pacing and sends alike) per copy the simulator accepted."""
+        return 1000 * sum(self.worker_cpu_s) / self.accepted if self.accepted else 0.0
 
 
 def phone(n: int) -> str:
@@ -209,7 +219,7 @@ def run(rate: float, args: argparse.Namespace) -> Run:
     directory = VAR / f"{rate:g}-per-s"  # runs at different rates may go on at the same time
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
-    result = Run(rate, args.recipients)
+    result = Run(rate, args.recipients, http_client=args.http_client)
     database = fresh_database(args.database, directory, f"{BENCH_DATABASE}_{rate:g}".replace(".", "_"))
     seed(database, args.recipients)
     Store(f"sqlite:///{directory / 'whatsapp.db'}").engine.dispose()  # its tables, before several workers race to make them
@@ -226,6 +236,7 @@ def run(rate: float, args: argparse.Namespace) -> Run:
         "NAGARIK_PACING_URL": pacing,
         "NAGARIK_MESSAGES_PER_SECOND": f"{rate:g}",
         "NAGARIK_MESSAGING_TIER": "unlimited",
+        "WHATSAPP_HTTP_CLIENT": args.http_client,
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
     }
@@ -349,7 +360,7 @@ def measure(result: Run, ledger: dict[str, Any], announced: float) -> None:
 def report(runs: list[Run], args: argparse.Namespace) -> None:
     print(
         f"{args.recipients:,} recipients; {args.workers} worker processes x {args.threads} threads; database {args.database}; "
-        f"queue {args.queue}; pacing {args.pacing}; {os.cpu_count()} cores"
+        f"queue {args.queue}; pacing {args.pacing}; HTTP client {args.http_client}; {os.cpu_count()} cores"
     )
     header = (
         "rate/s",
@@ -365,6 +376,7 @@ def report(runs: list[Run], args: argparse.Namespace) -> None:
         "total time",
         "worker peak RSS",
         "worker CPU",
+        "worker CPU per message",
         "simulator RSS / CPU",
         "status webhooks (failed)",
         "channel ack p50 / p99 during",
@@ -389,7 +401,8 @@ def report(runs: list[Run], args: argparse.Namespace) -> None:
                 " ".join(f"{state} {count}" for state, count in sorted(r.states.items())),
                 f"{r.seconds:.0f} s (first send after {r.start_delay:.1f} s)",
                 " / ".join(f"{mb:.0f} MB" for mb in r.worker_rss_mb),
-                " / ".join(f"{s:.0f} s" for s in r.worker_cpu_s),
+                " / ".join(f"{s:.1f} s" for s in r.worker_cpu_s),
+                f"{r.worker_cpu_ms_per_message:.3f} ms",
                 f"{r.simulator_rss_mb:.0f} MB / {r.simulator_cpu_s:.0f} s",
                 f"{r.webhooks:,} ({r.webhook_failures})",
                 f"{r.ack_ms[0]:.0f} ms / {r.ack_ms[1]:.0f} ms",
@@ -418,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default="sqlite", help="sqlite, or a PostgreSQL server URL")
     parser.add_argument("--queue", default="sqlite", help="sqlite (embedded), or a redis:// URL")
     parser.add_argument("--pacing", default="database", help="database, or a redis:// URL")
+    parser.add_argument("--http-client", default="keepalive", choices=HTTP_CLIENTS, help="the workers' HTTP transport")
     parser.add_argument(
         "--no-statuses", dest="statuses", action="store_false", help="no Rasa server: the simulator sends no status webhooks"
     )

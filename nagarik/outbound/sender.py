@@ -36,7 +36,7 @@ from nagarik.outbound.messages import message_body, ward_names
 from whatsapp.cloud.graph import GraphClient, GraphResult
 from whatsapp.cloud.settings import WhatsAppSettings
 from whatsapp.cloud.store import Store, windows
-from whatsapp.cloud.transport import KeepAliveTransport
+from whatsapp.cloud.transport import outbound_transport
 from whatsapp.errors import Action, is_final
 from whatsapp.limits import CUSTOMER_SERVICE_WINDOW_SECONDS
 
@@ -75,7 +75,7 @@ class Sender:
         """A sender for one worker thread (its HTTP client belongs to that thread's event loop);
         settings and the window store are made once per worker process."""
         settings, store, rate, tier = _shared()
-        graph = GraphClient(settings, timeout=settings.http_timeout, transport=KeepAliveTransport())
+        graph = GraphClient(settings, timeout=settings.http_timeout, transport=outbound_transport(settings.http_client))
         return cls(graph, store, settings, rate, tier)
 
     @property

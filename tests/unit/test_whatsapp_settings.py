@@ -29,3 +29,15 @@ def test_credentials_file_values_win_and_defaults_fill_the_rest(monkeypatch):
 def test_phone_numbers_are_masked_in_logs():
     assert mask("919876543210") == "91******3210"
     assert "9876" not in mask("919876543210")
+
+
+def test_the_workers_http_client_is_keepalive_unless_named(monkeypatch):
+    for name in REQUIRED.values():
+        monkeypatch.setenv(name, "from-env")
+    monkeypatch.delenv("WHATSAPP_HTTP_CLIENT", raising=False)
+    assert WhatsAppSettings.load().http_client == "keepalive"
+    monkeypatch.setenv("WHATSAPP_HTTP_CLIENT", "aiohttp")
+    assert WhatsAppSettings.load().http_client == "aiohttp"
+    monkeypatch.setenv("WHATSAPP_HTTP_CLIENT", "requests")
+    with pytest.raises(ValueError, match="WHATSAPP_HTTP_CLIENT must be one of keepalive, aiohttp, httpx"):
+        WhatsAppSettings.load()

@@ -15,6 +15,7 @@ REQUIRED = {
     "phone_number_id": "WHATSAPP_PHONE_NUMBER_ID",
     "api_url": "WHATSAPP_API_URL",
 }
+HTTP_CLIENTS = ("keepalive", "aiohttp", "httpx")  # the broadcast workers' transports (whatsapp.cloud.transport)
 
 
 class MissingSettingError(RuntimeError):
@@ -34,6 +35,7 @@ class WhatsAppSettings:
     http_timeout: float
     max_concurrent_turns: int
     retry_seconds: float = 2.0  # before a failed turn is tried again; doubles, MAX_ATTEMPTS in all
+    http_client: str = "keepalive"  # the broadcast workers' transport, one of HTTP_CLIENTS
 
     @classmethod
     def load(cls, credentials: dict[str, Any] | None = None) -> WhatsAppSettings:
@@ -51,7 +53,15 @@ class WhatsAppSettings:
             http_timeout=float(os.environ.get("WHATSAPP_HTTP_TIMEOUT") or 10.0),
             max_concurrent_turns=int(os.environ.get("WHATSAPP_MAX_CONCURRENT_TURNS") or 2),
             retry_seconds=float(os.environ.get("WHATSAPP_RETRY_SECONDS") or 2.0),
+            http_client=_http_client(),
         )
+
+
+def _http_client() -> str:
+    value = os.environ.get("WHATSAPP_HTTP_CLIENT") or "keepalive"
+    if value not in HTTP_CLIENTS:
+        raise ValueError(f"WHATSAPP_HTTP_CLIENT must be one of {', '.join(HTTP_CLIENTS)}, not {value!r}")
+    return value
 
 
 def mask(phone: str) -> str:

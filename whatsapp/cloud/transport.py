@@ -6,6 +6,10 @@ second that was the workers' largest cost. This transport keeps a few persistent
 host on asyncio streams and parses answers with httptools (C). It maps failures onto httpx's
 exceptions, so callers (whatsapp.cloud.graph) classify them exactly as before. Plain HTTP and
 TLS; no HTTP/2, no proxies, no streaming bodies (Graph answers are small JSON).
+
+outbound_transport() picks the workers' transport by name (WHATSAPP_HTTP_CLIENT): this one, aiohttp's
+pool (whatsapp.cloud.aiohttp_transport), or httpx's own with a small pool, for bench/broadcast.py to
+compare their CPU per message.
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ from dataclasses import dataclass, field
 import httptools
 import httpx
 
+from whatsapp.cloud.settings import HTTP_CLIENTS
+
 DEFAULT_TIMEOUT = 10.0
+MAX_CONNECTIONS = 8  # per worker thread, for each of the three
 
 
 @dataclass
@@ -67,7 +74,7 @@ class _Connection:
 
 
 class KeepAliveTransport(httpx.AsyncBaseTransport):
-    def __init__(self, max_connections: int = 8) -> None:
+    def __init__(self, max_connections: int = MAX_CONNECTIONS) -> None:
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._slots = asyncio.Semaphore(max_connections)
         self._ssl: ssl.SSLContext | None = None
@@ -129,3 +136,17 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             for connection in connections:
                 connection.close()
         self._idle.clear()
+
+
+def outbound_transport(name: str) -> httpx.AsyncBaseTransport:
+    """The broadcast workers' transport: "keepalive" (this module's), "aiohttp" or "httpx" (its own pool)."""
+    if name == "keepalive":
+        return KeepAliveTransport(MAX_CONNECTIONS)
+    if name == "aiohttp":
+        from whatsapp.cloud.aiohttp_transport import AiohttpTransport  # aiohttp is imported only when chosen
+
+        return AiohttpTransport(MAX_CONNECTIONS)
+    if name == "httpx":
+        limits = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS)
+        return httpx.AsyncHTTPTransport(limits=limits, http1=True, http2=False, retries=0)
+    raise ValueError(f"unknown HTTP client {name!r}: one of {', '.join(HTTP_CLIENTS)}")
