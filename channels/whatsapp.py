@@ -30,7 +30,8 @@ from whatsapp.cloud.media import RejectedMediaError, fetch_evidence
 from whatsapp.cloud.settings import WhatsAppSettings, mask
 from whatsapp.cloud.store import Store
 from whatsapp.inbound import InboundMessage, WebhookError, parse_body
-from whatsapp.outbound import UnsendableResponseError, apology, render, script_language
+from whatsapp.messages import UnsendableMessageError
+from whatsapp.outbound import apology, render, script_language
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 1.0  # also picks up work left by other processes and retries that fell due
@@ -58,7 +59,7 @@ class WhatsAppOutput(OutputChannel):
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         try:
             bodies = render(message)
-        except UnsendableResponseError as exc:
+        except UnsendableMessageError as exc:
             logger.error("a response could not be rendered for WhatsApp: %s", exc)
             return
         for body in bodies:

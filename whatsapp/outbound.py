@@ -15,8 +15,6 @@ from whatsapp import limits, messages
 # The list's opening button, in the language the message is written in.
 LIST_BUTTON_LABELS = {"kn": "ಆಯ್ಕೆಗಳು", "hi": "विकल्प", "en": "Options"}
 
-Message = messages.Message
-
 # What the channel says, once, when it could not handle a message at all (after its retries), in
 # the language the message was written in: the message is not silently dropped.
 APOLOGIES = {
@@ -24,10 +22,6 @@ APOLOGIES = {
     "hi": "माफ़ कीजिए, हमारी ओर से कुछ गड़बड़ी हुई और आपका पिछला संदेश संभाला नहीं जा सका। कृपया उसे फिर से भेजें।",
     "kn": "ಕ್ಷಮಿಸಿ, ನಮ್ಮ ಕಡೆ ಏನೋ ತೊಂದರೆಯಾಗಿ ನಿಮ್ಮ ಕೊನೆಯ ಸಂದೇಶವನ್ನು ನಿರ್ವಹಿಸಲಾಗಲಿಲ್ಲ. ದಯವಿಟ್ಟು ಅದನ್ನು ಮತ್ತೆ ಕಳುಹಿಸಿ.",
 }
-
-
-# A response that cannot become a valid WhatsApp message (e.g. a payload over 256 characters).
-UnsendableResponseError = messages.UnsendableMessageError
 
 
 def script_language(text: str) -> str:
@@ -39,7 +33,7 @@ def script_language(text: str) -> str:
     return "en"
 
 
-def apology(text: str) -> Message:
+def apology(text: str) -> messages.Message:
     """The apology for a message that could not be handled, in the script of that message."""
     return text_message(APOLOGIES[script_language(text)])
 
@@ -62,7 +56,7 @@ def split_text(text: str, limit: int = limits.TEXT_BODY) -> list[str]:
     return pieces
 
 
-def text_message(body: str) -> Message:
+def text_message(body: str) -> messages.Message:
     return messages.text(body)
 
 
@@ -70,48 +64,48 @@ def _payload(button: dict[str, Any], limit: int) -> str:
     return messages.checked_payload(str(button.get("payload") or button.get("title") or ""), limit)
 
 
-def reply_buttons(body: str, buttons: list[dict[str, Any]]) -> Message:
+def reply_buttons(body: str, buttons: list[dict[str, Any]]) -> messages.Message:
     return messages.reply_buttons(body, [(_payload(b, limits.BUTTON_ID), str(b["title"])) for b in buttons])
 
 
-def list_message(body: str, rows: list[dict[str, Any]]) -> Message:
+def list_message(body: str, rows: list[dict[str, Any]]) -> messages.Message:
     label = LIST_BUTTON_LABELS[script_language(body)]
     return messages.list_message(
         body, label, [messages.list_row(_payload(row, limits.ROW_ID), str(row["title"])) for row in rows]
     )
 
 
-def render(response: dict[str, Any]) -> list[Message]:
+def render(response: dict[str, Any]) -> list[messages.Message]:
     """The WhatsApp messages for one Rasa bot response (text, buttons, image, attachment, custom)."""
-    messages: list[Message] = []
+    out: list[messages.Message] = []
     text = str(response.get("text") or "").strip()
     buttons = response.get("buttons") or response.get("quick_replies") or []
     custom = response.get("custom") or {}
 
     if isinstance(custom, dict) and isinstance(custom.get("whatsapp"), dict):
-        messages.append(custom["whatsapp"])  # a message an action built for WhatsApp itself
+        out.append(custom["whatsapp"])  # a message an action built for WhatsApp itself
     if response.get("image"):
         caption = text if len(text) <= limits.CAPTION and not buttons else ""
         image: dict[str, Any] = {"link": response["image"]}
         if caption:
             image["caption"] = caption
             text = ""
-        messages.append({"type": "image", "image": image})
+        out.append({"type": "image", "image": image})
     if response.get("attachment"):
-        messages.append({"type": "document", "document": {"link": str(response["attachment"])}})
+        out.append({"type": "document", "document": {"link": str(response["attachment"])}})
 
     if buttons:
         body = text or "⬇️"
         if len(body) > limits.INTERACTIVE_BODY:
             *leading, body = split_text(body, limits.INTERACTIVE_BODY)
-            messages.extend(text_message(piece) for piece in leading)
+            out.extend(text_message(piece) for piece in leading)
         if len(buttons) <= limits.REPLY_BUTTONS:
-            messages.append(reply_buttons(body, buttons))
+            out.append(reply_buttons(body, buttons))
         else:
             pages = [buttons[i : i + limits.LIST_ROWS] for i in range(0, len(buttons), limits.LIST_ROWS)]
             for number, page in enumerate(pages, start=1):
                 page_body = body if number == 1 else f"({number}/{len(pages)})"
-                messages.append(list_message(page_body, page))
+                out.append(list_message(page_body, page))
     elif text:
-        messages.extend(text_message(piece) for piece in split_text(text))
-    return messages
+        out.extend(text_message(piece) for piece in split_text(text))
+    return out

@@ -19,6 +19,7 @@ from nagarik.catalog import store as catalog_store
 from nagarik.db import models
 from nagarik.db.migrate import migrate
 from nagarik.shared.catalog import Catalog
+from tests.unit.http_server import server  # noqa: F401 (the HTTP transports' tests use this fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "tests" / "fixtures" / "seed"  # the tests' own sample rows, never the demo's

@@ -1,102 +1,24 @@
 """aiohttp's pool as the broadcast workers' transport, against a small asyncio server on a free port:
-the same behaviours as KeepAliveTransport's tests (test_http11.py), and its failures as the same
+the same behaviours as KeepAliveTransport's tests (test_transport.py), and its failures as the same
 httpx errors. Nothing waits on the clock: the server answers when told, or never."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import gzip
-import json
 import socket
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from tests.unit.http_server import Server
+from tests.unit.test_whatsapp_graph import SETTINGS as GRAPH_SETTINGS
 from whatsapp.cloud import graph as whatsapp_graph
 from whatsapp.cloud.aiohttp_transport import AiohttpTransport
 from whatsapp.cloud.graph import GraphClient
-from whatsapp.cloud.settings import WhatsAppSettings
 from whatsapp.cloud.transport import KeepAliveTransport, outbound_transport
 from whatsapp.errors import Action
-
-
-class Server:
-    """Answers every request with JSON naming its connection. `mode`: "close" answers with
-    Connection: close; "silent" never answers; "hangup" closes without answering; "garbage" answers
-    with something that is not HTTP; "gzip" sends its JSON compressed. `gate` holds every answer
-    until that many requests are waiting."""
-
-    def __init__(self) -> None:
-        self.connections = 0
-        self.mode = ""
-        self.gate = 0
-        self.waiting = 0
-        self.opened = asyncio.Event()  # set once `gate` requests are waiting
-        self.never = asyncio.Event()  # set only at teardown
-        self.writers: list[asyncio.StreamWriter] = []
-        self.port = 0
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        number = self.connections
-        self.writers.append(writer)
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.split(b"\r\n")
-                headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(b":") for line in lines[1:] if line)}
-                body = await reader.readexactly(int(headers.get(b"content-length", 0)))
-                if self.gate:
-                    self.waiting += 1
-                    if self.waiting == self.gate:
-                        self.opened.set()
-                    await self.opened.wait()
-                if self.mode == "silent":
-                    await self.never.wait()
-                if self.mode == "hangup":
-                    break
-                if self.mode == "garbage":
-                    writer.write(b"NOT HTTP AT ALL\r\n\r\n")
-                    await writer.drain()
-                    break
-                answer = json.dumps(
-                    {
-                        "connection": number,
-                        "method": lines[0].split(b" ")[0].decode(),
-                        "path": lines[0].split(b" ")[1].decode(),
-                        "echo": body.decode(),
-                        "authorization": headers.get(b"authorization", b"").decode(),
-                        "messages": [{"id": f"wamid.{number}"}],
-                    }
-                ).encode()
-                extra = b"Connection: close\r\n" if self.mode == "close" else b""
-                if self.mode == "gzip":
-                    answer, extra = gzip.compress(answer), b"Content-Encoding: gzip\r\n"
-                writer.write(b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nX-Answer: yes\r\n" + extra)
-                writer.write(b"Content-Length: %d\r\n\r\n" % len(answer) + answer)
-                await writer.drain()
-                if self.mode == "close":
-                    break
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        writer.close()
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[Server]:
-    state = Server()
-    listener = await asyncio.start_server(state.handle, "127.0.0.1", 0)
-    state.port = listener.sockets[0].getsockname()[1]
-    yield state
-    state.never.set()
-    state.opened.set()
-    for writer in state.writers:
-        writer.close()
-    listener.close()
-    await listener.wait_closed()
 
 
 @pytest.fixture
@@ -180,19 +102,7 @@ async def test_a_closed_or_broken_answer_is_a_protocol_error(server: Server, mod
             await http.post("/123/messages", json={})
 
 
-SETTINGS = WhatsAppSettings(
-    access_token="token",
-    app_secret="secret",
-    verify_token="verify",
-    phone_number_id="100",
-    api_url="http://127.0.0.1:1/v21.0",
-    store_url="sqlite://",
-    evidence_dir=Path("/tmp"),
-    reopen_template=None,
-    http_timeout=0.2,
-    max_concurrent_turns=1,
-    http_client="aiohttp",
-)
+SETTINGS = dataclasses.replace(GRAPH_SETTINGS, api_url="http://127.0.0.1:1/v21.0", http_timeout=0.2, http_client="aiohttp")
 
 
 def graph(port: int) -> GraphClient:

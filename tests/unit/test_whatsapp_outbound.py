@@ -6,7 +6,8 @@ import pytest
 
 from whatsapp import limits, signature
 from whatsapp.errors import Action, backoff_seconds, classify
-from whatsapp.outbound import UnsendableResponseError, render, split_text
+from whatsapp.messages import UnsendableMessageError
+from whatsapp.outbound import render, split_text
 
 KANNADA_TITLE = "ಚಾಲನಾ ಪರವಾನಗಿ ನವೀಕರಣ ಮತ್ತು ಇತರ ಸೇವೆಗಳು"  # longer than any title limit
 
@@ -70,7 +71,7 @@ def test_plain_text_image_and_links():
 
 
 def test_a_payload_too_long_for_whatsapp_is_refused():
-    with pytest.raises(UnsendableResponseError):
+    with pytest.raises(UnsendableMessageError):
         render({"text": "x", "buttons": [{"title": "t", "payload": "/" + "x" * 300}]})
 
 
