@@ -49,9 +49,8 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, insert, text
 
-from harness.servers import PYTHON, ROOT, Server, action_server, rasa_server, simulator_settings
-from harness.servers import simulator as start_simulator
-from harness.servers import workers as start_workers
+from harness import servers
+from harness.servers import PYTHON, ROOT, Server
 from nagarik.db import models
 from nagarik.shared import clock
 from whatsapp.cloud.settings import HTTP_CLIENTS
@@ -189,12 +188,11 @@ def redis_bench_url(choice: str) -> str:
 def start_assistant(directory: Path, env: dict[str, str], log: Path) -> tuple[list[Server], int]:
     """The action server and the Rasa server with its WhatsApp channel, on ports of their own."""
     actions_port, rasa_port = free_port(), free_port()
-    endpoints = directory / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {directory / 'tracker.db'}\n"
-    )
-    return [action_server(actions_port, env, log).start(), rasa_server(rasa_port, endpoints, env, log).start()], rasa_port
+    endpoints = servers.write_endpoints(directory, actions_port)
+    return [
+        servers.action_server(actions_port, env, log).start(),
+        servers.rasa_server(rasa_port, endpoints, env, log).start(),
+    ], rasa_port
 
 
 def probe(simulator: str, stop: threading.Event, replies_ms: list[float]) -> None:
@@ -228,7 +226,7 @@ def run(rate: float, args: argparse.Namespace) -> Run:
     pacing = redis_bench_url(args.pacing) if args.pacing.startswith("redis") else "database"
     env = {
         **os.environ,
-        **simulator_settings(port),
+        **servers.simulator_settings(port),
         "WHATSAPP_STORE_URL": f"sqlite:///{directory / 'whatsapp.db'}",
         "WHATSAPP_EVIDENCE_DIR": str(directory / "evidence"),
         "DATABASE_URL": database,
@@ -246,30 +244,18 @@ def run(rate: float, args: argparse.Namespace) -> Run:
     if args.statuses:
         assistant, rasa_port = start_assistant(directory, env, log)
         webhook = f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook"
-    simulator = start_simulator(port, webhook, env, log, "--throughput", f"{rate:g}")
+    simulator = servers.simulator(port, webhook, env, log, "--throughput", f"{rate:g}")
     workers: list[Server] = []
     stop_probe = threading.Event()
     prober = threading.Thread(target=probe, args=(f"http://127.0.0.1:{port}", stop_probe, result.replies_ms), daemon=True)
     try:
         simulator.start()
-        workers = [start_workers(args.threads, env, log).start() for _ in range(args.workers)]
+        workers = [servers.workers(args.threads, env, log).start() for _ in range(args.workers)]
         time.sleep(3)  # the workers import their modules and sweep once
         if args.statuses:
             prober.start()
         announced = time.time()
-        command = [
-            PYTHON,
-            "-m",
-            "nagarik",
-            "announce",
-            "--wards",
-            WARD,
-            "--topics",
-            TOPIC,
-            "--yes",
-            "--by",
-            "bench",
-        ]
+        command = [PYTHON, "-m", "nagarik", "announce", "--wards", WARD, "--topics", TOPIC, "--yes", "--by", "bench"]
         for language, body in TEXTS.items():
             command += [f"--{language}", body]
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)

@@ -95,6 +95,16 @@ def action_server(port: int, env: dict[str, str], log: Path) -> Server:
     return Server("action server", command, env, log, f"http://127.0.0.1:{port}/health", 60)
 
 
+def write_endpoints(directory: Path, actions_port: int) -> Path:
+    """Rasa's endpoints for a run of its own: the action server on that port, the tracker in `directory`."""
+    endpoints = directory / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {directory / 'tracker.db'}\n"
+    )
+    return endpoints
+
+
 def rasa_server(port: int, endpoints: Path | str, env: dict[str, str], log: Path, credentials: str = "credentials.yml") -> Server:
     """The Rasa server with the channels in `credentials`; up once the WhatsApp channel answers."""
     command = [*RASA, "run", "--enable-api", "--port", str(port), "--model", "models"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from harness.servers import PYTHON, ROOT, action_server, rasa_server, simulator, simulator_settings
+from harness.servers import PYTHON, ROOT, action_server, rasa_server, simulator, simulator_settings, write_endpoints
 
 VAR = ROOT / "var" / "e2e"
 SIMULATOR = "http://127.0.0.1:5100"
@@ -42,18 +42,13 @@ class Stack:
             "RASA_TELEMETRY_ENABLED": "false",
             **extra_env,
         }
-        endpoints = directory / "endpoints.yml"
-        endpoints.write_text(
-            'action_endpoint:\n  url: "http://127.0.0.1:5055/webhook"\n'
-            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {directory / 'tracker.db'}\n"
-        )
         subprocess.run([PYTHON, "-m", "nagarik", "init"], cwd=ROOT, env=self.env, check=True, capture_output=True)
         self.simulator = simulator(
             5100, WEBHOOK, self.env, directory / "simulator.log",
             *("--retry-attempts", "12", "--retry-base", "0.5", "--timeout-hold", "5", "--seed", "7"),
         )  # fmt: skip
         self.actions = action_server(5055, self.env, directory / "actions.log")
-        self.rasa = rasa_server(5005, endpoints, self.env, directory / "rasa.log")
+        self.rasa = rasa_server(5005, write_endpoints(directory, 5055), self.env, directory / "rasa.log")
 
     def start(self) -> None:
         for process in (self.simulator, self.actions, self.rasa):

@@ -51,9 +51,6 @@ class GraphResult:
         return self.id
 
 
-# The names the callers know them by: a send's result and an upload's are the same thing.
-
-
 def _answer(response: httpx.Response, accepted_id: Any) -> GraphResult:
     """The result of a Graph response: the id Meta gave, or its error classified."""
     if response.status_code < 300 and accepted_id:

@@ -45,10 +45,11 @@ def _config(connection: Connection) -> Config:
 
 def _revision_before_migrations(connection: Connection) -> str | None:
     """What a store created by create_all (before these migrations) already has."""
-    tables = set(inspect(connection).get_table_names())
+    inspector = inspect(connection)
+    tables = set(inspector.get_table_names())
     if VERSION_TABLE in tables or "whatsapp_inbox" not in tables:
         return None
-    columns = {column["name"] for column in inspect(connection).get_columns("whatsapp_outbox")}
+    columns = {column["name"] for column in inspector.get_columns("whatsapp_outbox")}
     return "whatsapp_0002" if "callback_data" in columns else "whatsapp_0001"
 
 
