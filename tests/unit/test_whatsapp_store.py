@@ -4,10 +4,16 @@ import os
 import uuid
 
 import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
+from nagarik.db.migrate import migrate as migrate_civic
+from whatsapp.cloud import migrate
 from whatsapp.cloud.media import sniff
 from whatsapp.cloud.store import LEASE_SECONDS, Store
+from whatsapp.cloud.store import metadata as store_tables
 from whatsapp.inbound import InboundMessage, StatusUpdate, Webhook
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("NAGARIK_TEST_DATABASE_URL") else [])
@@ -108,24 +114,14 @@ def test_files_are_recognised_by_their_bytes(data, expected):
 
 
 def test_the_migrations_build_exactly_the_store_s_tables(store):
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from whatsapp.cloud.migrate import VERSION_TABLE
-    from whatsapp.cloud.store import metadata
-
     with store.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-        assert compare_metadata(context, metadata) == []
+        context = MigrationContext.configure(connection, opts={"version_table": migrate.VERSION_TABLE})
+        assert compare_metadata(context, store_tables) == []
         assert context.get_current_revision() == "whatsapp_0002"
 
 
 def test_a_store_made_before_migrations_is_adopted_and_keeps_its_rows(tmp_path):
     """The first stores made their tables with create_all and had no callback_data column."""
-    from alembic import command
-
-    from whatsapp.cloud import migrate
-
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = create_engine(url)
     with engine.begin() as connection:
@@ -142,15 +138,10 @@ def test_a_store_made_before_migrations_is_adopted_and_keeps_its_rows(tmp_path):
 
 
 def test_the_channel_s_version_table_leaves_the_civic_history_alone(tmp_path):
-    from alembic.migration import MigrationContext
-
-    from nagarik.db.migrate import migrate as migrate_civic
-
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     Store(url)
     migrate_civic(url)
     with create_engine(url).connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() is not None  # the civic head
-        assert MigrationContext.configure(
-            connection, opts={"version_table": "whatsapp_alembic_version"}
-        ).get_current_revision() == ("whatsapp_0002")
+        channel = MigrationContext.configure(connection, opts={"version_table": migrate.VERSION_TABLE})
+        assert channel.get_current_revision() == "whatsapp_0002"
