@@ -3,8 +3,8 @@
 Rasa 3.6 turns usage telemetry (Segment) on by default: its first run writes "enabled: true" to
 ~/.config/rasa/global.yml and prints a banner, and with telemetry on it also sets up Sentry crash
 reporting with a key shipped inside the package, so an uncaught exception would go to sentry.io.
-A government deployment sends nothing to anyone: every Rasa command of the project (make,
-scripts/with-servers, the test harness, the bench) goes through here, which turns both off and
+A government deployment sends nothing to anyone: every Rasa command of the project (the
+Makefile, the launcher harness/servers.py, the bench) goes through here, which turns both off and
 writes nothing to $HOME. `RASA_TELEMETRY_ENABLED=false` covers Rasa used as a library
 (bench/nlu_cv.py). tests/unit/test_offline.py checks it.
 """
