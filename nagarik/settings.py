@@ -15,6 +15,7 @@ SEED_DIR = PROJECT_ROOT / "seed"  # loaded into the database by `make seed`
 CONFIG_DIR = PROJECT_ROOT / "config"  # read at run time (topics, templates, reminders, polls, campaigns)
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'nagarik.db'}"
 DEFAULT_QUEUE_PATH = PROJECT_ROOT / "var" / "queue.db"
+DEFAULT_TRACKER_STORE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"  # what endpoints.yml names
 DEFAULT_VERIFY_URL = "http://127.0.0.1:5200/verify"
 SAMPLE_DIR_VARIABLE = "NAGARIK_SAMPLE_DIR"
 
@@ -31,6 +32,16 @@ def _get(name: str, default: str = "") -> str:
 def database_url() -> str:
     """DATABASE_URL: the civic database (SQLite under var/ by default)."""
     return _get("DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def tracker_store_url() -> str:
+    """NAGARIK_TRACKER_STORE_URL: Rasa's tracker store (its `events` table), for erasure and the purge; the
+    same database as the endpoints file's tracker_store (var/tracker.db by default; endpoints.postgres.yml's
+    form is postgresql+psycopg2://USER:PASSWORD@HOST:PORT/NAME)."""
+    url = _get("NAGARIK_TRACKER_STORE_URL", DEFAULT_TRACKER_STORE_URL)
+    if not url.startswith(("sqlite:///", "postgresql")):
+        raise ValueError("NAGARIK_TRACKER_STORE_URL must be a sqlite:/// or postgresql:// URL")
+    return url
 
 
 def queue_url() -> str:

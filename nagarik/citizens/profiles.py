@@ -1,4 +1,4 @@
-"""Citizens as the office knows them: a phone number and the language they want."""
+"""Citizens as the office knows them: a phone number, the language they want and, if they gave it, their name."""
 
 from __future__ import annotations
 
@@ -26,5 +26,13 @@ def remember_language(session: Session, phone: str, language: str, chosen: bool)
     citizen.language = language
     if chosen or citizen.language_source != "chosen":
         citizen.language_source = "chosen" if chosen else "inferred"
+    citizen.last_seen = clock.utcnow()
+    return citizen
+
+
+def set_name(session: Session, phone: str, name: str) -> models.Citizen:
+    """The name the citizen gave (already checked by nagarik.citizens.names.clean_name)."""
+    citizen = get_or_create(session, phone)
+    citizen.name = name
     citizen.last_seen = clock.utcnow()
     return citizen

@@ -110,6 +110,7 @@ class StageRow(Base):
 class Citizen(Base):
     __tablename__ = "citizens"
     phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(128))  # as the citizen wrote it ("my name is ...")
     language: Mapped[str | None] = mapped_column(String(8))
     language_source: Mapped[str | None] = mapped_column(String(16))  # chosen | inferred
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -130,6 +131,25 @@ class Consent(Base):
     channel: Mapped[str] = mapped_column(String(16))
     notice_version: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ErasureRequest(Base):
+    """A citizen asked by chat to erase their data; the row stays as the fact of the erasure.
+
+    The civic database is erased at once (nagarik.citizens.data_rights); Rasa's conversation and the
+    channel's texts up to `cutoff` by the workers a little later, twice (`passes`), because a Rasa turn
+    in flight when the first pass runs may write back events it had loaded."""
+
+    __tablename__ = "erasure_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    cutoff: Mapped[float] = mapped_column(Float)  # seconds since the epoch: what was written up to then goes
+    kept: Mapped[dict[str, Any]]  # what was kept, by kind: {"open_grievances": 1, ...}
+    media: Mapped[list[Any]]  # evidence files to remove (of grievances already closed), emptied when removed
+    passes: Mapped[int] = mapped_column(Integer, default=0)
+    last_pass_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
 
 
 class Subscription(Base):

@@ -10,6 +10,7 @@ every minute.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import threading
 from typing import Any
@@ -143,6 +144,37 @@ def reminders_every_five_minutes() -> None:
 
     with db.session_scope() as session:
         reminders.run_due(session)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def erasures_every_minute() -> None:
+    """Finish citizens' erasures: their conversation, the channel's texts, their evidence files
+    (nagarik.citizens.data_rights; each pass is claimed, so several workers may run this)."""
+    from nagarik.citizens import data_rights
+
+    data_rights.run_due_erasures()
+
+
+PURGE_CLAIM = "retention-purge:"  # + the UTC day: which worker purges that day, in the queue's storage
+
+
+def claim_purge(day: dt.date) -> bool:
+    """True for the first caller of the day across every worker sharing the queue."""
+    if not huey.put_if_empty(PURGE_CLAIM + day.isoformat(), "claimed"):
+        return False
+    huey.delete(PURGE_CLAIM + (day - dt.timedelta(days=1)).isoformat())  # yesterday's claim is no longer needed
+    return True
+
+
+@huey.periodic_task(crontab(minute="17"))
+def purge_once_a_day() -> None:
+    """The retention purge (config/retention.yml). Tried every hour, so a day when the workers were
+    down at one hour is not missed; run by one worker a day (Huey enqueues periodic tasks in every
+    worker process)."""
+    from nagarik.citizens import purge
+
+    if claim_purge(clock.utcnow().date()):
+        purge.purge()
 
 
 def run_workers(threads: int) -> None:

@@ -47,14 +47,24 @@ class WhatsAppSettings:
             raise MissingSettingError(f"the WhatsApp channel needs {', '.join(missing)} in the environment (see README)")
         return cls(
             **{key: str(value).rstrip("/") if key == "api_url" else str(value) for key, value in values.items()},
-            store_url=os.environ.get("WHATSAPP_STORE_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'whatsapp.db'}",
-            evidence_dir=Path(os.environ.get("WHATSAPP_EVIDENCE_DIR") or PROJECT_ROOT / "var" / "evidence"),
+            store_url=store_url(),
+            evidence_dir=evidence_dir(),
             reopen_template=os.environ.get("WHATSAPP_REOPEN_TEMPLATE", "conversation_reopen") or None,
             http_timeout=float(os.environ.get("WHATSAPP_HTTP_TIMEOUT") or 10.0),
             max_concurrent_turns=int(os.environ.get("WHATSAPP_MAX_CONCURRENT_TURNS") or 2),
             retry_seconds=float(os.environ.get("WHATSAPP_RETRY_SECONDS") or 2.0),
             http_client=_http_client(),
         )
+
+
+def store_url() -> str:
+    """WHATSAPP_STORE_URL: the channel's inbox and outbox (also read by the purge, which needs no secrets)."""
+    return os.environ.get("WHATSAPP_STORE_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'whatsapp.db'}"
+
+
+def evidence_dir() -> Path:
+    """WHATSAPP_EVIDENCE_DIR: where citizens' photos, videos and PDFs are kept."""
+    return Path(os.environ.get("WHATSAPP_EVIDENCE_DIR") or PROJECT_ROOT / "var" / "evidence")
 
 
 def _http_client() -> str:

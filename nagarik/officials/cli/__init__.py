@@ -16,6 +16,7 @@
     python -m nagarik poll config/polls/park_hours_jayanagar.yml --wards jayanagar [--closes 2026-12-20T20:00] [--at ...]
     python -m nagarik poll-results ID [--chart results.png]     python -m nagarik poll-close ID
     python -m nagarik form trade_licence [--out PATH]     python -m nagarik verify NGK-7F3K-9QXA [--pdf PATH]
+    python -m nagarik purge [--dry-run] [--now ...]   (what is past config/retention.yml; workers run it daily)
 
 Exit status: 0 done, 1 refused, not found or a seed file to fix (said why), 2 an error in what was asked.
 """
@@ -25,9 +26,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nagarik.officials.cli import broadcasts, campaigns, database, documents, notify, polls, queue, reminders
+from nagarik.officials.cli import broadcasts, campaigns, database, documents, notify, polls, purge, queue, reminders
 
-GROUPS = (database, broadcasts, notify, polls, reminders, campaigns, documents, queue)
+GROUPS = (database, broadcasts, notify, polls, reminders, campaigns, documents, queue, purge)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,0 +1,333 @@
+"""A citizen's rights over their data by chat (DPDP Act 2023, Rules 2025): to see what is held
+about their number, and to have it erased.
+
+Erasure has two parts. At once, in the turn that confirmed it (`erase`): the civic database: the
+name, ward, language and choices go, STOP is recorded, reminder dates and opt-outs go, answers to
+open polls go, and what must stay for others (closed complaints, answers to closed polls, copies
+of finished broadcasts, certificates sent) stays without the number. A little later, from the
+workers (`run_due_erasures`): Rasa's conversation and the channel's texts up to the request, and
+the evidence files no open complaint uses. Rasa would write back a conversation deleted while a
+turn of it runs (nagarik.citizens.trackers), so the workers wait for the turn to end and go over it
+a second time.
+
+Kept, and told to the citizen: open complaints and their evidence (the office must still act on
+them), an open request for an officer, the applications departments registered (their records,
+under their own rules), the consent ledger with this withdrawal (the law asks us to show what was
+agreed and when), failed status checks of the last day (they protect applicants from guessing), and
+the erasure request itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from nagarik import db
+from nagarik.citizens import applications, evidence, subscriptions, trackers
+from nagarik.citizens.stores import Stores
+from nagarik.db import models
+from nagarik.shared import clock
+from nagarik.shared.retention import Retention, retention
+from whatsapp.cloud import erasure as channel_erasure
+
+FIRST_PASS_AFTER = dt.timedelta(minutes=1)  # the turn that asked has ended by then
+SECOND_PASS_AFTER = dt.timedelta(minutes=5)  # after the first: removes what a turn in flight wrote back
+PASSES = 2
+OPEN_HANDOFFS = ("open", "picked_up")
+FINISHED_BROADCASTS = ("done", "cancelled")
+
+
+@dataclass(frozen=True)
+class ConsentEntry:
+    purpose: str  # a topic key, "ward" or "all"
+    granted: bool
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ApplicationEntry:
+    number: str
+    service_key: str
+    stage_key: str
+
+
+@dataclass(frozen=True)
+class GrievanceEntry:
+    tracking_id: str
+    category_key: str
+    status: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class HandoffEntry:
+    reference: str
+    status: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Held:
+    """Everything held for one number, newest first in each list."""
+
+    phone: str
+    name: str | None
+    language: str | None
+    ward_key: str | None
+    first_seen: dt.datetime | None
+    opted_out_at: dt.datetime | None
+    topics: list[tuple[str, dt.datetime]]  # (topic, since)
+    consents: list[ConsentEntry]
+    applications: list[ApplicationEntry]  # registered to this number by a department
+    checked: list[str]  # other application numbers whose check from this number failed
+    certificates: int  # certificate copies sent to this number
+    grievances: list[GrievanceEntry]
+    handoffs: list[HandoffEntry]
+    dates: list[tuple[str, dt.date]]  # reminder kind, date
+    poll_answers: int
+    retention: Retention
+    erasure_pending: bool  # an erasure was asked and the workers have not finished it
+
+
+def held(session: Session, phone: str) -> Held:
+    citizen = session.get(models.Citizen, phone)
+    grievance, handoff = models.Grievance, models.Handoff
+    return Held(
+        phone=phone,
+        name=citizen.name if citizen else None,
+        language=citizen.language if citizen else None,
+        ward_key=citizen.ward_key if citizen else None,
+        first_seen=citizen.first_seen if citizen else None,
+        opted_out_at=citizen.opted_out_at if citizen else None,
+        topics=[
+            (row.topic, row.created_at)
+            for row in session.execute(
+                select(models.Subscription).where(models.Subscription.phone == phone).order_by(models.Subscription.topic)
+            ).scalars()
+        ],
+        consents=[
+            ConsentEntry(row.purpose, row.granted, row.created_at)
+            for row in session.execute(
+                select(models.Consent).where(models.Consent.phone == phone).order_by(models.Consent.id.desc())
+            ).scalars()
+        ],
+        applications=[
+            ApplicationEntry(row.number, row.service_key, row.stage_key)
+            for row in session.execute(
+                select(models.Application).where(models.Application.phone == phone).order_by(models.Application.number)
+            ).scalars()
+        ],
+        checked=sorted(
+            set(
+                session.execute(
+                    select(models.StatusCheckFailure.application_number).where(models.StatusCheckFailure.sender == phone)
+                ).scalars()
+            )
+        ),
+        certificates=db.count(session, select(models.Certificate).where(models.Certificate.phone == phone)),
+        grievances=[
+            GrievanceEntry(row.tracking_id, row.category_key, row.status, row.created_at)
+            for row in session.execute(
+                select(grievance).where(grievance.phone == phone).order_by(grievance.created_at.desc(), grievance.id.desc())
+            ).scalars()
+        ],
+        handoffs=[
+            HandoffEntry(row.reference, row.status, row.created_at)
+            for row in session.execute(
+                select(handoff).where(handoff.phone == phone).order_by(handoff.created_at.desc(), handoff.id.desc())
+            ).scalars()
+        ],
+        dates=[
+            (row.kind, row.due_on)
+            for row in session.execute(
+                select(models.CitizenDate).where(models.CitizenDate.phone == phone).order_by(models.CitizenDate.due_on)
+            ).scalars()
+        ],
+        poll_answers=db.count(session, select(models.PollAnswer).where(models.PollAnswer.phone == phone)),
+        retention=retention(),
+        erasure_pending=erasure_pending(session, phone),
+    )
+
+
+def erasure_pending(session: Session, phone: str) -> bool:
+    request = models.ErasureRequest
+    return db.count(session, select(request).where(request.phone == phone, request.done_at.is_(None))) > 0
+
+
+# --- erasure -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What an erasure kept, by kind (the citizen is told each, and why)."""
+
+    open_grievances: int = 0
+    open_handoffs: int = 0
+    applications: int = 0
+    consents: int = 0
+    recent_failed_checks: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {key: value for key, value in vars(self).items()}
+
+
+def alias() -> str:
+    """What replaces a number in rows kept for others (counts, results): random, so nothing leads
+    back to the number, and new for each erasure, so counts of distinct citizens stay right."""
+    return f"erased:{secrets.token_hex(8)}"
+
+
+def erase(session: Session, phone: str, cutoff: float, now: dt.datetime | None = None) -> Kept:
+    """The civic database's part of an erasure, and the request the workers finish.
+
+    `cutoff`: seconds since the epoch; the conversation and the channel's texts up to then go."""
+    now = now or clock.utcnow()
+    stand_in = alias()
+    for topic, _since in held_topics(session, phone):
+        subscriptions.unsubscribe(session, phone, topic)
+    subscriptions.set_ward(session, phone, None)
+    subscriptions.stop_all(session, phone, now=now)  # no broadcast reaches the number any more
+    citizen = session.get(models.Citizen, phone)
+    assert citizen is not None  # stop_all made it
+    citizen.name = citizen.language = citizen.language_source = citizen.notice_version = None
+    citizen.first_seen = citizen.last_seen = now  # the notice comes again, as to someone new
+
+    dates = select(models.CitizenDate.id).where(models.CitizenDate.phone == phone)
+    session.execute(delete(models.ReminderSent).where(models.ReminderSent.citizen_date_id.in_(dates)))
+    session.execute(delete(models.CitizenDate).where(models.CitizenDate.phone == phone))
+    session.execute(delete(models.ReminderOptOut).where(models.ReminderOptOut.phone == phone))
+
+    answer = models.PollAnswer
+    open_polls = select(models.Poll.id).where(models.Poll.status == "open")
+    session.execute(delete(answer).where(answer.phone == phone, answer.poll_id.in_(open_polls)))
+    session.execute(update(answer).where(answer.phone == phone).values(phone=stand_in, comment=None))
+
+    finished = select(models.Broadcast.id).where(models.Broadcast.status.in_(FINISHED_BROADCASTS))
+    copy = models.BroadcastRecipient
+    session.execute(update(copy).where(copy.phone == phone, copy.broadcast_id.in_(finished)).values(phone=stand_in, wamid=None))
+    session.execute(update(models.TemplateContact).where(models.TemplateContact.phone == phone).values(phone=stand_in))
+    session.execute(update(models.Certificate).where(models.Certificate.phone == phone).values(phone=stand_in))
+
+    failure = models.StatusCheckFailure
+    day_ago = now - applications.FAILED_CHECK_WINDOW
+    session.execute(delete(failure).where(failure.sender == phone, failure.created_at <= day_ago))
+
+    media = _anonymise_closed_grievances(session, phone, stand_in)
+    handoff = models.Handoff
+    closed = update(handoff).where(handoff.phone == phone, handoff.status.not_in(OPEN_HANDOFFS))
+    session.execute(closed.values(phone=stand_in, last_message=""))
+    kept = Kept(
+        open_grievances=db.count(session, select(models.Grievance).where(models.Grievance.phone == phone)),
+        open_handoffs=db.count(session, select(handoff).where(handoff.phone == phone)),
+        applications=db.count(session, select(models.Application).where(models.Application.phone == phone)),
+        consents=db.count(session, select(models.Consent).where(models.Consent.phone == phone)),
+        recent_failed_checks=db.count(session, select(failure).where(failure.sender == phone)),
+    )
+    session.add(models.ErasureRequest(phone=phone, requested_at=now, cutoff=cutoff, kept=kept.as_dict(), media=media, passes=0))
+    session.flush()
+    return kept
+
+
+def held_topics(session: Session, phone: str) -> list[tuple[str, dt.datetime]]:
+    rows = session.execute(select(models.Subscription).where(models.Subscription.phone == phone)).scalars()
+    return [(row.topic, row.created_at) for row in rows]
+
+
+def _anonymise_closed_grievances(session: Session, phone: str, stand_in: str) -> list[str]:
+    """Closed complaints stay for the office's records and counts, without the number, the words or
+    the place; their evidence files are removed by the workers. Returns those files."""
+    media: list[str] = []
+    closed = session.execute(
+        select(models.Grievance).where(models.Grievance.phone == phone, models.Grievance.status.not_in(evidence.OPEN_STATUSES))
+    ).scalars()
+    for grievance in closed:
+        name = evidence.file_name(grievance.evidence_ref)
+        if name:
+            media.append(name)
+        grievance.phone = stand_in
+        grievance.description = grievance.location_text = grievance.location_key = ""
+        grievance.latitude = grievance.longitude = None
+        grievance.evidence_ref = None
+    return media
+
+
+@dataclass
+class Pass:
+    """One pass of the workers over one request."""
+
+    request_id: int
+    events: int = 0
+    inbox: int = 0
+    outbox: int = 0
+    files: int = 0
+    done: bool = False
+    waiting: bool = False  # a turn of the citizen's was running: tried again next time
+
+
+def due_requests(session: Session, now: dt.datetime) -> list[models.ErasureRequest]:
+    request = models.ErasureRequest
+    first = (request.passes == 0) & (request.requested_at <= now - FIRST_PASS_AFTER)
+    again = (request.passes > 0) & (request.last_pass_at <= now - SECOND_PASS_AFTER)
+    return list(session.execute(select(request).where(request.done_at.is_(None), first | again).order_by(request.id)).scalars())
+
+
+def run_due_erasures(stores: Stores | None = None, now: dt.datetime | None = None) -> list[Pass]:
+    """The workers' part of the erasures that are due (every minute; several workers may run it)."""
+    now = now or clock.utcnow()
+    with db.session_scope() as session:
+        ids = [request.id for request in due_requests(session, now)]
+    if not ids:
+        return []
+    stores = stores or Stores.from_settings()
+    return [one for request_id in ids if (one := _run_pass(request_id, stores, now)) is not None]
+
+
+def _run_pass(request_id: int, stores: Stores, now: dt.datetime) -> Pass | None:
+    with db.session_scope() as session:
+        request = session.get(models.ErasureRequest, request_id)
+        if request is None or request.done_at is not None:
+            return None
+        phone, cutoff, media, passes = request.phone, request.cutoff, list(request.media), request.passes
+    if channel_erasure.has_waiting(stores.channel, phone):
+        return Pass(request_id, waiting=True)
+    # Claim the pass: another worker running the same minute finds it taken.
+    with db.session_scope() as session:
+        table = models.ErasureRequest
+        claimed = session.execute(
+            update(table).where(table.id == request_id, table.passes == passes).values(passes=passes + 1, last_pass_at=now)
+        ).rowcount
+    if claimed != 1:
+        return None
+    try:
+        result = _erase_outside(stores, phone, cutoff, media, request_id)
+    except Exception:
+        with db.session_scope() as session:  # not done: the next minute tries this pass again
+            session.execute(update(models.ErasureRequest).where(models.ErasureRequest.id == request_id).values(passes=passes))
+        raise
+    with db.session_scope() as session:
+        request = session.get(models.ErasureRequest, request_id)
+        assert request is not None
+        request.media = []
+        if passes + 1 >= PASSES:
+            request.done_at = now
+            result.done = True
+    return result
+
+
+def _erase_outside(stores: Stores, phone: str, cutoff: float, media: list[str], request_id: int) -> Pass:
+    result = Pass(request_id)
+    files = set(media)
+    if stores.tracker is not None:
+        files |= trackers.media_refs(stores.tracker, phone, cutoff)
+        result.events = trackers.erase(stores.tracker, phone, cutoff)
+    forgotten = channel_erasure.erase_sender(stores.channel, phone, cutoff, alias())
+    result.inbox, result.outbox = forgotten.inbox, forgotten.outbox
+    with db.session_scope() as session:
+        keep = evidence.linked(session, open_only=True)
+    result.files = evidence.remove(stores.evidence_dir, files, keep)
+    return result
+

@@ -1,0 +1,58 @@
+"""Citizens' evidence files (photos, videos and PDFs the channel keeps under WHATSAPP_EVIDENCE_DIR):
+which ones a grievance uses, and removing the others (after an erasure, or past their retention)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nagarik.db import models
+
+EVIDENCE_FILE = "file:"  # a grievance's evidence_ref for a stored file (as actions/grievances.py writes it)
+OPEN_STATUSES = ("open", "in_progress")  # grievances the office still works on: their evidence stays
+
+
+def file_name(evidence_ref: str | None) -> str | None:
+    """The stored file an evidence reference names, if it names one."""
+    if evidence_ref and evidence_ref.startswith(EVIDENCE_FILE):
+        return evidence_ref[len(EVIDENCE_FILE) :]
+    return None
+
+
+def linked(session: Session, open_only: bool = False) -> set[str]:
+    """Files some grievance uses (with open_only, an open one)."""
+    query = select(models.Grievance.evidence_ref).where(models.Grievance.evidence_ref.like(EVIDENCE_FILE + "%"))
+    if open_only:
+        query = query.where(models.Grievance.status.in_(OPEN_STATUSES))
+    return {name for ref in session.execute(query).scalars() if (name := file_name(ref))}
+
+
+def _inside(directory: Path, name: str) -> Path | None:
+    """The file `name` directly under `directory`; None for anything else (a path, "..")."""
+    if not name or name != Path(name).name or name in (".", ".."):
+        return None
+    return directory / name
+
+
+def unlinked_before(session: Session, directory: Path, before: dt.datetime) -> list[Path]:
+    """Files older than `before` (naive UTC, by their modification time) that no grievance uses."""
+    if not directory.is_dir():
+        return []
+    used = linked(session)
+    limit = before.replace(tzinfo=dt.timezone.utc).timestamp()
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.name not in used and p.stat().st_mtime < limit)
+
+
+def remove(directory: Path, names: Iterable[str], keep: set[str]) -> int:
+    """Remove the named files, except those in `keep`; the number removed."""
+    removed = 0
+    for name in set(names) - keep:
+        path = _inside(directory, name)
+        if path is not None and path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
