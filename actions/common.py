@@ -82,6 +82,9 @@ NEW_REQUESTS = frozenset(
         "stop_reminder",
         "check_application_status",
         "file_grievance",
+        "my_data",
+        "delete_my_data",
+        "change_name",
     }
 )
 

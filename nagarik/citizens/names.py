@@ -15,24 +15,29 @@ MAX_NAME_CHARS = 64
 MAX_NAME_WORDS = 5
 
 _END = r"[\s.!?।*\"']*$"
+_HI_VERBS = r"(?:कर\s*दो|कर\s*दें|कर\s*दीजिए|करो|करें|कीजिए|लिखो|लिखें|लिखिए|लिख\s*दो|रखो|रखें|रख\s*दो|रखिए)"
+_HINGLISH_VERBS = (
+    r"(?:kar\s*do|kr\s*do|karo|kro|kar\s*dijiye|kar\s*dena|likho|likh\s*do|likhiye|rakho|rakh\s*do|rakhiye)"
+)
+_KN_VERBS = r"(?:ಎಂದು|ಅಂತ)"
+# Most specific first: "change my name to X" before "my name is X", "मेरा नाम X कर दो" before "मेरा नाम X है".
 _PATTERNS = [
     re.compile(p, re.IGNORECASE)
     for p in (
         # English
+        r"(?:^|\s)name\s+(?:to|as|into)\s+(?P<name>.+?)" + _END,
         r"(?:^|\s)name\s+should\s+be\s+(?P<name>.+?)" + _END,
         r"(?:^|\s)name\s*(?:is\s+|'s\s+|[:=\-]\s*)(?P<name>.+?)" + _END,
-        r"(?:^|\s)name\s+(?:to|as|into)\s+(?P<name>.+?)" + _END,
         # Hinglish
+        r"(?:^|\s)naam\s+(?:badal\w*\s+(?:ke\s+|kar\s+|kr\s+)?)?(?P<name>.+?)\s+" + _HINGLISH_VERBS + _END,
         r"(?:^|\s)(?:mera|mere|mra|meraa)\s+naam\s+(?P<name>.+?)\s+(?:hai|he|h|hain)" + _END,
-        r"(?:^|\s)naam\s+(?:badal\w*\s+(?:ke\s+|kar\s+|kr\s+)?)?(?P<name>.+?)\s+"
-        r"(?:kar\s*do|kr\s*do|karo|kro|kar\s*dijiye|kar\s*dena|likho|likh\s*do|rakho|rakh\s*do)" + _END,
         r"(?:^|\s)naam\s*[:=\-]\s*(?P<name>.+?)" + _END,
         # Hindi
+        r"नाम\s+(?:बदल\S*\s+)?(?P<name>.+?)\s+" + _HI_VERBS + _END,
         r"मेरा\s+नाम\s+(?P<name>.+?)\s*(?:है|हैं|हे)?" + _END,
-        r"नाम\s+(?:बदल\S*\s+)?(?P<name>.+?)\s+(?:कर\s*दो|कर\s*दें|कर\s*दीजिए|करो|करें|कीजिए|लिखो|लिखें|लिख\s*दो|रखो|रखें)" + _END,
         r"नाम\s*[:=\-]\s*(?P<name>.+?)" + _END,
         # Kannada
-        r"ಹೆಸರನ್ನು\s+(?P<name>.+?)\s+(?:ಎಂದು|ಅಂತ)(?:\s.*)?$",
+        r"ಹೆಸರನ್ನು\s+(?P<name>.+?)\s+" + _KN_VERBS + r"(?:\s.*)?$",
         r"ನನ್ನ\s+ಹೆಸರು\s+(?P<name>.+?)(?:\s+(?:ಎಂದು|ಅಂತ|ಆಗಿದೆ|ಇದೆ)(?:\s.*)?)?" + _END,
         r"ಹೆಸರು\s*[:=\-]\s*(?P<name>.+?)" + _END,
     )
@@ -43,7 +48,9 @@ _NOT_NAMES = frozenset(
     not what my your the a an please pls plz is to as
     galat sahi theek thik badal badlo badalna badalni change karna kya mera naam hai
     गलत सही ठीक बदल बदलो बदलना बदलनी क्या मेरा नाम है करना
-    ತಪ್ಪು ತಪ್ಪಾಗಿದೆ ಸರಿ ಬದಲಾಯಿಸಿ ಬದಲಿಸಿ ಬದಲಾವಣೆ ಏನು ನನ್ನ ಹೆಸರು""".split()
+    save add karo kro
+    ತಪ್ಪು ತಪ್ಪಾಗಿದೆ ಸರಿ ಬದಲಾಯಿಸಿ ಬದಲಿಸಿ ಬದಲಾವಣೆ ಏನು ನನ್ನ ಹೆಸರು ಅಲ್ಲ ಸೇರಿಸಿ ಮಾಡಿ ಅಪ್ಡೇಟ್
+    लिखिए कीजिए जोड़ जोड़िए नहीं अपडेट""".split()
 )
 
 

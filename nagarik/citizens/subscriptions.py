@@ -18,7 +18,7 @@ from nagarik.db import models
 from nagarik.shared import clock
 from nagarik.shared.topics import topic
 
-NOTICE_VERSION = "2026-11"  # change when the privacy notice's wording changes: citizens see it again
+NOTICE_VERSION = "2026-12"  # change when the privacy notice's wording changes: citizens see it again
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import actions.handoff
 import actions.language
 import actions.media
 import actions.polls
+import actions.privacy
 import actions.reminders
 import actions.services_info
 import actions.session
@@ -122,6 +123,7 @@ def test_every_domain_action_is_implemented(domain):
         actions.language,
         actions.media,
         actions.polls,
+        actions.privacy,
         actions.reminders,
         actions.services_info,
         actions.session,
