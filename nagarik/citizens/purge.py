@@ -1,6 +1,7 @@
 """The retention purge (config/retention.yml, what the privacy notice promises): texts of the
 channel's inbox and outbox, Rasa's conversations, evidence files no grievance uses, and citizens'
-copies of finished broadcasts, each once older than its period.
+copies of finished broadcasts, each once older than its period; and the failed status checks an
+erasure had to keep for a day.
 
 The workers run it once a day (nagarik.outbound.queue); `python -m nagarik purge [--dry-run]` runs
 it at once, or only counts. What is due is decided against one moment, `now`, so a test can hold
@@ -12,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import String, cast, func, literal, select, update
+from sqlalchemy import String, cast, delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from nagarik import db
-from nagarik.citizens import evidence, trackers
+from nagarik.citizens import applications, evidence, trackers
 from nagarik.citizens.stores import Stores
 from nagarik.db import models
 from nagarik.shared import clock
@@ -34,6 +35,7 @@ class Purged:
     tracker_events: int
     media_files: int
     broadcast_copies: int
+    failed_checks: int  # of citizens who had their data erased, once the limit no longer counts them
 
     def lines(self) -> list[str]:
         return [f"{name.replace('_', ' ')}: {value}" for name, value in vars(self).items()]
@@ -57,10 +59,21 @@ def purge(
     with db.session_scope() as session:
         files = evidence.unlinked_before(session, stores.evidence_dir, now - periods.unlinked_media)
         copies = _broadcast_copies(session, now - periods.broadcast_copies, dry_run)
+        checks = _failed_checks_of_erased(session, now - applications.FAILED_CHECK_WINDOW, dry_run)
     if not dry_run:
         for path in files:
             path.unlink(missing_ok=True)
-    return Purged(texts.inbox, texts.outbox, events, len(files), copies)
+    return Purged(texts.inbox, texts.outbox, events, len(files), copies, checks)
+
+
+def _failed_checks_of_erased(session: Session, before: dt.datetime, dry_run: bool) -> int:
+    """An erasure keeps the last day's failed status checks (they guard applicants against guessing);
+    once older than the limit's window they go."""
+    failure = models.StatusCheckFailure
+    due = (failure.sender.in_(select(models.ErasureRequest.phone)), failure.created_at <= before)
+    if dry_run:
+        return session.execute(select(func.count()).select_from(failure).where(*due)).scalar_one()
+    return session.execute(delete(failure).where(*due), execution_options={"synchronize_session": False}).rowcount
 
 
 def _broadcast_copies(session: Session, before: dt.datetime, dry_run: bool) -> int:
