@@ -228,7 +228,7 @@ class ActionEraseMyData(Action):
 
 
 class ActionChangeName(Action):
-    """"My name is Asha Rao" (in any of the languages) keeps the name; without one, says how to write it."""
+    """ "My name is Asha Rao" (in any of the languages) keeps the name; without one, says how to write it."""
 
     def name(self) -> str:
         return "action_change_name"

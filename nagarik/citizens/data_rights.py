@@ -330,4 +330,3 @@ def _erase_outside(stores: Stores, phone: str, cutoff: float, media: list[str], 
         keep = evidence.linked(session, open_only=True)
     result.files = evidence.remove(stores.evidence_dir, files, keep)
     return result
-

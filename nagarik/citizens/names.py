@@ -16,9 +16,7 @@ MAX_NAME_WORDS = 5
 
 _END = r"[\s.!?।*\"']*$"
 _HI_VERBS = r"(?:कर\s*दो|कर\s*दें|कर\s*दीजिए|करो|करें|कीजिए|लिखो|लिखें|लिखिए|लिख\s*दो|रखो|रखें|रख\s*दो|रखिए)"
-_HINGLISH_VERBS = (
-    r"(?:kar\s*do|kr\s*do|karo|kro|kar\s*dijiye|kar\s*dena|likho|likh\s*do|likhiye|rakho|rakh\s*do|rakhiye)"
-)
+_HINGLISH_VERBS = r"(?:kar\s*do|kr\s*do|karo|kro|kar\s*dijiye|kar\s*dena|likho|likh\s*do|likhiye|rakho|rakh\s*do|rakhiye)"
 _KN_VERBS = r"(?:ಎಂದು|ಅಂತ)"
 # Most specific first: "change my name to X" before "my name is X", "मेरा नाम X कर दो" before "मेरा नाम X है".
 _PATTERNS = [

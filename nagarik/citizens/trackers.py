@@ -54,9 +54,7 @@ def store(url: str | None = None) -> Engine | None:
 
 def media_refs(engine: Engine, sender: str, up_to: float) -> set[str]:
     """Evidence files the citizen sent (the channel's `/inform{"media_ref": ...}` messages)."""
-    query = select(events.c.data).where(
-        events.c.sender_id == sender, events.c.type_name == "user", events.c.timestamp <= up_to
-    )
+    query = select(events.c.data).where(events.c.sender_id == sender, events.c.type_name == "user", events.c.timestamp <= up_to)
     found: set[str] = set()
     with engine.connect() as connection:
         for (data,) in connection.execute(query):
