@@ -19,7 +19,9 @@ the erasure request itself.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -27,12 +29,14 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from nagarik import db
-from nagarik.citizens import applications, evidence, subscriptions, trackers
+from nagarik.citizens import applications, evidence, profiles, subscriptions, trackers
 from nagarik.citizens.stores import Stores
 from nagarik.db import models
 from nagarik.shared import clock
 from nagarik.shared.retention import Retention, retention
 from whatsapp.cloud import erasure as channel_erasure
+
+logger = logging.getLogger(__name__)
 
 FIRST_PASS_AFTER = dt.timedelta(minutes=1)  # the turn that asked has ended by then
 SECOND_PASS_AFTER = dt.timedelta(minutes=5)  # after the first: removes what a turn in flight wrote back
@@ -172,7 +176,7 @@ class Kept:
     recent_failed_checks: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {key: value for key, value in vars(self).items()}
+        return dataclasses.asdict(self)
 
 
 def alias() -> str:
@@ -189,10 +193,10 @@ def erase(session: Session, phone: str, cutoff: float, now: dt.datetime | None =
     stand_in = alias()
     for topic, _since in held_topics(session, phone):
         subscriptions.unsubscribe(session, phone, topic)
-    subscriptions.set_ward(session, phone, None)
+    citizen = profiles.get_or_create(session, phone, now)
+    if citizen.ward_key is not None:
+        subscriptions.set_ward(session, phone, None)
     subscriptions.stop_all(session, phone, now=now)  # no broadcast reaches the number any more
-    citizen = session.get(models.Citizen, phone)
-    assert citizen is not None  # stop_all made it
     citizen.name = citizen.language = citizen.language_source = citizen.notice_version = None
     citizen.first_seen = citizen.last_seen = now  # the notice comes again, as to someone new
 
@@ -283,7 +287,16 @@ def run_due_erasures(stores: Stores | None = None, now: dt.datetime | None = Non
     if not ids:
         return []
     stores = stores or Stores.from_settings()
-    return [one for request_id in ids if (one := _run_pass(request_id, stores, now)) is not None]
+    passes = []
+    for request_id in ids:
+        try:
+            one = _run_pass(request_id, stores, now)
+        except Exception:  # a store is away: this request is tried again next minute, the others go on
+            logger.exception("erasure request %d: the pass failed; it is tried again", request_id)
+            continue
+        if one is not None:
+            passes.append(one)
+    return passes
 
 
 def _run_pass(request_id: int, stores: Stores, now: dt.datetime) -> Pass | None:

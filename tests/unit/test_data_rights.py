@@ -197,3 +197,22 @@ def test_two_workers_running_the_same_minute_make_one_pass(database, stores, mon
 )
 def test_a_name_is_taken_only_where_the_message_gives_it(text, name):
     assert name_in_text(text) == name
+
+
+def test_a_pass_that_fails_is_tried_again_and_the_others_go_on(database, stores, monkeypatch):
+    with db.session_scope() as session:
+        data_rights.erase(session, DEMO_SENDER, CUTOFF, now=NOW)
+        data_rights.erase(session, OTHER_SENDER, CUTOFF, now=NOW)
+    real = data_rights._erase_outside
+
+    def tracker_store_away_for_the_first(stores, phone, *args):
+        if phone == DEMO_SENDER:
+            raise ConnectionError("the tracker store is away")
+        return real(stores, phone, *args)
+
+    monkeypatch.setattr(data_rights, "_erase_outside", tracker_store_away_for_the_first)
+    done = data_rights.run_due_erasures(stores, now=NOW + dt.timedelta(minutes=1))
+    assert len(done) == 1
+    with db.session_scope() as session:
+        passes = dict(session.execute(select(models.ErasureRequest.phone, models.ErasureRequest.passes)).all())
+    assert passes == {DEMO_SENDER: 0, OTHER_SENDER: 1}
