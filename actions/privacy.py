@@ -56,10 +56,10 @@ class Summary:
     def listed(self, kind: str, lines: list[str]) -> str:
         """Newest first, at most SHOWN[kind], or the word for none."""
         if not lines:
-            return self.label("utter_held_none")
+            return self.label("utter_data_none")
         shown = lines[: SHOWN[kind]]
         if len(lines) > len(shown):
-            shown.append(self.label("utter_held_more", count=len(lines) - len(shown)))
+            shown.append(self.label("utter_data_more", count=len(lines) - len(shown)))
         return "\n".join(f"• {line}" for line in shown)
 
     def names(self, item: Any) -> str:
@@ -76,7 +76,7 @@ class Summary:
         language = self.catalog.language(held.language or "")
         chosen = ", ".join(self.topic_names.get(topic, topic) for topic, _ in held.topics)
         if held.opted_out_at is not None:
-            chosen = self.label("utter_held_stopped", date=day(held.opted_out_at))
+            chosen = self.label("utter_data_stopped", date=day(held.opted_out_at))
         consents = [
             self.label(
                 "utter_consent_given" if entry.granted else "utter_consent_withdrawn",
@@ -85,7 +85,7 @@ class Summary:
             )
             for entry in held.consents
         ]
-        none = self.label("utter_held_none")
+        none = self.label("utter_data_none")
         return {
             "phone": held.phone,
             "citizen_name": held.name or none,
@@ -129,16 +129,16 @@ class Summary:
         others = []
         if held.dates:
             dates = ", ".join(f"{in_language(reminders.kind_names(kind), self.language)} {day(on)}" for kind, on in held.dates)
-            others.append(self.label("utter_held_dates", dates=dates))
+            others.append(self.label("utter_data_dates", dates=dates))
         if held.poll_answers:
-            others.append(self.label("utter_held_poll_answers", count=held.poll_answers))
+            others.append(self.label("utter_data_poll_answers", count=held.poll_answers))
         if held.certificates:
-            others.append(self.label("utter_held_certificates", count=held.certificates))
+            others.append(self.label("utter_data_certificates", count=held.certificates))
         return {
             "applications": self.listed("applications", applications + checked[: SHOWN["checked"]]),
             "grievances": self.listed("grievances", grievances),
             "handoffs": self.listed("handoffs", handoffs),
-            "others": "; ".join(others) or self.label("utter_held_none"),
+            "others": "; ".join(others) or self.label("utter_data_none"),
         }
 
 

@@ -76,7 +76,7 @@ def test_a_number_we_know_nothing_about_hears_none(database, domain):
         ActionMyData(), domain, text="my data", intent="my_data", sender="919111111111", slots={"language": "hi"}
     )
     head, records, _ = dispatcher.messages
-    none = response_text(domain, "utter_held_none", "hi")
+    none = response_text(domain, "utter_data_none", "hi")
     assert head["citizen_name"] == head["topics"] == head["consents"] == none
     assert records["grievances"] == records["handoffs"] == records["others"] == none
 
