@@ -87,6 +87,19 @@ def api_tokens() -> dict[str, str]:
     return {token.strip(): who.strip() for token, who in pairs if token.strip()}
 
 
+def actions_token() -> str:
+    """NAGARIK_ACTIONS_TOKEN: the secret the Rasa server sends the action server (required, 32+ characters)."""
+    token = _get("NAGARIK_ACTIONS_TOKEN")
+    if len(token) < 32:
+        raise ValueError("NAGARIK_ACTIONS_TOKEN must be set to a secret of at least 32 characters (the one in Rasa's endpoints)")
+    return token
+
+
+def actions_host() -> str:
+    """NAGARIK_ACTIONS_HOST (default 127.0.0.1): the private address the action server listens on."""
+    return _get("NAGARIK_ACTIONS_HOST", "127.0.0.1")
+
+
 def sample_dir() -> Path:
     """NAGARIK_SAMPLE_DIR: where the sample rows (applications.yml, citizen_dates.yml) come from:
     seed/ for the demo, tests/fixtures/seed for the tests, so that no test uses the demo's rows."""
