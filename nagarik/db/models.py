@@ -115,7 +115,8 @@ class Citizen(Base):
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     ward_key: Mapped[str | None] = mapped_column(ForeignKey("wards.key"))  # for ward updates and alerts
-    opted_out_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # STOP: no broadcasts at all
+    # STOP: no broadcasts or reminders; its earlier choices are held (Subscription.held_since) until START
+    opted_out_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     notice_version: Mapped[str | None] = mapped_column(String(16))  # privacy notice last shown
 
 
@@ -133,10 +134,14 @@ class Consent(Base):
 
 
 class Subscription(Base):
+    """A topic a citizen chose. STOP holds it (kept, sent nothing) until START; a topic chosen
+    after STOP is a new opt-in and is not held."""
+
     __tablename__ = "subscriptions"
     phone: Mapped[str] = mapped_column(String(32), primary_key=True)
     topic: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    held_since: Mapped[dt.datetime | None] = mapped_column(DateTime)  # held by STOP since then
 
 
 class Broadcast(Base):
@@ -264,6 +269,8 @@ class BroadcastRecipient(Base):
         String(16)
     )  # sent | delivered | read | failed, from Meta (nagarik.outbound.delivery)
     error_code: Mapped[int | None] = mapped_column(Integer)
+    # why a skipped copy was not sent: cancelled | stopped | unsubscribed | reminder_opt_out (nagarik.outbound.consent)
+    skip_reason: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     __table_args__ = (UniqueConstraint("broadcast_id", "phone"),)

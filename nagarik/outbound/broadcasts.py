@@ -39,6 +39,7 @@ MATERIALIZE_CHUNK = 5_000
 # again after a send that failed in a way a retry can mend (a timeout, throttling, a 5xx).
 WAITING = ("queued", "sending", "held", "retrying")
 DEFAULT_LANGUAGE = "en"
+CANCELLED = "cancelled"  # a skipped copy's reason when its broadcast was cancelled
 
 
 @dataclass(frozen=True)
@@ -61,19 +62,24 @@ class Audience:
         return cls(*(tuple(data.get(key) or ()) for key in ("wards", "topics", "languages", "phones")))
 
 
+def topics_wanted(kind: str, audience: Audience) -> tuple[str, ...] | None:
+    """The topics a citizen must have chosen (and STOP not hold) to get this broadcast; None for
+    any topic. An emergency alert goes to everyone in the affected wards who opted in to any
+    messages; everything else needs one of its topics (or any topic when none is named)."""
+    return None if kind == "emergency" or not audience.topics else audience.topics
+
+
 def audience_query(kind: str, audience: Audience) -> Any:
     """Citizens who may receive a broadcast (not a notification, which names its phones).
-    Nobody who said STOP; nobody who never opted in.
-
-    An emergency alert goes to everyone in the affected wards who opted in to any messages;
-    everything else needs a subscription to one of the topics (or to any topic when none is named)."""
+    Nobody who never opted in, and nobody for a choice STOP holds: after STOP only a topic chosen
+    anew counts, and START brings the rest back (nagarik.citizens.subscriptions)."""
     citizen = models.Citizen
-    subscribed = select(models.Subscription.phone).where(models.Subscription.phone == citizen.phone)
-    query = select(citizen.phone, citizen.language).where(citizen.opted_out_at.is_(None))
-    if kind == "emergency" or not audience.topics:
-        query = query.where(exists(subscribed))
-    else:
-        query = query.where(exists(subscribed.where(models.Subscription.topic.in_(audience.topics))))
+    chosen = models.Subscription
+    active = select(chosen.phone).where(chosen.phone == citizen.phone, chosen.held_since.is_(None))
+    topics = topics_wanted(kind, audience)
+    if topics is not None:
+        active = active.where(chosen.topic.in_(topics))
+    query = select(citizen.phone, citizen.language).where(exists(active))
     if audience.wards:
         query = query.where(citizen.ward_key.in_(audience.wards))
     if audience.languages:
@@ -95,7 +101,7 @@ def audience_size(session: Session, kind: str, audience: Audience) -> int:
 def recipients_of(session: Session, kind: str, audience: Audience) -> list[tuple[str, str | None]]:
     """(phone, language) of everyone the broadcast goes to. A notification goes to the phone on
     the application or grievance even if that citizen never wrote to us; so does a reminder about a
-    date on their record (but the sender skips it after STOP)."""
+    date on their record (but the sender skips it after STOP or an opt-out of its kind)."""
     if kind in ("notification", "reminder"):
         known = dict(
             session.execute(
@@ -220,6 +226,7 @@ class Outcome:
     wamid: str | None = None
     error_code: int | None = None
     retry_at: dt.datetime | None = None
+    reason: str | None = None  # why a copy was skipped (nagarik.outbound.consent)
 
 
 def record_many(session: Session, outcomes: list[Outcome]) -> None:
@@ -237,10 +244,18 @@ def record_many(session: Session, outcomes: list[Outcome]) -> None:
             wamid=bindparam("b_wamid"),
             error_code=bindparam("b_code"),
             lease_until=bindparam("b_until"),
+            skip_reason=bindparam("b_reason"),
             updated_at=now,
         ),
         [
-            dict(recipient_id=o.recipient_id, b_state=o.state, b_wamid=o.wamid, b_code=o.error_code, b_until=o.retry_at)
+            dict(
+                recipient_id=o.recipient_id,
+                b_state=o.state,
+                b_wamid=o.wamid,
+                b_code=o.error_code,
+                b_until=o.retry_at,
+                b_reason=o.reason,
+            )
             for o in outcomes
         ],
     )
@@ -281,7 +296,9 @@ def cancel(session: Session, broadcast_id: int) -> models.Broadcast:
     broadcast.status = "cancelled"
     row = models.BroadcastRecipient
     session.execute(
-        update(row).where(row.broadcast_id == broadcast_id, row.state.in_(("queued", "held", "retrying"))).values(state="skipped")
+        update(row)
+        .where(row.broadcast_id == broadcast_id, row.state.in_(("queued", "held", "retrying")))
+        .values(state="skipped", skip_reason=CANCELLED)
     )
     return broadcast
 

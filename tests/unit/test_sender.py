@@ -112,10 +112,10 @@ def test_stop_or_cancel_after_the_claim_still_wins(sender):
     ready = sender.prepare(ids)
     with db.session_scope() as session:
         subscriptions.stop_all(session, "919100000031")  # while the batch waits for its slots
-    assert sender._withdrawn(ready) == {ready[0].id}
+    assert sender._withdrawn(ready) == {ready[0].id: "stopped"}
     with db.session_scope() as session:
         broadcasts.cancel(session, broadcast_id)
-    assert sender._withdrawn(ready) == {copy.id for copy in ready}
+    assert sender._withdrawn(ready) == {copy.id: "cancelled" for copy in ready}
 
 
 def test_a_copy_woken_too_late_for_its_slot_takes_a_new_one(sender):
