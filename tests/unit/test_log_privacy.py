@@ -84,10 +84,19 @@ STDLIB_CALLS = [
     ("rasa.server", f"Fetched trackers for 1 conversation sessions for conversation ID {CITIZEN}.", ()),  # server.py:330
     # forms.py:603, events as str() shows them: a slot holding the date, another the text
     ("rasa.core.actions.forms", f"The execution of 'action_extract_slots' resulted in these events: {EVENTS}.", ()),
-    ("rasa.core.processor", f"Canceled reminder because it is outdated (ReminderScheduled(intent: remind, "
-     f"trigger_date: 2099-01-01 10:00:00, entities: [{{'entity': 'dob', 'value': '{DOB}'}}], name: r1)).", ()),
-    ("rasa.core.nlg.callback", "Requesting NLG for {} from {}.The request body is {}.".format(
-        "utter_status", "http://nlg/", json.dumps({"tracker": TRACKER})), ()),  # nlg/callback.py:84
+    (
+        "rasa.core.processor",
+        f"Canceled reminder because it is outdated (ReminderScheduled(intent: remind, "
+        f"trigger_date: 2099-01-01 10:00:00, entities: [{{'entity': 'dob', 'value': '{DOB}'}}], name: r1)).",
+        (),
+    ),
+    (
+        "rasa.core.nlg.callback",
+        "Requesting NLG for {} from {}.The request body is {}.".format(
+            "utter_status", "http://nlg/", json.dumps({"tracker": TRACKER})
+        ),
+        (),
+    ),  # nlg/callback.py:84
     ("rasa.core.nlg.callback", f"Received NLG response: {json.dumps({'text': f'{TEXT} on {DOB}'})}", ()),
     ("rasa_sdk.executor", f"Contents of ignored event: '{ {'event': 'slot', 'name': 'status_dob', 'value': DOB} }'", ()),
     ("rasa_sdk.endpoint", "Exception occurred during execution of request %s", ("<Request: POST /webhook>",)),
@@ -95,8 +104,11 @@ STDLIB_CALLS = [
     # ours: channels/whatsapp.py, whatsapp/cloud/graph.py (the number unmasked: the hooks mask it)
     ("channels.whatsapp", "message %s from %s failed (%r); retrying", ("wamid.X", CITIZEN, KeyError({"text": TEXT}))),
     ("whatsapp.cloud.graph", "%s (%s, code %s): %s", (f"message to {CITIZEN} not sent", "retry", 131000, "try later")),
-    ("nagarik.outbound.sender", "broadcast copy %s: %r", (7, "GraphResult(id=None, http_status=400, error_code=131026, "
-     f"error_message='Message undeliverable to +{CITIZEN}')")),
+    (
+        "nagarik.outbound.sender",
+        "broadcast copy %s: %r",
+        (7, f"GraphResult(id=None, http_status=400, error_code=131026, error_message='Message undeliverable to +{CITIZEN}')"),
+    ),
     ("simulator", "refused %s %s: %s %s", ("POST", "/v21.0/1/messages", 131030, f"+91 98123 45678 not allowed ({DOB})")),
 ]
 
@@ -116,7 +128,7 @@ def test_the_number_is_masked_not_dropped(logs):
 
 def test_tracebacks_and_stacks_are_redacted_too(logs):
     try:
-        raise ValueError(f"could not handle {({'sender': CITIZEN, 'text': TEXT})} from {CITIZEN} on {DOB}")
+        raise ValueError(f"could not handle { ({'sender': CITIZEN, 'text': TEXT}) } from {CITIZEN} on {DOB}")
     except ValueError:
         logging.getLogger("rasa.core.processor").exception("Encountered an exception while running action 'x'.")
     logging.getLogger("rasa.core.processor").debug("where: %s", CITIZEN, stack_info=True)
@@ -133,7 +145,12 @@ def test_sanic_access_lines_are_redacted_in_their_extra_fields(logs):
     handler.setFormatter(logging.Formatter(access_format))
     access.addHandler(handler)
     try:
-        extra = {"status": 200, "byte": 42, "host": "127.0.0.1:5005", "request": f"GET http://127.0.0.1:5005/conversations/{CITIZEN}/tracker"}
+        extra = {
+            "status": 200,
+            "byte": 42,
+            "host": "127.0.0.1:5005",
+            "request": f"GET http://127.0.0.1:5005/conversations/{CITIZEN}/tracker",
+        }
         access.info("", extra=extra)
     finally:
         access.removeHandler(handler)
