@@ -25,10 +25,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from nagarik.shared.log_privacy import mask
 from whatsapp import limits, signature
 from whatsapp.cloud.graph import GraphClient
 from whatsapp.cloud.media import RejectedMediaError, fetch_evidence
-from whatsapp.cloud.settings import WhatsAppSettings, mask
+from whatsapp.cloud.settings import WhatsAppSettings
 from whatsapp.cloud.store import Store
 from whatsapp.inbound import InboundMessage, WebhookError, parse_body
 from whatsapp.messages import UnsendableMessageError

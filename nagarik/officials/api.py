@@ -324,6 +324,9 @@ if __name__ == "__main__":
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5200)
     args = parser.parse_args()
+    from nagarik.shared import log_privacy
+
+    log_privacy.install()  # nothing personal in its logs
     if not settings.api_tokens():
         raise SystemExit("set NAGARIK_API_TOKENS (token:who,...) first: the API refuses everyone without it")
     create_app().run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from whatsapp.cloud.settings import WhatsAppSettings, mask
+from whatsapp.cloud.settings import WhatsAppSettings
 from whatsapp.errors import Action, backoff_seconds, classify
 from whatsapp.messages import addressed
 
@@ -103,7 +103,7 @@ class GraphClient:
             return last[-1]
 
         return await self._with_retries(
-            attempt, GraphResult(None, Action.RETRY), f"message to {mask(recipient)} not sent", resend_unknown=bool(sent_already)
+            attempt, GraphResult(None, Action.RETRY), f"message to {recipient} not sent", resend_unknown=bool(sent_already)
         )
 
     async def _with_retries(
