@@ -12,6 +12,7 @@ import sys
 
 from action_server.app import create_app, sanic_settings
 from nagarik import settings
+from nagarik.shared import log_privacy
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--actions", default="actions", help="the package the actions live in")
     args = parser.parse_args(argv)
+    log_privacy.install()  # no phone number, date of birth or message text in its log
     try:
         token, host = settings.actions_token(), settings.actions_host()
     except ValueError as exc:

@@ -71,6 +71,8 @@ _RULES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     # "text": "...", 'text': '...', text='...' (JSON, dict reprs, structlog's key=value), and JSON in a JSON string
     (re.compile(rf"""((?:["']{_KEY}["']\s*:|\b{_KEY}=)\s*)(["'])(?:\\.|(?!\2)[^\\])*\2"""), rf"\1\2{REDACTED}\2"),
     (re.compile(rf'(\\"{_KEY}\\"\s*:\s*\\")[\s\S]*?(?<!\\\\)(\\")'), rf"\1{REDACTED}\2"),
+    # secrets in a URL's query (Rasa's HTTP API takes ?token=..., Meta's handshake hub.verify_token=...)
+    (re.compile(r"((?:[?&]|\b)(?:token|auth_token|hub\.verify_token|access_token)=)[^&\s\"']+"), rf"\1{REDACTED}"),
     # Rasa's and rasa_sdk's DEBUG lines that end in a tracker's content
     (re.compile(r"(Contents of ignored event: |The request body is |Received NLG response: )[\s\S]*"), rf"\1{REDACTED}"),
     (re.compile(r"(Canceled reminder because it is outdated \()[\s\S]*(?=\)\.)"), rf"\1{REDACTED}"),

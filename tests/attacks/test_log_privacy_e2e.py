@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from harness.servers import RASA, ROOT, Server, action_server, simulator_settings, write_endpoints
+from harness.servers import RASA, REST_ONLY, ROOT, Server, action_server, run_secrets, simulator_settings, write_endpoints
 
 CITIZEN = "919812345678"
 DOB = "15-08-1985"  # TL-2026-000981's applicant (tests/fixtures/seed/applications.yml), not this sender
@@ -47,13 +47,15 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         "RASA_TELEMETRY_ENABLED": "false",
         "LOG_LEVEL_LIBRARIES": "DEBUG",  # Sanic's access lines too (a tracker URL holds the number)
     }
+    env.update(run_secrets(env))
     init = Server("init", [str(ROOT / ".venv/bin/python"), "-m", "nagarik", "init"], env, directory / "init.log")
     init.start()
     assert init.popen is not None and init.popen.wait(timeout=120) == 0, (directory / "init.log").read_text()
     rasa_port, actions_port = free_port(), free_port()
     actions = action_server(actions_port, env, directory / "actions.log")
-    command = [*RASA, "run", "--debug", "--enable-api", "--port", str(rasa_port), "--model", "models"]
-    command += ["--endpoints", str(write_endpoints(directory, actions_port)), "--credentials", "credentials.yml"]
+    command = [*RASA, "run", "--debug", "--interface", "127.0.0.1", "--port", str(rasa_port), "--model", "models"]
+    command += ["--enable-api", "--auth-token", env["RASA_AUTH_TOKEN"]]
+    command += ["--endpoints", str(write_endpoints(directory, actions_port)), "--credentials", REST_ONLY]
     rasa = Server("Rasa server", command, env, directory / "rasa.log", f"http://127.0.0.1:{rasa_port}/webhooks/rest/", 300)
     try:
         actions.start()
@@ -63,13 +65,15 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             for text in ("hi", f"status of {APPLICATION}", f"{DOB} {TEXT}"):
                 answer = http.post("/webhooks/rest/webhook", json={"sender": CITIZEN, "message": text})
                 replies.append(" ".join(reply.get("text", "") for reply in answer.raise_for_status().json()))
-            http.get(f"/conversations/{CITIZEN}/tracker").raise_for_status()
+            http.get(f"/conversations/{CITIZEN}/tracker", params={"token": env["RASA_AUTH_TOKEN"]}).raise_for_status()
     finally:
         rasa.stop()
         actions.stop()
     # The date was asked for and accepted: the status was told, so it went through both servers.
     assert "date of birth" in replies[1] and APPLICATION in replies[2], replies
-    yield {name: (directory / f"{name}.log").read_text(errors="replace") for name in ("rasa", "actions")}
+    logs = {name: (directory / f"{name}.log").read_text(errors="replace") for name in ("rasa", "actions")}
+    logs["token"] = env["RASA_AUTH_TOKEN"]
+    yield logs
 
 
 @pytest.mark.parametrize("name", ["rasa", "actions"])
@@ -84,3 +88,4 @@ def test_the_rasa_log_was_written_at_debug_with_the_number_masked(logs: dict[str
     assert "processor.message.parse" in log and "processor.slots.log" in log  # Rasa's DEBUG events, redacted
     assert "Acquired lock for conversation '91******5678'." in log
     assert "/conversations/91******5678/tracker" in log  # Sanic's access line
+    assert logs["token"] not in log  # nor Rasa's API token from its query

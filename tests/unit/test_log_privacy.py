@@ -265,3 +265,11 @@ def test_rasa_run_debug_structlog_events_keep_nothing_personal(renderer):
         assert event in output  # every line was written
     assert "91******5678" in output and "SlotSet(key: status_dob, value: [redacted])" in output
     assert_private(output)
+
+
+def test_secrets_in_a_urls_query_are_left_out() -> None:
+    from nagarik.shared.log_privacy import redact
+
+    line = '127.0.0.1 - GET /conversations/x/tracker?token=s3cr3t-Token_value&include_events=ALL HTTP/1.1" 200'
+    assert "s3cr3t" not in redact(line) and "include_events=ALL" in redact(line)
+    assert "abc123" not in redact("GET /webhooks/whatsapp/webhook?hub.mode=subscribe&hub.verify_token=abc123")
