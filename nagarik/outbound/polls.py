@@ -9,8 +9,8 @@ Rasa payload `/poll_answer{"poll_id":"<id>","poll_option":"<key>"}`, so a tap ne
 Only citizens the poll was sent to may answer or comment: their copy of the broadcast (a
 `broadcast_recipients` row not skipped or failed) is the ticket, so typing another poll's payload
 counts nothing. A citizen's answer is one row per (poll, phone): answering again overwrites it
-(counted in `changes`) until the poll closes, by `close` or at `closes_at`. The citizen's ward and language
-are kept as they were when answering, for results by ward and by language.
+(counted in `changes`) until the poll closes, by `close` or at `closes_at`. The citizen's ward
+and language are kept as they were when answering, for results by ward and by language.
 """
 
 from __future__ import annotations
