@@ -307,9 +307,20 @@ class Application(Base):
 
 
 class StatusCheckFailure(Base):
-    """A failed second check on an application's status; counted per sender per day."""
+    """A failed second check on an application's status; counted per sender and per number."""
 
     __tablename__ = "status_check_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32), index=True)
+    application_number: Mapped[str] = mapped_column(String(32), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class StatusCheckPass(Base):
+    """A passed second check: this sender may see this application for a short while
+    (nagarik.citizens.applications.verified_application)."""
+
+    __tablename__ = "status_check_passes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sender: Mapped[str] = mapped_column(String(32), index=True)
     application_number: Mapped[str] = mapped_column(String(32))
