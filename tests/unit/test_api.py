@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from nagarik import db, settings
+from nagarik import db
 from nagarik.citizens import grievances, subscriptions
 from nagarik.db import models
 from tests.support import answers, wait_until
@@ -24,7 +24,7 @@ CONTROL_ROOM = "test-token-control-room"  # emergency alerts only
 REVENUE = "test-token-revenue"  # the revenue department's system: application stages only
 TOKENS = ",".join(
     [
-        f"{TOKEN}:ward-office:{'+'.join(settings.API_SCOPES)}",
+        f"{TOKEN}:ward-office:broadcast+alert+applications+grievances+dates+polls+campaigns+certificates",
         f"{OLD_FORMAT}:old-format",
         f"{COMMS}:comms:broadcast",
         f"{CONTROL_ROOM}:control-room:alert",
