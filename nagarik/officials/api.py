@@ -142,6 +142,8 @@ def create_app(enqueue: Any = None) -> Sanic:
         request.ctx.who = holder.who
         if route is None:
             return None  # no such route: 404
+        if not hasattr(route.ctx, "scope"):  # a route added without one is closed, not open to every token
+            return error(403, "this route has no scope: nobody may use it")
         scope = route.ctx.scope(request) if callable(route.ctx.scope) else route.ctx.scope
         if scope is not None and scope not in holder.scopes:
             have = "+".join(sorted(holder.scopes)) or "none"
