@@ -133,14 +133,17 @@ def verified_application(
     return application if recent is not None else None
 
 
-def move_to_stage(session: Session, number: str, stage_key: str, expected_on: dt.date | None = None) -> models.Application:
-    """Used by officials' tools (and later notifications): advance an application."""
+def move_to_stage(
+    session: Session, number: str, stage_key: str, expected_on: dt.date | None = None, *, by: str
+) -> models.Application:
+    """Used by officials' tools (through notifications): advance an application; `by` is who did it."""
     application = session.get(models.Application, number)
     if application is None:
         raise KeyError(number)
     if session.get(models.StageRow, stage_key) is None:
         raise ValueError(f"unknown stage {stage_key}")
     application.stage_key = stage_key
+    application.updated_by = by
     if expected_on is not None:
         application.expected_on = expected_on
     session.flush()

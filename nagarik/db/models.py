@@ -158,7 +158,8 @@ class Broadcast(Base):
     template_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # language -> parameters, if not the text
     thread_of: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))  # an emergency's follow-ups
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)  # one step of a campaign
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | running | done | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | running | done | cancelled | failed
+    failure_reason: Mapped[str | None] = mapped_column(Text)  # why a failed broadcast's copies could not be built
     send_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -304,6 +305,8 @@ class Application(Base):
     submitted_on: Mapped[dt.date] = mapped_column(Date)
     expected_on: Mapped[dt.date | None] = mapped_column(Date)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Who moved it last (an API token's who, or the command line's --by); each move's notification keeps it too.
+    updated_by: Mapped[str] = mapped_column(String(64), default="system", server_default="system")
 
 
 class StatusCheckFailure(Base):
@@ -357,6 +360,8 @@ class GrievanceEvent(Base):
     grievance_id: Mapped[int] = mapped_column(ForeignKey("grievances.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
+    # "citizen" for the filing; else who changed the status (an API token's who, or --by)
+    changed_by: Mapped[str] = mapped_column(String(64), default="system", server_default="system")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     grievance: Mapped[Grievance] = relationship(back_populates="events")
 

@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from nagarik import db
 from nagarik import settings as civic_settings
@@ -142,16 +143,29 @@ class Sender:
                 {f"citizen:{copy.phone}": 1 for copy in to_send}, pacing.CITIZEN_GAP_SECONDS
             )
             wards: dict[int, dict[str, str]] = {}
+            unbuildable: dict[int, str] = {}  # broadcast id -> why its copies cannot be built
             for copy in to_send:
                 broadcast = session.get(models.Broadcast, copy.broadcast_id)
-                if broadcast.id not in wards:
-                    wards[broadcast.id] = ward_names(session, broadcast)
-                body = message_body(broadcast, copy.language, in_window[copy.phone], wards[broadcast.id])
+                if broadcast.id in unbuildable:
+                    continue
+                try:
+                    if broadcast.id not in wards:
+                        wards[broadcast.id] = ward_names(session, broadcast)
+                    body = message_body(broadcast, copy.language, in_window[copy.phone], wards[broadcast.id])
+                except DBAPIError:
+                    raise  # the database, not the broadcast: the batch is retried
+                except Exception as exc:  # stored data no message can be made of: fail it, not the batch forever
+                    logger.error("broadcast %s cannot be built: %r", broadcast.id, exc)
+                    unbuildable[broadcast.id] = f"a copy cannot be built: {type(exc).__name__}: {exc}"
+                    continue
                 body["biz_opaque_callback_data"] = _callback(copy)
                 interval = pacing.throughput_interval(self.messages_per_second, broadcast.priority)
                 slot = citizen_slots[f"citizen:{copy.phone}"]
                 ready.append(Ready(copy.id, broadcast.id, copy.phone, body, interval, slot, copy.attempts))
+            ready = [copy for copy in ready if copy.broadcast_id not in unbuildable]
             broadcasts.record_many(session, settled)
+            for broadcast_id, reason in unbuildable.items():  # after the outcomes: its unsent copies end failed
+                broadcasts.fail(session, broadcast_id, reason)
             self._schedule(session, ready)
         return ready
 

@@ -122,7 +122,9 @@ def test_a_passed_check_lets_that_sender_see_that_number_for_a_while(database):
 
 def test_move_to_stage(database):
     with db.session_scope() as session:
-        applications.move_to_stage(session, OWN, "approval", dt.date(2026, 12, 1))
+        assert session.get(models.Application, OWN).updated_by == "system"  # loaded, never moved by anyone
+        applications.move_to_stage(session, OWN, "approval", dt.date(2026, 12, 1), by="revenue-office")
     with db.session_scope() as session:
         application = session.get(models.Application, OWN)
         assert application.stage_key == "approval" and application.expected_on == dt.date(2026, 12, 1)
+        assert application.updated_by == "revenue-office"
