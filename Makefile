@@ -30,11 +30,11 @@ ENDPOINTS ?= endpoints.yml
 CHAT ?= $(APP_PY) -m simulator.chat --as 919876543210
 TRAINING_FILES := config.yml $(shell find domain data -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup spacy train seed demo actions test test-begin lint unit validate story-test rest-test e2e-test demo-test bench bench-broadcast bench-http-clients bench-compare clean
+.PHONY: help setup nginx spacy train seed demo test test-begin lint unit validate story-test rest-test e2e-test attack-test demo-test bench bench-broadcast bench-http-clients bench-compare clean
 
 help:
 	@echo "make demo    set up, build, train if needed, seed, and chat with the assistant on (simulated) WhatsApp"
-	@echo "make test    set up and run every test (lint, unit, data validation, conversation, end-to-end and demo tests)"
+	@echo "make test    set up and run every test (lint, unit, data validation, conversation, end-to-end, attack and demo tests)"
 	@echo "make train   build the spaCy pipeline and train the Rasa model if anything changed"
 	@echo "make seed    migrate the database and load seed/catalog.yml and seed/applications.yml"
 	@echo "make bench   measure NLU accuracy per language, latency, memory, training time and broadcast throughput"
@@ -42,7 +42,12 @@ help:
 	@echo "make bench-compare   cross-validate config.yml against the pipelines in bench/configs/"
 
 # --- environments ---------------------------------------------------------------------------
-setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
+setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed nginx
+
+# Debian's nginx, the production layout's one public door (tests/attacks and tests/unit/test_deploy.py run it).
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || \
+	  $(STEP) nginx "nginx from Debian's packages (deploy/install-nginx, as root)" -s 'nginx [0-9.]+ installed' deploy/install-nginx
 
 $(RASA_VENV)/.installed: requirements/rasa.in requirements/rasa.lock
 	@PY=$$(scripts/find-python310) && { [ -x $(RASA_VENV)/bin/python ] || "$$PY" -m venv $(RASA_VENV); }
@@ -83,11 +88,8 @@ demo: setup train seed
 	@echo "    As an official, in another terminal: see README.md, 'The demo as an official'."
 	@RASA_ENDPOINTS=$(ENDPOINTS) $(APP_PY) -m harness --simulator --rasa --worker $(CHAT)
 
-actions: setup seed
-	@$(APP_PY) -m rasa_sdk --actions actions --port 5055
-
 # --- tests ----------------------------------------------------------------------------------
-test: setup test-begin lint unit validate train story-test rest-test e2e-test demo-test
+test: setup test-begin lint unit validate train story-test rest-test e2e-test attack-test demo-test
 	@$(STEP) --summary
 	@echo "==> all tests passed (logs: var/log/steps/)"
 
@@ -116,11 +118,16 @@ rest-test: train
 	  NAGARIK_SAMPLE_DIR=$(CURDIR)/tests/fixtures/seed && \
 	  $(APP_PY) -m nagarik init >/dev/null && \
 	  $(STEP) rest-test "REST channel conversations against running servers (tests/rest)" \
-	    env RASA_ENDPOINTS=tests/rest/endpoints.yml $(APP_PY) -m harness --rasa $(APP_PY) -m pytest -q -rfE -p no:cacheprovider tests/rest
+	    env RASA_ENDPOINTS=tests/rest/endpoints.yml RASA_CREDENTIALS=tests/rest/credentials.yml $(APP_PY) -m harness --rasa $(APP_PY) -m pytest -q -rfE -p no:cacheprovider tests/rest
 
 e2e-test: train
 	@$(STEP) e2e-test "WhatsApp end to end through the Cloud API simulator (tests/e2e)" \
 	  $(APP_PY) -m pytest -q -rfE -p no:cacheprovider tests/e2e
+
+# The production layout (deploy/) started on free ports behind nginx and attacked; the fuzzers.
+attack-test: train
+	@$(STEP) attack-test "attacks on the deployment behind nginx, and fuzzing (tests/attacks)" \
+	  $(APP_PY) -m pytest -q -rfE -p no:cacheprovider tests/attacks
 
 demo-test: train
 	@$(STEP) demo-test "the README's demo, as a new user runs it (tests/demo)" \

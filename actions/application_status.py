@@ -36,6 +36,11 @@ from nagarik.shared.text import looks_like_an_attempted_number, parse_applicatio
 NOT_AN_ANSWER = SIDE_QUESTIONS | (NEW_REQUESTS - {"check_application_status", "request_certificate"})
 NOT_NEEDED = "not_needed"  # status_dob when the registered phone asked, or checks are paused
 STATUS_SLOTS = ("application_number", "status_dob", "status_outcome", "status_purpose")
+# Checks that may not be tried now: their replies (nothing about the application in them).
+REFUSALS = {
+    Outcome.RATE_LIMITED.value: "utter_status_rate_limited",
+    Outcome.ASK_AT_COUNTER.value: "utter_status_ask_at_counter",
+}
 
 
 class ValidateApplicationStatusForm(FormValidationAction):
@@ -95,7 +100,11 @@ class ValidateApplicationStatusForm(FormValidationAction):
 
 
 class ActionApplicationStatus(Action):
-    """Tells the status, or the one reply shared by 'wrong answer' and 'no such application'."""
+    """Tells the status, or the one reply shared by 'wrong answer' and 'no such application'.
+
+    The slots only say which reply the form reached: before a status or a certificate goes out,
+    the service confirms that this sender passed the check for this number (a forged tracker's
+    `status_outcome: verified` gets the not-verified reply)."""
 
     def name(self) -> str:
         return "action_application_status"
@@ -104,42 +113,46 @@ class ActionApplicationStatus(Action):
         outcome = tracker.get_slot("status_outcome")
         number = tracker.get_slot("application_number")
         reset = [SlotSet(slot, None) for slot in STATUS_SLOTS]
-        if outcome == Outcome.RATE_LIMITED.value:
-            dispatcher.utter_message(response="utter_status_rate_limited")
+        if outcome in REFUSALS:
+            dispatcher.utter_message(response=REFUSALS[outcome])
             return reset
-        if outcome != Outcome.VERIFIED.value or not number:
-            dispatcher.utter_message(response="utter_status_not_verified")
-            return reset
-        if tracker.get_slot("status_purpose") == CERTIFICATE:
-            await send_certificate(dispatcher, tracker, domain, number)
-            return reset
-        catalog = load_catalog()
-        language = reply_language(tracker)
         with db.session_scope() as session:
-            application = applications.find(session, number)
-            assert application is not None  # VERIFIED only comes with an existing application
-            service = catalog.service(application.service_key)
-            stage = catalog.stage(application.stage_key)
-            assert service is not None and stage is not None
-            dispatcher.utter_message(
-                response="utter_application_status",
-                number=application.number,
-                service_name=in_language(service.names, language),
-                stage=in_language(stage.names, language),
-                next_step=in_language(stage.next_step, language),
-                expected_date=date_text(application.expected_on),
-            )
-            if applications.is_delayed(application, catalog):
-                department = catalog.department(service.department)
-                dispatcher.utter_message(
-                    response="utter_application_delayed",
-                    expected_date=date_text(application.expected_on),
-                    department=in_language(department.name, language) if department else "-",
-                    phone=department.phone if department else catalog.office.phone,
-                )
-                return reset  # its buttons are the way on
-        dispatcher.utter_message(response="utter_anything_else")
+            application = applications.verified_application(session, number, sender(tracker))
+            if outcome != Outcome.VERIFIED.value or application is None:
+                dispatcher.utter_message(response="utter_status_not_verified")
+                return reset
+            if tracker.get_slot("status_purpose") != CERTIFICATE:
+                tell_status(dispatcher, tracker, application)
+                return reset
+        await send_certificate(dispatcher, tracker, domain, number)  # verified just above
         return reset
+
+
+def tell_status(dispatcher: CollectingDispatcher, tracker: Tracker, application: Any) -> None:
+    """The status of a verified application (a models.Application in an open session)."""
+    catalog = load_catalog()
+    language = reply_language(tracker)
+    service = catalog.service(application.service_key)
+    stage = catalog.stage(application.stage_key)
+    assert service is not None and stage is not None
+    dispatcher.utter_message(
+        response="utter_application_status",
+        number=application.number,
+        service_name=in_language(service.names, language),
+        stage=in_language(stage.names, language),
+        next_step=in_language(stage.next_step, language),
+        expected_date=date_text(application.expected_on),
+    )
+    if applications.is_delayed(application, catalog):
+        department = catalog.department(service.department)
+        dispatcher.utter_message(
+            response="utter_application_delayed",
+            expected_date=date_text(application.expected_on),
+            department=in_language(department.name, language) if department else "-",
+            phone=department.phone if department else catalog.office.phone,
+        )
+        return  # its buttons are the way on
+    dispatcher.utter_message(response="utter_anything_else")
 
 
 class ActionResetApplicationStatus(Action):

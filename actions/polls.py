@@ -1,7 +1,8 @@
 """Polls and consultations in the chat: showing the question, answering, changing, commenting.
 
 Buttons carry `/poll_answer{"poll_id","poll_option"}`; a typed "I want to vote" shows the newest
-open poll the citizen was sent. Counting rules live in nagarik.outbound.polls.
+open poll the citizen was sent. Counting rules (and who may answer: only citizens the poll was
+sent to) live in nagarik.outbound.polls.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ ANSWER_REPLIES = {
     "changed": "utter_poll_changed",
     "same": "utter_poll_same",
     "closed": "utter_poll_closed",
+    "not_sent": "utter_poll_not_sent_to_you",
 }
 COMMENT_REPLIES = {
     "saved": "utter_poll_comment_saved",
     "closed": "utter_poll_closed",
+    "not_sent": "utter_poll_not_sent_to_you",
     "no_answer": "utter_poll_comment_needs_answer",
     "not_allowed": "utter_poll_comment_not_allowed",
 }
@@ -67,11 +70,17 @@ class ActionPollAnswer(Action):
                 if poll is None or polls.is_closed(poll):
                     dispatcher.utter_message(response="utter_poll_closed" if poll else "utter_no_open_poll")
                     return []
+                if not polls.was_sent_to(session, poll, phone):  # a typed payload of someone else's poll
+                    dispatcher.utter_message(response="utter_poll_not_sent_to_you")
+                    return []
                 dispatcher.utter_message(json_message={"whatsapp": polls.question_message(poll, language)})
                 return [SlotSet("poll_id", str(poll_id))]
             result = polls.answer(session, poll_id, phone, options[0])
         if result.outcome not in ANSWER_REPLIES:  # an unknown poll or option: show what is open
             dispatcher.utter_message(response="utter_no_open_poll")
+            return []
+        if result.outcome == "not_sent":  # someone else's poll: nothing to remember either
+            dispatcher.utter_message(response=ANSWER_REPLIES["not_sent"])
             return []
         option = in_language(result.option_names, language) if result.option_names else ""
         buttons = []

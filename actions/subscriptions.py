@@ -86,13 +86,19 @@ class ActionSubscribe(Action):
                 rows = [row(in_language(t.names, language), intent_payload("subscribe", topic=t.key)) for t in topics()]
                 dispatcher.utter_message(response="utter_ask_topics", buttons=rows)
                 return []
-            subscriptions.subscribe(session, phone, key)
-            ward = subscriptions.choices(session, phone).ward
+            chosen = subscriptions.subscribe(session, phone, key)
         ward_part = ""
-        if ward:
-            ward_part = response_text(domain, "utter_ward_part", language).replace("{ward}", ward_text(ward, language))
-        dispatcher.utter_message(response="utter_subscribed", topic=topic_names([key], language), ward_part=ward_part)
-        return []  # ward_form follows (data/rules/subscriptions.yml): it asks the ward if none is known
+        if chosen.ward:
+            ward_part = response_text(domain, "utter_ward_part", language).replace("{ward}", ward_text(chosen.ward, language))
+        topic = topic_names([key], language)
+        if not chosen.opted_out:
+            dispatcher.utter_message(response="utter_subscribed", topic=topic, ward_part=ward_part)
+            return []  # ward_form follows (data/rules/subscriptions.yml): it asks the ward if none is known
+        # After STOP: this topic only. The earlier choices (and reminders) wait for START, and we say so.
+        held = topic_names(chosen.held, language)
+        held_part = response_text(domain, "utter_held_part", language).replace("{topics}", held) if held else ""
+        dispatcher.utter_message(response="utter_subscribed_after_stop", topic=topic, ward_part=ward_part, held_part=held_part)
+        return []
 
 
 def ward_needed(tracker: Tracker) -> bool:
@@ -165,7 +171,8 @@ class ActionChooseWard(Action):
 
 
 class ActionStopMessages(Action):
-    """STOP stops everything; "stop water supply updates" stops only that topic."""
+    """STOP stops everything; "stop water supply updates" stops only that topic (also one STOP
+    holds: then START does not bring it back)."""
 
     def name(self) -> str:
         return "action_stop_messages"
@@ -174,7 +181,8 @@ class ActionStopMessages(Action):
         phone = sender(tracker)
         key = topic_named(tracker)
         with db.session_scope() as session:
-            if key and key in subscriptions.choices(session, phone).topics:
+            choices = subscriptions.choices(session, phone)
+            if key and key in choices.topics + choices.held:
                 subscriptions.unsubscribe(session, phone, key)
                 dispatcher.utter_message(response="utter_topic_stopped", topic=topic_names([key], reply_language(tracker)))
                 return []
@@ -190,8 +198,9 @@ class ActionStartMessages(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         with db.session_scope() as session:
             choices = subscriptions.start_again(session, sender(tracker))
-        if choices.topics:
-            dispatcher.utter_message(response="utter_started", topics=topic_names(choices.topics, reply_language(tracker)))
+        back = choices.restored or choices.topics  # what START brought back; else what stayed on
+        if back:
+            dispatcher.utter_message(response="utter_started", topics=topic_names(back, reply_language(tracker)))
         else:
             dispatcher.utter_message(response="utter_started_nothing")
         return []
@@ -205,8 +214,11 @@ class ActionMySubscriptions(Action):
         language = reply_language(tracker)
         with db.session_scope() as session:
             choices = subscriptions.choices(session, sender(tracker))
-        if not choices.topics or choices.opted_out:
-            dispatcher.utter_message(response="utter_no_subscriptions")
+        if not choices.topics:
+            if choices.held:
+                dispatcher.utter_message(response="utter_subscriptions_held", topics=topic_names(choices.held, language))
+            else:
+                dispatcher.utter_message(response="utter_no_subscriptions")
             return []
         dispatcher.utter_message(
             response="utter_subscriptions",
@@ -214,4 +226,6 @@ class ActionMySubscriptions(Action):
             first_topic=topic_names(choices.topics[:1], language),
             ward=ward_text(choices.ward, language) if choices.ward else response_text(domain, "utter_no_ward", language),
         )
+        if choices.held:  # chosen again after STOP: the rest is still off
+            dispatcher.utter_message(response="utter_subscriptions_also_held", topics=topic_names(choices.held, language))
         return []

@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,10 +25,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from nagarik.shared.log_privacy import mask
 from whatsapp import limits, signature
 from whatsapp.cloud.graph import GraphClient
 from whatsapp.cloud.media import RejectedMediaError, fetch_evidence
-from whatsapp.cloud.settings import WhatsAppSettings, mask
+from whatsapp.cloud.settings import WhatsAppSettings
 from whatsapp.cloud.store import Store
 from whatsapp.inbound import InboundMessage, WebhookError, parse_body
 from whatsapp.messages import UnsendableMessageError
@@ -147,6 +149,8 @@ class WhatsAppInput(InputChannel):
         # Webhooks are stored by threads of their own: Meta's 200 never waits behind a turn's
         # database work, however many status webhooks a broadcast brings.
         self._inbox_writers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="whatsapp-inbox")
+        # On PostgreSQL the receiver's inbox writes wake this process at once (LISTEN/NOTIFY).
+        self._stop_listening = threading.Event()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("whatsapp_webhook", __name__)
@@ -157,9 +161,14 @@ class WhatsAppInput(InputChannel):
             self._wake = asyncio.Event()
             self._turns = asyncio.Semaphore(self.settings.max_concurrent_turns)
             self._worker = loop.create_task(self._run(on_new_message))
+            if self.store.notifies:
+                wake = self._wake
+                args = (lambda: loop.call_soon_threadsafe(wake.set), self._stop_listening)
+                threading.Thread(target=self.store.listen, args=args, name="whatsapp-inbox-listener", daemon=True).start()
 
         @webhook.listener("before_server_stop")
         async def stop_worker(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+            self._stop_listening.set()
             if self._worker:
                 self._worker.cancel()
             if self.graph:

@@ -3,10 +3,16 @@
     .venv/bin/python -m harness [--simulator] [--rasa] [--worker] COMMAND [ARGS...]
 
 The action server always; with --simulator the WhatsApp Cloud API simulator (:5100), with --rasa
-the Rasa server with its REST and WhatsApp channels (:5005; endpoints from RASA_ENDPOINTS, default
-endpoints.yml), with --worker the outbound queue's workers. They use the databases the
-environment names (DATABASE_URL, ...), as `make demo` and `make rest-test` want; logs go to
-var/log/. The WhatsApp settings default to the simulator's (harness/servers.py).
+the Rasa server (:5005; endpoints from RASA_ENDPOINTS, default endpoints.yml; channels from
+RASA_CREDENTIALS, default credentials.yml: WhatsApp only), with --worker the outbound queue's
+workers. All on 127.0.0.1. They use the databases the environment names (DATABASE_URL, ...), as
+`make demo` and `make rest-test` want; logs go to var/log/.
+
+This is the launcher for this machine's demo and tests, not for production (deploy/ is). The
+simulator's WhatsApp settings are used only with --simulator, and then always (a real token is
+never sent to the simulator); without it the WhatsApp channel needs real settings and stops
+naming what is missing. The secrets between our processes (NAGARIK_ACTIONS_TOKEN,
+RASA_AUTH_TOKEN) are made for the run unless set, and given to COMMAND's environment.
 """
 
 from __future__ import annotations
@@ -17,7 +23,18 @@ import socket
 import subprocess
 import sys
 
-from harness.servers import ROOT, Server, StartError, action_server, rasa_server, simulator, simulator_settings, workers
+from harness.servers import (
+    ROOT,
+    WHATSAPP_ONLY,
+    Server,
+    StartError,
+    action_server,
+    rasa_server,
+    run_secrets,
+    simulator,
+    simulator_settings,
+    workers,
+)
 
 LOGS = ROOT / "var" / "log"
 
@@ -36,7 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.command:
         parser.error("a command to run is needed (for example: sleep infinity)")
-    env = {**simulator_settings(), **os.environ, "RASA_TELEMETRY_ENABLED": "false"}  # settings given win
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    env.update(run_secrets(env))
+    if args.simulator:
+        env.update(simulator_settings())
     ports = [5055] + [5005] * args.rasa + [5100] * args.simulator
     busy = [port for port in ports if port_in_use(port)]
     if busy:
@@ -46,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.simulator:
         servers.append(simulator(5100, "http://127.0.0.1:5005/webhooks/whatsapp/webhook", env, LOGS / "simulator.log"))
     if args.rasa:
-        servers.append(rasa_server(5005, os.environ.get("RASA_ENDPOINTS", "endpoints.yml"), env, LOGS / "rasa.log"))
+        endpoints = os.environ.get("RASA_ENDPOINTS", "endpoints.yml")
+        credentials = os.environ.get("RASA_CREDENTIALS", WHATSAPP_ONLY)
+        servers.append(rasa_server(5005, endpoints, env, LOGS / "rasa.log", credentials))
     if args.worker:
         servers.append(workers(4, env, LOGS / "worker.log"))
     try:

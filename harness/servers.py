@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import secrets
 import signal
 import subprocess
 import time
@@ -30,6 +31,16 @@ SIMULATOR_SETTINGS = {
 
 def simulator_settings(port: int = 5100) -> dict[str, str]:
     return {**SIMULATOR_SETTINGS, "WHATSAPP_API_URL": f"http://127.0.0.1:{port}/v21.0"}
+
+
+# Secrets between our own processes: the action server's shared secret (endpoints.yml sends it)
+# and the token of Rasa's HTTP API. A run on this machine makes its own unless the environment
+# has them; nothing is written to disk.
+RUN_SECRETS = ("NAGARIK_ACTIONS_TOKEN", "RASA_AUTH_TOKEN")
+
+
+def run_secrets(env: dict[str, str]) -> dict[str, str]:
+    return {name: env.get(name) or secrets.token_urlsafe(32) for name in RUN_SECRETS}
 
 
 class StartError(RuntimeError):
@@ -91,7 +102,8 @@ class Server:
 
 
 def action_server(port: int, env: dict[str, str], log: Path) -> Server:
-    command = [PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    """Our action server (action_server/): on 127.0.0.1, answering only calls with NAGARIK_ACTIONS_TOKEN."""
+    command = [PYTHON, "-m", "action_server", "--port", str(port)]
     return Server("action server", command, env, log, f"http://127.0.0.1:{port}/health", 60)
 
 
@@ -100,20 +112,30 @@ def write_endpoints(directory: Path, actions_port: int) -> Path:
     endpoints = directory / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        "  headers:\n    X-Nagarik-Actions-Token: ${NAGARIK_ACTIONS_TOKEN}\n"
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {directory / 'tracker.db'}\n"
     )
     return endpoints
 
 
-def rasa_server(port: int, endpoints: Path | str, env: dict[str, str], log: Path, credentials: str = "credentials.yml") -> Server:
-    """The Rasa server with the channels in `credentials`; up once the WhatsApp channel answers."""
-    command = [*RASA, "run", "--enable-api", "--port", str(port), "--model", "models"]
+# The production channels file has the WhatsApp channel alone; the REST channel (anyone may write
+# as any number) exists only in the REST tests' own file.
+WHATSAPP_ONLY = "credentials.yml"
+REST_ONLY = "tests/rest/credentials.yml"
+
+
+def rasa_server(port: int, endpoints: Path | str, env: dict[str, str], log: Path, credentials: str = WHATSAPP_ONLY) -> Server:
+    """The Rasa server on 127.0.0.1 with the channels in `credentials`; its HTTP API needs
+    RASA_AUTH_TOKEN (?token=...). Up once it answers."""
+    command = [*RASA, "run", "--interface", "127.0.0.1", "--port", str(port), "--model", "models"]
+    command += ["--enable-api", "--auth-token", env["RASA_AUTH_TOKEN"]]
     command += ["--endpoints", str(endpoints), "--credentials", credentials]
-    return Server("Rasa server", command, env, log, f"http://127.0.0.1:{port}/webhooks/whatsapp/", 300)
+    return Server("Rasa server", command, env, log, f"http://127.0.0.1:{port}/", 300)
 
 
 def simulator(port: int, webhook_url: str, env: dict[str, str], log: Path, *extra: str) -> Server:
-    command = [PYTHON, "-m", "simulator", "--port", str(port), "--webhook-url", webhook_url, *extra]
+    # It imports nothing of ours (docs/simulator.md); its logs are kept private from outside.
+    command = [PYTHON, "-m", "nagarik.shared.log_privacy", "simulator", "--port", str(port), "--webhook-url", webhook_url, *extra]
     return Server("simulator", command, env, log, f"http://127.0.0.1:{port}/_sim/health", 30)
 
 

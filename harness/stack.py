@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from harness.servers import PYTHON, ROOT, action_server, rasa_server, simulator, simulator_settings, write_endpoints
+from harness.servers import PYTHON, ROOT, action_server, rasa_server, run_secrets, simulator, simulator_settings, write_endpoints
 
 VAR = ROOT / "var" / "e2e"
 SIMULATOR = "http://127.0.0.1:5100"
@@ -42,6 +42,7 @@ class Stack:
             "RASA_TELEMETRY_ENABLED": "false",
             **extra_env,
         }
+        self.env.update(run_secrets(self.env))
         subprocess.run([PYTHON, "-m", "nagarik", "init"], cwd=ROOT, env=self.env, check=True, capture_output=True)
         self.simulator = simulator(
             5100, WEBHOOK, self.env, directory / "simulator.log",

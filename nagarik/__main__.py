@@ -3,5 +3,7 @@
 import sys
 
 from nagarik.officials.cli import main
+from nagarik.shared import log_privacy
 
+log_privacy.install()  # the workers' and commands' logs: nothing personal
 sys.exit(main())

@@ -8,6 +8,7 @@ environment. The WhatsApp channel's own settings are whatsapp/cloud/settings.py.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,9 @@ SAMPLE_DIR_VARIABLE = "NAGARIK_SAMPLE_DIR"
 # any moving 24 hours. NAGARIK_MESSAGING_TIER is the account's tier.
 TIERS = {"250": 250, "2000": 2_000, "10000": 10_000, "100000": 100_000, "unlimited": None}
 MAX_MESSAGES_PER_SECOND = 1000  # a business number's highest throughput on the Cloud API
+# What an officials' API token may do (nagarik.officials.api lists each route's scope).
+API_SCOPES = ("broadcast", "alert", "applications", "grievances", "dates", "polls", "campaigns", "certificates")
+MAX_WHO = 64  # the columns that keep who made a change (created_by, changed_by, updated_by)
 
 
 def _get(name: str, default: str = "") -> str:
@@ -92,10 +96,49 @@ def send_lease_seconds() -> float:
     return _positive("NAGARIK_SEND_LEASE_SECONDS", "60", float("inf"), "a number of seconds")
 
 
-def api_tokens() -> dict[str, str]:
-    """NAGARIK_API_TOKENS="token:who,...": who each bearer token acts as; empty means nobody can use the API."""
-    pairs = [item.split(":", 1) for item in _get("NAGARIK_API_TOKENS").split(",") if ":" in item]
-    return {token.strip(): who.strip() for token, who in pairs if token.strip()}
+@dataclass(frozen=True)
+class ApiToken:
+    who: str  # kept with what the token's holder sends or changes
+    scopes: frozenset[str]  # what it may do (API_SCOPES); none: authenticated, allowed nothing
+
+
+def api_tokens() -> dict[str, ApiToken]:
+    """NAGARIK_API_TOKENS="token:who:scope+scope,...": who each bearer token acts as and what it
+    may do (API_SCOPES). A token written the old way, "token:who", has no scopes: it is known but
+    refused everywhere, so nothing gains rights it was never given. Empty means nobody can use the API.
+    A mistake fails naming the variable and the item, never echoing a token."""
+    tokens: dict[str, ApiToken] = {}
+    for number, item in enumerate((part.strip() for part in _get("NAGARIK_API_TOKENS").split(",")), start=1):
+        if not item:
+            continue  # a trailing comma
+        fields = [field.strip() for field in item.split(":")]
+        where = f"NAGARIK_API_TOKENS item {number}"
+        if len(fields) not in (2, 3) or not fields[0] or not fields[1]:
+            raise ValueError(f"{where}: expected token:who or token:who:scope+scope (a token holds no ':' or ',')")
+        token, who = fields[0], fields[1]
+        if len(who) > MAX_WHO:
+            raise ValueError(f"{where}: who has {len(who)} characters; at most {MAX_WHO}")
+        scopes = frozenset(scope.strip() for scope in fields[2].split("+") if scope.strip()) if len(fields) == 3 else frozenset()
+        unknown = sorted(scopes - set(API_SCOPES))
+        if unknown:
+            raise ValueError(f"{where} ({who}): unknown scope(s) {', '.join(unknown)}; use {'+'.join(API_SCOPES)}")
+        if token in tokens:
+            raise ValueError(f"{where} ({who}): the same token is given twice")
+        tokens[token] = ApiToken(who, scopes)
+    return tokens
+
+
+def actions_token() -> str:
+    """NAGARIK_ACTIONS_TOKEN: the secret the Rasa server sends the action server (required, 32+ characters)."""
+    token = _get("NAGARIK_ACTIONS_TOKEN")
+    if len(token) < 32:
+        raise ValueError("NAGARIK_ACTIONS_TOKEN must be set to a secret of at least 32 characters (the one in Rasa's endpoints)")
+    return token
+
+
+def actions_host() -> str:
+    """NAGARIK_ACTIONS_HOST (default 127.0.0.1): the private address the action server listens on."""
+    return _get("NAGARIK_ACTIONS_HOST", "127.0.0.1")
 
 
 def sample_dir() -> Path:

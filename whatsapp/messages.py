@@ -1,6 +1,7 @@
 """The one place where Graph message bodies are built, each field cut to Meta's limit.
 
-Every builder returns a message body without `messaging_product` / `to` (the client adds them).
+Every builder returns a message body without `messaging_product` / `to`; `addressed` makes the
+whole request from one, for whoever sends it (the channel's replies, the broadcast workers' copies).
 Text is cut with `cut`, never by slicing, so a Devanagari or Kannada letter (a consonant with its
 vowel signs, or two consonants joined by a virama) is never split. Payloads are not cut: a payload
 over its limit would come back as something else, so it is an error.
@@ -8,6 +9,7 @@ over its limit would come back as something else, so it is an error.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -17,10 +19,28 @@ from whatsapp import limits
 Message = dict[str, Any]  # a Graph message body without messaging_product / recipient
 
 _VIRAMAS = "\u094d\u0ccd"  # Devanagari and Kannada: joins the next consonant into one letter
+# A business-scoped user id (BSUID), how WhatsApp names a user whose phone number it does not share:
+# "US.13491208655302741918", "US.ENT.11815799212886844830". A phone number is digits only.
+USER_ID = re.compile(r"[A-Z]{2}(\.[A-Z]+)?\.[0-9A-Za-z]+")
 
 
 class UnsendableMessageError(ValueError):
     """A message that cannot be valid on the wire (an empty payload, or one over its limit)."""
+
+
+def is_user_id(recipient: str) -> bool:
+    """Whether a sender id is a business-scoped user id rather than a phone number."""
+    return bool(USER_ID.fullmatch(recipient))
+
+
+def addressed(recipient: str, body: Message, *, by_user_id: bool | None = None) -> dict[str, Any]:
+    """The whole send request: a phone number goes in `to`, a business-scoped user id in
+    `recipient` (a citizen known only by it has no number to send to). Unless the caller knows
+    (the channel does, from the webhook), the id's form says which."""
+    if by_user_id is None:
+        by_user_id = is_user_id(recipient)
+    address = "recipient" if by_user_id else "to"
+    return {"messaging_product": "whatsapp", "recipient_type": "individual", **body, address: recipient}
 
 
 def cut(text: str, limit: int) -> str:

@@ -112,7 +112,7 @@ def file_grievance(
         due_on=add_working_days(catalog, today, category_row.sla_days),
     )
     # No note: the history shows the status itself, in the reply language.
-    grievance.events.append(models.GrievanceEvent(status="open", note="", created_at=now))
+    grievance.events.append(models.GrievanceEvent(status="open", note="", changed_by="citizen", created_at=now))
     session.add(grievance)
     session.flush()
     return Filing(grievance, duplicate=False)
@@ -139,9 +139,9 @@ def recent_grievances(session: Session, phone: str, limit: int = 5) -> list[mode
 
 
 def change_status(
-    session: Session, tracking_id: str, status: str, note: str = "", now: dt.datetime | None = None
+    session: Session, tracking_id: str, status: str, note: str = "", now: dt.datetime | None = None, *, by: str
 ) -> models.Grievance:
-    """Officials move a grievance along; every change is kept as history."""
+    """Officials move a grievance along; every change is kept as history, with who made it (`by`)."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status}; use one of {', '.join(STATUSES)}")
     grievance = session.execute(select(models.Grievance).where(models.Grievance.tracking_id == tracking_id)).scalar_one_or_none()
@@ -149,6 +149,6 @@ def change_status(
         raise KeyError(tracking_id)
     now = now or clock.utcnow()
     grievance.status = status
-    grievance.events.append(models.GrievanceEvent(status=status, note=note, created_at=now))
+    grievance.events.append(models.GrievanceEvent(status=status, note=note, changed_by=by, created_at=now))
     session.flush()
     return grievance

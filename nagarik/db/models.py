@@ -116,7 +116,8 @@ class Citizen(Base):
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     ward_key: Mapped[str | None] = mapped_column(ForeignKey("wards.key"))  # for ward updates and alerts
-    opted_out_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # STOP: no broadcasts at all
+    # STOP: no broadcasts or reminders; its earlier choices are held (Subscription.held_since) until START
+    opted_out_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     notice_version: Mapped[str | None] = mapped_column(String(16))  # privacy notice last shown
 
 
@@ -153,10 +154,14 @@ class ErasureRequest(Base):
 
 
 class Subscription(Base):
+    """A topic a citizen chose. STOP holds it (kept, sent nothing) until START; a topic chosen
+    after STOP is a new opt-in and is not held."""
+
     __tablename__ = "subscriptions"
     phone: Mapped[str] = mapped_column(String(32), primary_key=True)
     topic: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    held_since: Mapped[dt.datetime | None] = mapped_column(DateTime)  # held by STOP since then
 
 
 class Broadcast(Base):
@@ -173,7 +178,8 @@ class Broadcast(Base):
     template_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # language -> parameters, if not the text
     thread_of: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))  # an emergency's follow-ups
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)  # one step of a campaign
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | running | done | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | running | done | cancelled | failed
+    failure_reason: Mapped[str | None] = mapped_column(Text)  # why a failed broadcast's copies could not be built
     send_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -284,6 +290,8 @@ class BroadcastRecipient(Base):
         String(16)
     )  # sent | delivered | read | failed, from Meta (nagarik.outbound.delivery)
     error_code: Mapped[int | None] = mapped_column(Integer)
+    # why a skipped copy was not sent: cancelled | stopped | unsubscribed | reminder_opt_out (nagarik.outbound.consent)
+    skip_reason: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     __table_args__ = (UniqueConstraint("broadcast_id", "phone"),)
@@ -317,12 +325,25 @@ class Application(Base):
     submitted_on: Mapped[dt.date] = mapped_column(Date)
     expected_on: Mapped[dt.date | None] = mapped_column(Date)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Who moved it last (an API token's who, or the command line's --by); each move's notification keeps it too.
+    updated_by: Mapped[str] = mapped_column(String(64), default="system", server_default="system")
 
 
 class StatusCheckFailure(Base):
-    """A failed second check on an application's status; counted per sender per day."""
+    """A failed second check on an application's status; counted per sender and per number."""
 
     __tablename__ = "status_check_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender: Mapped[str] = mapped_column(String(32), index=True)
+    application_number: Mapped[str] = mapped_column(String(32), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class StatusCheckPass(Base):
+    """A passed second check: this sender may see this application for a short while
+    (nagarik.citizens.applications.verified_application)."""
+
+    __tablename__ = "status_check_passes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sender: Mapped[str] = mapped_column(String(32), index=True)
     application_number: Mapped[str] = mapped_column(String(32))
@@ -359,6 +380,8 @@ class GrievanceEvent(Base):
     grievance_id: Mapped[int] = mapped_column(ForeignKey("grievances.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
+    # "citizen" for the filing; else who changed the status (an API token's who, or --by)
+    changed_by: Mapped[str] = mapped_column(String(64), default="system", server_default="system")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     grievance: Mapped[Grievance] = relationship(back_populates="events")
 

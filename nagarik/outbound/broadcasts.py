@@ -19,11 +19,18 @@ from sqlalchemy.orm import Session
 
 from nagarik import db, settings
 from nagarik.db import models
+from nagarik.outbound import checks
 from nagarik.shared import clock
+from nagarik.shared.seed_files import LANGUAGES
 
 # Order of priority: emergency, (conversational replies, which never queue), notifications and
 # reminders about one's own business, then bulk.
 PRIORITY = {"emergency": 100, "notification": 50, "reminder": 40, "announcement": 10, "campaign": 10, "poll": 10}
+# What officials send as such; the other kinds come from their own services (polls, campaigns,
+# notifications, reminders), which add what their copies need (a poll row, a template's parameters).
+DIRECT_KINDS = ("announcement", "emergency")
+# Written texts go out as captions and template parameters; the others' words are checked by their services.
+WRITTEN_KINDS = ("announcement", "emergency", "campaign")
 TEMPLATE = {
     "emergency": "emergency_alert",
     "announcement": "announcement",
@@ -39,6 +46,7 @@ MATERIALIZE_CHUNK = 5_000
 # again after a send that failed in a way a retry can mend (a timeout, throttling, a 5xx).
 WAITING = ("queued", "sending", "held", "retrying")
 DEFAULT_LANGUAGE = "en"
+CANCELLED = "cancelled"  # a skipped copy's reason when its broadcast was cancelled
 
 
 @dataclass(frozen=True)
@@ -60,20 +68,40 @@ class Audience:
     def from_dict(cls, data: dict[str, Any]) -> Audience:
         return cls(*(tuple(data.get(key) or ()) for key in ("wards", "topics", "languages", "phones")))
 
+    @classmethod
+    def from_request(cls, source: Any) -> Audience:
+        """wards, topics and languages as an official gives them (JSON lists, or comma-separated
+        in a query string), checked: a list of anything else would only fail in the worker."""
+        return cls(
+            checks.strings(source.get("wards"), "wards"),
+            checks.strings(source.get("topics"), "topics"),
+            checks.strings(source.get("languages"), "languages", allowed=LANGUAGES),
+        )
+
+    def checked(self) -> Audience:
+        for name, values in self.as_dict().items():
+            checks.strings(list(values), name, allowed=LANGUAGES if name == "languages" else None)
+        return self
+
+
+def topics_wanted(kind: str, audience: Audience) -> tuple[str, ...] | None:
+    """The topics a citizen must have chosen (and STOP not hold) to get this broadcast; None for
+    any topic. An emergency alert goes to everyone in the affected wards who opted in to any
+    messages; everything else needs one of its topics (or any topic when none is named)."""
+    return None if kind == "emergency" or not audience.topics else audience.topics
+
 
 def audience_query(kind: str, audience: Audience) -> Any:
     """Citizens who may receive a broadcast (not a notification, which names its phones).
-    Nobody who said STOP; nobody who never opted in.
-
-    An emergency alert goes to everyone in the affected wards who opted in to any messages;
-    everything else needs a subscription to one of the topics (or to any topic when none is named)."""
+    Nobody who never opted in, and nobody for a choice STOP holds: after STOP only a topic chosen
+    anew counts, and START brings the rest back (nagarik.citizens.subscriptions)."""
     citizen = models.Citizen
-    subscribed = select(models.Subscription.phone).where(models.Subscription.phone == citizen.phone)
-    query = select(citizen.phone, citizen.language).where(citizen.opted_out_at.is_(None))
-    if kind == "emergency" or not audience.topics:
-        query = query.where(exists(subscribed))
-    else:
-        query = query.where(exists(subscribed.where(models.Subscription.topic.in_(audience.topics))))
+    chosen = models.Subscription
+    active = select(chosen.phone).where(chosen.phone == citizen.phone, chosen.held_since.is_(None))
+    topics = topics_wanted(kind, audience)
+    if topics is not None:
+        active = active.where(chosen.topic.in_(topics))
+    query = select(citizen.phone, citizen.language).where(exists(active))
     if audience.wards:
         query = query.where(citizen.ward_key.in_(audience.wards))
     if audience.languages:
@@ -95,7 +123,7 @@ def audience_size(session: Session, kind: str, audience: Audience) -> int:
 def recipients_of(session: Session, kind: str, audience: Audience) -> list[tuple[str, str | None]]:
     """(phone, language) of everyone the broadcast goes to. A notification goes to the phone on
     the application or grievance even if that citizen never wrote to us; so does a reminder about a
-    date on their record (but the sender skips it after STOP)."""
+    date on their record (but the sender skips it after STOP or an opt-out of its kind)."""
     if kind in ("notification", "reminder"):
         known = dict(
             session.execute(
@@ -119,12 +147,16 @@ def create(
     template: str | None = None,
     template_params: dict[str, list[str]] | None = None,
 ) -> models.Broadcast:
+    """A broadcast, checked whole (texts, media, audience) so that every copy of it can be built."""
     if kind not in PRIORITY:
-        raise ValueError(f"unknown kind {kind}; use one of {', '.join(PRIORITY)}")
-    if DEFAULT_LANGUAGE not in texts or not all(t.strip() for t in texts.values()):
-        raise ValueError("a broadcast needs at least an English text, and no empty texts")
+        raise ValueError(f"kind: unknown kind {kind}; use one of {', '.join(PRIORITY)}")
+    texts = checks.texts(texts, longest=checks.LONGEST_TEXT if kind in WRITTEN_KINDS else None)
+    media = checks.media(media)
+    audience = audience.checked()
     if kind == "emergency" and not audience.wards:
-        raise ValueError("an emergency alert names the affected wards")
+        raise ValueError("wards: an emergency alert names the affected wards")
+    if created_by == "" or len(created_by) > settings.MAX_WHO:
+        raise ValueError(f"created_by: 1 to {settings.MAX_WHO} characters")
     broadcast = models.Broadcast(
         kind=kind,
         priority=PRIORITY[kind],
@@ -220,6 +252,7 @@ class Outcome:
     wamid: str | None = None
     error_code: int | None = None
     retry_at: dt.datetime | None = None
+    reason: str | None = None  # why a copy was skipped (nagarik.outbound.consent)
 
 
 def record_many(session: Session, outcomes: list[Outcome]) -> None:
@@ -237,10 +270,18 @@ def record_many(session: Session, outcomes: list[Outcome]) -> None:
             wamid=bindparam("b_wamid"),
             error_code=bindparam("b_code"),
             lease_until=bindparam("b_until"),
+            skip_reason=bindparam("b_reason"),
             updated_at=now,
         ),
         [
-            dict(recipient_id=o.recipient_id, b_state=o.state, b_wamid=o.wamid, b_code=o.error_code, b_until=o.retry_at)
+            dict(
+                recipient_id=o.recipient_id,
+                b_state=o.state,
+                b_wamid=o.wamid,
+                b_code=o.error_code,
+                b_until=o.retry_at,
+                b_reason=o.reason,
+            )
             for o in outcomes
         ],
     )
@@ -273,6 +314,22 @@ def finish_if_done(session: Session, broadcast: models.Broadcast) -> bool:
     return waiting == 0
 
 
+def fail(session: Session, broadcast_id: int, reason: str) -> None:
+    """A broadcast none of whose remaining copies can be sent (its stored data cannot be built
+    into a message): `failed` with the reason, and its copies still to go `failed` too, so no
+    worker or sweep takes it up again. Copies already sent stay sent."""
+    broadcast = session.get(models.Broadcast, broadcast_id)
+    broadcast.status = "failed"
+    broadcast.failure_reason = reason[:1000]
+    row = models.BroadcastRecipient
+    session.execute(
+        update(row)
+        .where(row.broadcast_id == broadcast_id, row.state.in_(WAITING))
+        .values(state="failed", lease_until=None, updated_at=clock.utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
 def cancel(session: Session, broadcast_id: int) -> models.Broadcast:
     """Stop a scheduled or running broadcast: nobody not yet sent to will get it."""
     broadcast = session.get(models.Broadcast, broadcast_id)
@@ -281,7 +338,9 @@ def cancel(session: Session, broadcast_id: int) -> models.Broadcast:
     broadcast.status = "cancelled"
     row = models.BroadcastRecipient
     session.execute(
-        update(row).where(row.broadcast_id == broadcast_id, row.state.in_(("queued", "held", "retrying"))).values(state="skipped")
+        update(row)
+        .where(row.broadcast_id == broadcast_id, row.state.in_(("queued", "held", "retrying")))
+        .values(state="skipped", skip_reason=CANCELLED)
     )
     return broadcast
 
@@ -293,6 +352,7 @@ class Progress:
     total: int
     states: Counter[str] = field(default_factory=Counter)
     failures: Counter[int] = field(default_factory=Counter)  # error code -> count
+    reason: str | None = None  # why a `failed` broadcast failed
 
     @property
     def finished(self) -> int:
@@ -304,7 +364,7 @@ def progress(session: Session, broadcast_id: int) -> Progress:
     if broadcast is None:
         raise KeyError(broadcast_id)
     row = models.BroadcastRecipient
-    result = Progress(broadcast_id, broadcast.status, 0)
+    result = Progress(broadcast_id, broadcast.status, 0, reason=broadcast.failure_reason)
     for state, status, code, count in session.execute(
         select(row.state, row.status, row.error_code, func.count())
         .where(row.broadcast_id == broadcast_id)

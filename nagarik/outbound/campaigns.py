@@ -13,22 +13,18 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nagarik import settings
 from nagarik.db import models
-from nagarik.outbound import broadcasts
+from nagarik.outbound import broadcasts, checks
 from nagarik.shared import clock
 from nagarik.shared.seed_files import Reader, load_yaml, mappings
 
 CAMPAIGNS_DIR = settings.CONFIG_DIR / "campaigns"
-MEDIA_TYPES = ("image", "video", "document")
 LONGEST = 30  # days from the first step to the last
-# A caption holds 1024 characters, and outside the window the announcement template adds its own words.
-LONGEST_TEXT = 900
 
 
 def load_definition(path: Path | str) -> dict[str, Any]:
@@ -56,15 +52,15 @@ def check(data: Any, source: Path | str = "campaign") -> dict[str, Any]:
             step.fail(f"{step.what}: hour must be from 0 to 23 (IST)", "hour")
         texts = step.text("texts")
         for lang, text in texts.items():
-            if len(text) > LONGEST_TEXT:
-                step.fail(f"{step.what}: texts {lang} is longer than {LONGEST_TEXT} characters", "texts")
+            if len(text) > checks.LONGEST_TEXT:
+                step.fail(f"{step.what}: texts {lang} is longer than {checks.LONGEST_TEXT} characters", "texts")
         media = None
         if step.get("media", dict, required=False) is not None:
             media_reader = Reader(path, step.data["media"], f"{step.what} media")
             media_type, link = media_reader.get("type", str), media_reader.get("link", str)
-            if media_type not in MEDIA_TYPES:
-                media_reader.fail(f"{media_reader.what}: type must be one of {', '.join(MEDIA_TYPES)}", "type")
-            if urlparse(link).scheme != "https" or not urlparse(link).netloc:
+            if media_type not in checks.MEDIA_TYPES:
+                media_reader.fail(f"{media_reader.what}: type must be one of {', '.join(checks.MEDIA_TYPES)}", "type")
+            if not checks.is_https(link):
                 media_reader.fail(f"{media_reader.what}: link must be an https:// address", "link")
             media = {"type": media_type, "link": link}
         steps.append({"day": day, "hour": hour, "texts": texts, "media": media})

@@ -36,25 +36,31 @@ def grievance_status_labels() -> dict[str, dict[str, str]]:
     return labels
 
 
-def _notify(session: Session, template: str, phone: str, parameters: dict[str, list[str]]) -> models.Broadcast:
+def _notify(session: Session, template: str, phone: str, parameters: dict[str, list[str]], by: str) -> models.Broadcast:
     return broadcasts.create(
         session,
         kind="notification",
         texts={lang: render(template, lang, parameters[lang]) for lang in LANGUAGES},
         audience=broadcasts.Audience(phones=(phone,)),
-        created_by="system",
+        created_by=by,
         template=template,
         template_params=parameters,
     )
 
 
-def application_moved(session: Session, number: str, stage: str, expected_on: dt.date | None = None) -> models.Broadcast:
-    application = applications.move_to_stage(session, number, stage, expected_on)
+def application_moved(
+    session: Session, number: str, stage: str, expected_on: dt.date | None = None, *, by: str
+) -> models.Broadcast:
+    """Move the application and tell the applicant; `by` (who moved it) is kept on both."""
+    application = applications.move_to_stage(session, number, stage, expected_on, by=by)
     names = current_catalog(session).stage(stage).names
-    return _notify(session, "application_update", application.phone, {lang: [number, names[lang]] for lang in LANGUAGES})
+    parameters = {lang: [number, names[lang]] for lang in LANGUAGES}
+    return _notify(session, "application_update", application.phone, parameters, by)
 
 
-def grievance_moved(session: Session, tracking_id: str, status: str, note: str = "") -> models.Broadcast:
-    grievance = grievances.change_status(session, tracking_id, status, note)
+def grievance_moved(session: Session, tracking_id: str, status: str, note: str = "", *, by: str) -> models.Broadcast:
+    """Change the grievance's status and tell the citizen; `by` is kept in its history and on the message."""
+    grievance = grievances.change_status(session, tracking_id, status, note, by=by)
     labels = grievance_status_labels()[status]
-    return _notify(session, "grievance_update", grievance.phone, {lang: [tracking_id, labels[lang]] for lang in LANGUAGES})
+    parameters = {lang: [tracking_id, labels[lang]] for lang in LANGUAGES}
+    return _notify(session, "grievance_update", grievance.phone, parameters, by)

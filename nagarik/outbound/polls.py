@@ -6,9 +6,11 @@ options) or a list (4-10); outside it, the approved `consultation_invite` templa
 button opens the window, after which the chat sends the question. Every button or row id is the
 Rasa payload `/poll_answer{"poll_id":"<id>","poll_option":"<key>"}`, so a tap needs no NLU.
 
-A citizen's answer is one row per (poll, phone): answering again overwrites it (counted in
-`changes`) until the poll closes, by `close` or at `closes_at`. The citizen's ward and language
-are kept as they were when answering, for results by ward and by language.
+Only citizens the poll was sent to may answer or comment: their copy of the broadcast (a
+`broadcast_recipients` row not skipped or failed) is the ticket, so typing another poll's payload
+counts nothing. A citizen's answer is one row per (poll, phone): answering again overwrites it
+(counted in `changes`) until the poll closes, by `close` or at `closes_at`. The citizen's ward
+and language are kept as they were when answering, for results by ward and by language.
 """
 
 from __future__ import annotations
@@ -179,20 +181,23 @@ def is_closed(poll: models.Poll, now: dt.datetime | None = None) -> bool:
 
 @dataclass(frozen=True)
 class AnswerResult:
-    outcome: str  # recorded | changed | same | closed | unknown_poll | unknown_option
+    outcome: str  # recorded | changed | same | closed | not_sent | unknown_poll | unknown_option
     poll: models.Poll | None
     option_names: dict[str, str] = field(default_factory=dict)  # the chosen option, per language
     closes_at: dt.datetime | None = None
 
 
 def answer(session: Session, poll_id: int, phone: str, option_key: str, now: dt.datetime | None = None) -> AnswerResult:
-    """Record or change a citizen's answer; one row per (poll, phone)."""
+    """Record or change a citizen's answer; one row per (poll, phone). Only from a citizen the
+    poll was sent to ("not_sent" for anyone else); a closed poll says so to everyone."""
     now = now or clock.utcnow()
     poll = session.get(models.Poll, _poll_id(poll_id))
     if poll is None:
         return AnswerResult("unknown_poll", None)
     if is_closed(poll, now):
         return AnswerResult("closed", poll, closes_at=poll.closes_at)
+    if not was_sent_to(session, poll, phone):
+        return AnswerResult("not_sent", poll, closes_at=poll.closes_at)
     option = next((o for o in poll.options if o["key"] == option_key), None)
     if option is None:
         return AnswerResult("unknown_option", poll, closes_at=poll.closes_at)
@@ -228,7 +233,7 @@ def answer(session: Session, poll_id: int, phone: str, option_key: str, now: dt.
 
 
 def add_comment(session: Session, poll_id: int, phone: str, text: str, now: dt.datetime | None = None) -> str:
-    """Keep a citizen's comment on their answer: saved | closed | no_answer | not_allowed.
+    """Keep a citizen's comment on their answer: saved | closed | not_sent | no_answer | not_allowed.
     A later comment replaces the earlier one; blank text clears it."""
     poll = session.get(models.Poll, _poll_id(poll_id))
     if poll is None:
@@ -237,6 +242,8 @@ def add_comment(session: Session, poll_id: int, phone: str, text: str, now: dt.d
         return "not_allowed"
     if is_closed(poll, now):
         return "closed"
+    if not was_sent_to(session, poll, phone):
+        return "not_sent"
     saved = session.get(models.PollAnswer, (poll.id, phone))
     if saved is None:
         return "no_answer"
@@ -273,6 +280,18 @@ def close_due(session: Session, now: dt.datetime | None = None) -> list[int]:
         )
     ).scalars()
     return [close(session, poll_id, now).id for poll_id in list(due)]
+
+
+def was_sent_to(session: Session, poll: models.Poll, phone: str) -> bool:
+    """Whether this citizen has a copy of the poll's broadcast (not skipped or failed): the same
+    rule as `latest_open_for`, so whoever is shown a poll may answer it."""
+    recipient = models.BroadcastRecipient
+    found = session.execute(
+        select(recipient.id).where(
+            recipient.broadcast_id == poll.broadcast_id, recipient.phone == phone, recipient.state.not_in(NOT_RECEIVED)
+        )
+    ).first()
+    return found is not None
 
 
 def latest_open_for(session: Session, phone: str, now: dt.datetime | None = None) -> models.Poll | None:

@@ -7,7 +7,9 @@ what fell due into broadcasts of kind "reminder", one per citizen and date, whic
 like any other. A (rule, date) pair fires once, even with several workers, because reminders_sent
 is unique on it. A reminder missed (workers down, a date registered late) goes out later, at or
 after its hour, but never on or after the date itself. Every reminder carries a button that stops
-that kind of reminder; STOP stops them all.
+that kind of reminder; STOP stops them all (until START: a topic chosen after STOP does not bring
+reminders back). Both are checked when a reminder is made and again when its copy is about to go
+(nagarik.outbound.consent), so an opt-out in between still wins.
 """
 
 from __future__ import annotations
@@ -131,6 +133,12 @@ def _phone(phone: str) -> str:
     return digits
 
 
+def _citizen(sender: str) -> str:
+    """Who asks to stop or start a kind: a phone number, or the business-scoped user id of a
+    citizen WhatsApp knows without one (they may tap or type "stop" too)."""
+    return sender if messages.is_user_id(str(sender)) else _phone(sender)
+
+
 # --- dates and opt-outs ----------------------------------------------------------------------------
 
 
@@ -174,8 +182,9 @@ def fired_rules(session: Session, citizen_date_id: int) -> list[str]:
 
 
 def opt_out(session: Session, phone: str, kind: str) -> None:
-    """No more reminders of this kind for this citizen (the others still come)."""
-    phone, kind = _phone(phone), _known_kind(kind)
+    """No more reminders of this kind for this citizen (the others still come), also for a copy
+    already made and not yet sent."""
+    phone, kind = _citizen(phone), _known_kind(kind)
     if session.get(models.ReminderOptOut, (phone, kind)) is None:
         try:
             with session.begin_nested():
@@ -186,7 +195,7 @@ def opt_out(session: Session, phone: str, kind: str) -> None:
 
 def opt_in(session: Session, phone: str, kind: str) -> None:
     session.execute(
-        delete(models.ReminderOptOut).where(models.ReminderOptOut.phone == _phone(phone), models.ReminderOptOut.kind == kind)
+        delete(models.ReminderOptOut).where(models.ReminderOptOut.phone == _citizen(phone), models.ReminderOptOut.kind == kind)
     )
 
 
@@ -194,7 +203,7 @@ def opted_out_kinds(session: Session, phone: str) -> list[str]:
     return list(
         session.execute(
             select(models.ReminderOptOut.kind)
-            .where(models.ReminderOptOut.phone == _phone(phone))
+            .where(models.ReminderOptOut.phone == _citizen(phone))
             .order_by(models.ReminderOptOut.kind)
         ).scalars()
     )

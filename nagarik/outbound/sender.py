@@ -2,16 +2,19 @@
 
 Used by the queue's workers (nagarik.outbound.queue), one Sender per worker thread. A batch costs a handful
 of statements whatever its size: one claim, one reservation of the number's slots and one of the
-citizens' 6-second gaps, one lease extension (to past the last slot), one look for STOP and
-cancellation just before the first slot, one record of the results. Inside a citizen's
-customer-service window the text goes free-form (with its image, video or PDF); outside it only as
-the broadcast's approved template, within the daily tier. A copy whose worker died mid-send is
-checked against the statuses Meta sent back (its callback data) before it is sent again, so
-nobody gets it twice. A copy whose slot has passed by more than LATE (a stalled worker) takes a
-new slot instead of going at once: a backlog is never sent in one burst. A send that timed out or
-met an error a retry can mend is tried again later (RETRY_SECONDS, doubling), after the same look
-for its status; only an error that no retry mends makes a copy `failed`, and one that never got
-an answer in MAX_SEND_ATTEMPTS tries ends `unknown`, not sent twice.
+citizens' 6-second gaps, one lease extension (to past the last slot), one look at consent (STOP,
+opt-outs of a topic or a reminder kind: nagarik.outbound.consent) and cancellation at the claim
+and again just before the first slot, one record of the results. A citizen known only by a
+business-scoped user id (no phone number) is addressed by it, as the channel answers them
+(whatsapp.messages.addressed). Inside a citizen's customer-service window the text goes
+free-form (with its image, video or PDF); outside it only as the broadcast's approved template,
+within the daily tier. A copy whose worker died mid-send is checked against the statuses Meta
+sent back (its callback data) before it is sent again, so nobody gets it twice. A copy whose
+slot has passed by more than LATE (a stalled worker) takes a new slot instead of going at once:
+a backlog is never sent in one burst. A send that timed out or met an error a retry can mend is
+tried again later (RETRY_SECONDS, doubling), after the same look for its status; only an error
+that no retry mends makes a copy `failed`, and one that never got an answer in
+MAX_SEND_ATTEMPTS tries ends `unknown`, not sent twice.
 """
 
 from __future__ import annotations
@@ -26,11 +29,12 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from nagarik import db
 from nagarik import settings as civic_settings
 from nagarik.db import models
-from nagarik.outbound import broadcasts, pacing
+from nagarik.outbound import broadcasts, consent, pacing
 from nagarik.outbound.broadcasts import Claimed, Outcome
 from nagarik.outbound.messages import message_body, ward_names
 from whatsapp.cloud.graph import GraphClient, GraphResult
@@ -53,7 +57,6 @@ class Ready:
 
     id: int
     broadcast_id: int
-    despite_stop: bool  # news of one's own case (a notification) goes even after STOP
     phone: str
     body: dict[str, Any]
     interval: float  # the number's slot spacing for this broadcast's priority
@@ -89,10 +92,11 @@ class Sender:
         for _round in range(MAX_ROUNDS):
             if not ready:
                 break
-            # Just before the batch's first slot: whoever said STOP (or a cancel) since the claim is skipped.
+            # Just before the batch's first slot: a copy whose consent went since the claim (STOP, an
+            # opt-out of its topic or reminder kind) or whose broadcast was cancelled is skipped.
             await asyncio.sleep(max(0.0, min(copy.at for copy in ready) - time.time() - 0.05))
             withdrawn = self._withdrawn(ready)
-            outcomes += [Outcome(copy.id, "skipped") for copy in ready if copy.id in withdrawn]
+            outcomes += [Outcome(copy.id, "skipped", reason=withdrawn[copy.id]) for copy in ready if copy.id in withdrawn]
             ready = [copy for copy in ready if copy.id not in withdrawn]
             # Every send runs to its end (an error in one does not leave others running unrecorded).
             results = await asyncio.gather(*(self._send_at(copy) for copy in ready), return_exceptions=True)
@@ -111,8 +115,8 @@ class Sender:
         return outcomes
 
     def prepare(self, recipient_ids: list[int]) -> list[Ready]:
-        """Claim the batch, settle what needs no send (cancelled, STOP, already sent, over the tier)
-        and give every other copy its send time: one transaction."""
+        """Claim the batch, settle what needs no send (cancelled, consent withdrawn, already sent,
+        over the tier) and give every other copy its send time: one transaction."""
         with db.session_scope() as session:
             claimed = broadcasts.take(session, recipient_ids)
             if not claimed:
@@ -122,12 +126,11 @@ class Sender:
             earlier = {c.id: self.window_store.sent_with_callback(_callback(c)) for c in claimed if c.attempts > 1}
             settled: list[Outcome] = []
             ready: list[Ready] = []
-            stopped = _opted_out(session, [copy.phone for copy in claimed])
+            withdrawn = consent.withdrawn(session, [(copy.id, copy.broadcast_id, copy.phone) for copy in claimed])
             outside: list[Claimed] = []
             for copy in claimed:
-                broadcast = session.get(models.Broadcast, copy.broadcast_id)
-                if broadcast.status == "cancelled" or (copy.phone in stopped and broadcast.kind != "notification"):
-                    settled.append(Outcome(copy.id, "skipped"))  # STOP wins, even mid-broadcast
+                if copy.id in withdrawn:  # STOP or an opt-out wins, even mid-broadcast
+                    settled.append(Outcome(copy.id, "skipped", reason=withdrawn[copy.id]))
                 elif earlier.get(copy.id):  # a worker died after Meta took it: record, do not send again
                     settled.append(Outcome(copy.id, "sent", wamid=earlier[copy.id]))
                 elif not in_window[copy.phone]:
@@ -140,17 +143,29 @@ class Sender:
                 {f"citizen:{copy.phone}": 1 for copy in to_send}, pacing.CITIZEN_GAP_SECONDS
             )
             wards: dict[int, dict[str, str]] = {}
+            unbuildable: dict[int, str] = {}  # broadcast id -> why its copies cannot be built
             for copy in to_send:
                 broadcast = session.get(models.Broadcast, copy.broadcast_id)
-                if broadcast.id not in wards:
-                    wards[broadcast.id] = ward_names(session, broadcast)
-                body = message_body(broadcast, copy.language, in_window[copy.phone], wards[broadcast.id])
+                if broadcast.id in unbuildable:
+                    continue
+                try:
+                    if broadcast.id not in wards:
+                        wards[broadcast.id] = ward_names(session, broadcast)
+                    body = message_body(broadcast, copy.language, in_window[copy.phone], wards[broadcast.id])
+                except DBAPIError:
+                    raise  # the database, not the broadcast: the batch is retried
+                except Exception as exc:  # stored data no message can be made of: fail it, not the batch forever
+                    logger.error("broadcast %s cannot be built: %r", broadcast.id, exc)
+                    unbuildable[broadcast.id] = f"a copy cannot be built: {type(exc).__name__}: {exc}"
+                    continue
                 body["biz_opaque_callback_data"] = _callback(copy)
                 interval = pacing.throughput_interval(self.messages_per_second, broadcast.priority)
-                exempt = broadcast.kind == "notification"
                 slot = citizen_slots[f"citizen:{copy.phone}"]
-                ready.append(Ready(copy.id, broadcast.id, exempt, copy.phone, body, interval, slot, copy.attempts))
+                ready.append(Ready(copy.id, broadcast.id, copy.phone, body, interval, slot, copy.attempts))
+            ready = [copy for copy in ready if copy.broadcast_id not in unbuildable]
             broadcasts.record_many(session, settled)
+            for broadcast_id, reason in unbuildable.items():  # after the outcomes: its unsent copies end failed
+                broadcasts.fail(session, broadcast_id, reason)
             self._schedule(session, ready)
         return ready
 
@@ -175,18 +190,10 @@ class Sender:
             return None
         return await self.graph.send(copy.phone, copy.body)
 
-    def _withdrawn(self, ready: list[Ready]) -> set[int]:
-        """Copies no longer wanted: their broadcast was cancelled or their citizen said STOP."""
+    def _withdrawn(self, ready: list[Ready]) -> dict[int, str]:
+        """Copies no longer wanted, with the reason (nagarik.outbound.consent)."""
         with db.session_scope() as session:
-            cancelled = set(
-                session.execute(
-                    select(models.Broadcast.id).where(
-                        models.Broadcast.id.in_({copy.broadcast_id for copy in ready}), models.Broadcast.status == "cancelled"
-                    )
-                ).scalars()
-            )
-            stopped = _opted_out(session, [copy.phone for copy in ready if not copy.despite_stop])
-        return {copy.id for copy in ready if copy.broadcast_id in cancelled or copy.phone in stopped}
+            return consent.withdrawn(session, [(copy.id, copy.broadcast_id, copy.phone) for copy in ready])
 
     def _windows_open(self, phones: list[str]) -> dict[str, bool]:
         """Whose 24-hour window is open, in one query of the channel's store."""
@@ -199,12 +206,6 @@ class Sender:
 
 def _callback(copy: Claimed) -> str:
     return f"broadcast:{copy.broadcast_id}:{copy.phone}"
-
-
-def _opted_out(session: Any, phones: list[str]) -> set[str]:
-    citizen = models.Citizen
-    stopped = select(citizen.phone).where(citizen.phone.in_(phones), citizen.opted_out_at.is_not(None))
-    return set(session.execute(stopped).scalars())
 
 
 def _outcome(copy: Ready, result: GraphResult) -> Outcome:

@@ -79,7 +79,7 @@ def demo() -> Iterator[dict[str, str]]:
     )
     try:
         wait_until(
-            lambda: make.poll() is not None or (answers(f"{SIMULATOR}/_sim/health") and answers(f"{RASA}/status")),
+            lambda: make.poll() is not None or (answers(f"{SIMULATOR}/_sim/health") and answers(f"{RASA}/")),
             "make demo to start its servers",
             seconds=600,
         )

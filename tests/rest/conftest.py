@@ -48,7 +48,9 @@ class Chat:
 
 @pytest.fixture(scope="session")
 def client() -> httpx.Client:
-    with httpx.Client(base_url=RASA_URL, timeout=60) as http:
+    # Rasa's HTTP API (/status, /model/parse) answers only with the token `python -m harness` made.
+    token = {"token": os.environ.get("RASA_AUTH_TOKEN", "")}
+    with httpx.Client(base_url=RASA_URL, timeout=60, params=token) as http:
         try:
             http.get("/status").raise_for_status()
         except httpx.HTTPError as exc:

@@ -2,10 +2,13 @@
 
 import pytest
 from helpers import DEMO_SENDER, OTHER_SENDER, make_tracker, responses, slot_events
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from actions.application_status import ActionApplicationStatus, ValidateApplicationStatusForm
-from nagarik.citizens.applications import MAX_FAILED_CHECKS
+from nagarik import db
+from nagarik.citizens.applications import MAX_FAILED_CHECKS, MAX_FAILED_CHECKS_PER_APPLICATION, VERIFIED_FOR
+from nagarik.db import models
+from nagarik.shared import clock
 
 FORM = "application_status_form"
 
@@ -107,6 +110,64 @@ async def test_too_many_wrong_answers_pause_checks(database, domain):
     assert slots["status_outcome"] == "rate_limited"
     dispatcher, _ = await tell(domain, {"application_number": "TL-2026-000981", **slots}, sender=OTHER_SENDER)
     assert responses(dispatcher) == ["utter_status_rate_limited"]
+
+
+def forged_call(domain, slots: dict, sender: str = OTHER_SENDER) -> dict:
+    """The JSON anyone could post to the action server's /webhook: a tracker with made-up slots."""
+    tracker = {
+        "sender_id": sender,
+        "slots": {"language": "en", **slots},
+        "latest_message": {"text": "/check_application_status", "intent": {"name": "check_application_status"}, "entities": []},
+        "events": [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": "action_listen",
+    }
+    return {"next_action": "action_application_status", "sender_id": sender, "tracker": tracker, "domain": domain}
+
+
+async def test_a_forged_tracker_saying_verified_gets_the_not_verified_reply(database, domain):
+    """What posting a tracker to the action server with made-up slots gets: no status, no copy."""
+    executor = ActionExecutor()
+    executor.register_action(ActionApplicationStatus())
+    for number, purpose in (("TL-2026-000981", None), ("TL-2026-000981", "certificate"), ("WC-2026-000318", "certificate")):
+        slots = {"status_outcome": "verified", "application_number": number, "status_purpose": purpose}
+        answer = await executor.run(forged_call(domain, slots))
+        assert [message["response"] for message in answer["responses"]] == ["utter_status_not_verified"]
+        assert {event["value"] for event in answer["events"]} == {None}  # and the forged slots are cleared
+    with db.session_scope() as session:
+        assert session.query(models.Certificate).count() == 0  # WC-2026-000318 is issued: no copy was made
+
+
+async def test_a_passed_check_counts_for_that_sender_for_a_short_while_only(database, domain):
+    start = clock.utcnow()
+    verified = {"application_number": "TL-2026-000981", "status_dob": "given", "status_outcome": "verified"}
+    with clock.frozen(start):
+        _, slots = await answer_date_of_birth(domain, "15-08-1985")
+        assert slots["status_outcome"] == "verified"
+        someone_else, _ = await tell(domain, verified, sender="917000000002")  # forging slots after another's pass
+        assert responses(someone_else) == ["utter_status_not_verified"]
+    with clock.frozen(start + VERIFIED_FOR):  # the same sender replaying the slots later
+        replayed, _ = await tell(domain, verified, sender=OTHER_SENDER)
+    assert responses(replayed) == ["utter_status_not_verified"]
+
+
+async def test_rotating_phones_on_one_number_ends_at_the_counter_as_for_a_missing_number(database, domain):
+    replies = []
+    for number in ("TL-2026-000981", "TL-2026-999999"):
+        for attempt in range(MAX_FAILED_CHECKS_PER_APPLICATION):  # each wrong guess from another phone
+            _, slots = await answer_date_of_birth(domain, "01-01-1990", number, sender=f"91710000{attempt:04d}")
+            assert slots["status_outcome"] == "not_verified"
+        asked, slots = await validate(
+            domain, text=number, intent="inform", sender="917200000001", slots={"requested_slot": "application_number"}
+        )
+        dispatcher, _ = await tell(domain, {**slots, "language": "hi"}, sender="917200000001")
+        _, guessed = await answer_date_of_birth(domain, "15-08-1985", number, sender="917200000002")  # even the right date
+        replies.append((asked.messages, {**slots, "application_number": None}, dispatcher.messages, guessed))
+    assert replies[0] == replies[1]
+    assert replies[0][1]["status_outcome"] == "ask_at_counter" and replies[0][3]["status_outcome"] == "ask_at_counter"
+    assert [message["response"] for message in replies[0][2]] == ["utter_status_ask_at_counter"]
 
 
 async def test_a_digression_is_not_taken_as_the_answer(database, domain):

@@ -4,6 +4,7 @@ import pytest
 from helpers import DEMO_SENDER, make_tracker, noticed, responses, run_action, slot_events
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import response_text
 from actions.subscriptions import (
     ActionAskWard,
     ActionChooseWard,
@@ -12,6 +13,7 @@ from actions.subscriptions import (
     ActionStopMessages,
     ActionSubscribe,
     ValidateWardForm,
+    topic_names,
 )
 from nagarik import db
 from nagarik.citizens import subscriptions
@@ -55,9 +57,9 @@ def test_stop_start_and_my_updates(database, domain):
         subscriptions.notice_shown(session, DEMO_SENDER)
         subscriptions.subscribe(session, DEMO_SENDER, "health")
     assert responses(run(ActionStopMessages(), domain, text="STOP", intent="stop_messages")) == ["utter_stopped"]
-    assert responses(run(ActionMySubscriptions(), domain, text="my updates", intent="my_subscriptions")) == [
-        "utter_no_subscriptions"
-    ]
+    held = run(ActionMySubscriptions(), domain, text="my updates", intent="my_subscriptions")
+    assert responses(held) == ["utter_subscriptions_held"]  # nothing comes; what START brings back is named
+    assert held.messages[0]["topics"] == "Health camps"
     with db.session_scope() as session:
         assert broadcasts.audience_size(session, "announcement", Audience()) == 0
     started = run(ActionStartMessages(), domain, text="START", intent="start_messages", slots={"language": "hi"})
@@ -142,3 +144,55 @@ def test_stopping_one_topic_keeps_the_others(database, domain):
     assert choices.topics == ["health"] and not choices.opted_out
     everything, _ = run_action(ActionStopMessages(), domain, text="STOP", intent="stop_messages")
     assert responses(everything) == ["utter_stopped"]
+
+
+def said(dispatcher, domain, language="en") -> list[str]:
+    """The replies as the citizen reads them: each response's text with its parameters filled in."""
+    texts = []
+    for message in dispatcher.messages:
+        text = response_text(domain, message["response"], language)
+        for name, value in message.items():
+            text = text.replace("{" + name + "}", str(value)) if isinstance(value, str) else text
+        texts.append(text)
+    return texts
+
+
+@pytest.mark.parametrize("language", ["en", "hi", "kn"])
+def test_a_topic_chosen_after_stop_is_told_as_that_topic_only_and_start_tells_what_came_back(database, domain, language):
+    noticed()
+    with db.session_scope() as session:
+        subscriptions.subscribe(session, DEMO_SENDER, "health")
+        subscriptions.subscribe(session, DEMO_SENDER, "power_cuts")
+        subscriptions.set_ward(session, DEMO_SENDER, "jayanagar")
+    slots = {"language": language}
+    run_action(ActionStopMessages(), domain, text="STOP", intent="stop_messages", slots=slots)
+    water = {"text": "subscribe water supply", "intent": "subscribe", "entities": [("topic", "water supply")]}
+    chosen, _ = run_action(ActionSubscribe(), domain, **water, slots=slots)
+    assert responses(chosen) == ["utter_subscribed_after_stop"]
+    [text] = said(chosen, domain, language)
+    water_name, held = topic_names(["water_supply"], language), topic_names(["health", "power_cuts"], language)
+    assert water_name in text and held in text and "START" in text and "{" not in text
+    with db.session_scope() as session:
+        audience = Audience(wards=("jayanagar",), topics=("health", "power_cuts"))
+        assert broadcasts.audience_size(session, "announcement", audience) == 0  # what they were told: nothing else comes
+    mine, _ = run_action(ActionMySubscriptions(), domain, text="my updates", intent="my_subscriptions", slots=slots)
+    assert responses(mine) == ["utter_subscriptions", "utter_subscriptions_also_held"]
+    assert mine.messages[0]["topics"] == water_name and mine.messages[1]["topics"] == held
+    started, _ = run_action(ActionStartMessages(), domain, text="START", intent="start_messages", slots=slots)
+    assert responses(started) == ["utter_started"] and started.messages[0]["topics"] == held  # what came back
+    with db.session_scope() as session:
+        audience = Audience(wards=("jayanagar",), topics=("health", "power_cuts"))
+        assert broadcasts.audience_size(session, "announcement", audience) == 1
+
+
+def test_stopping_a_topic_stop_holds_keeps_it_from_coming_back_with_start(database, domain):
+    noticed()
+    with db.session_scope() as session:
+        subscriptions.subscribe(session, DEMO_SENDER, "health")
+        subscriptions.subscribe(session, DEMO_SENDER, "water_supply")
+        subscriptions.stop_all(session, DEMO_SENDER)
+    dispatcher, _ = run_action(ActionStopMessages(), domain, text="stop health updates", intent="stop_messages",
+                               entities=[("topic", "health")])  # fmt: skip
+    assert responses(dispatcher) == ["utter_topic_stopped"]
+    with db.session_scope() as session:
+        assert subscriptions.start_again(session, DEMO_SENDER).topics == ["water_supply"]

@@ -62,3 +62,37 @@ def test_bad_broadcasts_are_refused(database):
         broadcasts.create(session, kind="emergency", texts={"en": "flood"}, audience=Audience(), created_by="t")
     with db.session_scope() as session, pytest.raises(ValueError):
         broadcasts.create(session, kind="announcement", texts={"hi": "सूचना"}, audience=Audience(), created_by="t")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"media": "x"}, "media"),
+        ({"media": {"type": "image"}}, "media.link"),
+        ({"media": {"type": "image", "link": "file:///etc/passwd"}}, "media.link"),
+        ({"media": {"type": "image", "link": "http://example.org/a.png"}}, "media.link"),
+        ({"media": {"type": "image", "link": "https://exa mple.org/a.png"}}, "media.link"),
+        ({"media": {"type": "sticker", "link": "https://example.org/a.webp"}}, "media.type"),
+        ({"texts": {"en": 5}}, "texts.en"),
+        ({"texts": {"en": "x", "kn": "  "}}, "texts.kn"),
+        ({"texts": {"en": "x", "ta": "x"}}, "texts"),
+        ({"texts": ["x"]}, "texts"),
+        ({"audience": Audience(wards=(7,))}, "wards"),
+        ({"audience": Audience(languages=("fr",))}, "languages"),
+        ({"created_by": "x" * 65}, "created_by"),
+    ],
+)
+def test_the_service_refuses_what_no_copy_could_be_built_from(database, changes, field):
+    """The command line and the API share these checks: a ValueError naming the field, nothing stored."""
+    arguments = {"kind": "announcement", "texts": {"en": "Water off Friday"}, "audience": Audience(), "created_by": "t"}
+    with db.session_scope() as session, pytest.raises(ValueError, match=rf"^{field}"):
+        broadcasts.create(session, **{**arguments, **changes})
+
+
+def test_a_good_broadcast_keeps_its_media_and_trimmed_texts(database):
+    media = {"type": "document", "link": "https://example.org/water-schedule.pdf"}
+    with db.session_scope() as session:
+        broadcast = broadcasts.create(
+            session, kind="announcement", texts={"en": " Water off Friday "}, media=media, audience=Audience(), created_by="t"
+        )
+        assert (broadcast.texts, broadcast.media) == ({"en": "Water off Friday"}, media)

@@ -314,7 +314,7 @@ def api(database_with_certificates: str, tmp_path: Path) -> Iterator[str]:
     env = {
         **os.environ,
         "DATABASE_URL": database_with_certificates,
-        "NAGARIK_API_TOKENS": f"{API_TOKEN}:documents-test",
+        "NAGARIK_API_TOKENS": f"{API_TOKEN}:documents-test:certificates",
         "NAGARIK_QUEUE_URL": f"sqlite:///{tmp_path / 'queue.db'}",
     }
     log = tmp_path / "api.log"

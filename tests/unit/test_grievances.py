@@ -81,13 +81,16 @@ def test_only_the_filer_can_look_it_up(catalog):
 def test_status_changes_keep_history(catalog):
     tracking_id, _, _ = file(catalog)
     with db.session_scope() as session:
-        grievances.change_status(session, tracking_id, "in_progress", "Electrician assigned")
+        grievances.change_status(session, tracking_id, "in_progress", "Electrician assigned", by="bescom-desk")
     with db.session_scope() as session:
         grievance = grievances.grievance_for_filer(session, tracking_id, DEMO_SENDER)
         assert grievance.status == "in_progress"
-        assert [(e.status, e.note) for e in grievance.events][-1] == ("in_progress", "Electrician assigned")
+        assert [(e.status, e.note, e.changed_by) for e in grievance.events] == [
+            ("open", "", "citizen"),
+            ("in_progress", "Electrician assigned", "bescom-desk"),
+        ]
         with pytest.raises(ValueError):
-            grievances.change_status(session, tracking_id, "teleported")
+            grievances.change_status(session, tracking_id, "teleported", by="bescom-desk")
 
 
 def test_unknown_category_is_refused(catalog):

@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = ("whatsapp", "channels", "actions", "nagarik", "simulator", "harness", "bench", "tests", "nlu_pipeline")
+OURS = (
+    "whatsapp", "channels", "actions", "action_server", "nagarik", "simulator", "harness", "deploy", "bench", "tests",
+    "nlu_pipeline",
+)  # fmt: skip
 
 
 def imported(path: Path) -> list[str]:
@@ -52,6 +55,30 @@ def test_the_civic_side_never_imports_the_rasa_channel() -> None:
     wrong = {path: [n for n in names if n.split(".")[0] == "channels"] for path, names in offenders("nagarik", set()).items()}
     wrong = {path: names for path, names in wrong.items() if names}
     assert not wrong, f"nagarik/ must not import channels/ (use whatsapp/ and whatsapp/cloud/): {wrong}"
+
+
+def test_only_launchers_tests_and_benches_import_the_launchers() -> None:
+    """harness/ (this machine's demo and tests) and deploy/ (production) start processes; no process imports them."""
+    launchers = ("harness", "deploy")
+    wrong = {}
+    for folder in ("whatsapp", "channels", "actions", "action_server", "nagarik", "simulator", "nlu_pipeline"):
+        for path, names in offenders(folder, set()).items():
+            bad = [n for n in names if n.split(".")[0] in launchers]
+            if bad:
+                wrong[path] = bad
+    assert not wrong, f"only tests, benches and the launchers themselves import harness/ or deploy/: {wrong}"
+
+
+ACTION_SERVER_MAY = ("nagarik.settings", "nagarik.shared.log_privacy")
+
+
+def test_the_action_server_is_rasa_sdk_with_the_civic_settings() -> None:
+    wrong = {
+        path: [n for n in names if n.split(".")[0] in OURS and n not in ACTION_SERVER_MAY and not n.startswith("action_server")]
+        for path, names in offenders("action_server", set()).items()
+    }
+    wrong = {path: names for path, names in wrong.items() if names}
+    assert not wrong, f"action_server/ wraps rasa-sdk's server and imports of ours only {ACTION_SERVER_MAY}: {wrong}"
 
 
 # nagarik/'s rooms, each importing only the rooms before it (settings is read by all).

@@ -35,6 +35,13 @@ def make_poll(session, path=MARKET, **overrides) -> models.Poll:
     return polls.create(session, **arguments)
 
 
+def reached(session, poll: models.Poll, *phones: str, state: str = "sent") -> None:
+    """The poll's copies reached these citizens (only they may answer)."""
+    for phone in phones:
+        session.add(models.BroadcastRecipient(broadcast_id=poll.broadcast_id, phone=phone, language="en", state=state))
+    session.flush()
+
+
 def accepted_by_meta(body: dict) -> list[dict]:
     """Send the body through the simulator's checks; what the citizen can tap."""
     return validate_send(
@@ -129,6 +136,7 @@ def test_a_changed_answer_is_counted_once(database):
     add_subscriber("919000000101", ("events",), "jayanagar", "hi")
     with db.session_scope() as session:
         poll = make_poll(session)
+        reached(session, poll, "919000000101")
         first = polls.answer(session, poll.id, "919000000101", "saturday", now=NOW)
         assert first.outcome == "recorded" and first.option_names["hi"] == "हाँ, शनिवार"
         again = polls.answer(session, str(poll.id), "919000000101", "sunday", now=NOW + dt.timedelta(minutes=5))
@@ -142,6 +150,7 @@ def test_a_changed_answer_is_counted_once(database):
 def test_the_same_answer_twice_is_counted_once(database):
     with db.session_scope() as session:
         poll = make_poll(session)
+        reached(session, poll, "919000000102")
         assert polls.answer(session, poll.id, "919000000102", "no_opinion").outcome == "recorded"
         same = polls.answer(session, poll.id, "919000000102", "no_opinion")
         assert same.outcome == "same" and same.option_names["kn"] == "ಅಭಿಪ್ರಾಯವಿಲ್ಲ"
@@ -153,6 +162,7 @@ def test_a_closed_poll_refuses_answers_and_comments(database):
     closes = NOW + dt.timedelta(hours=1)
     with db.session_scope() as session:
         poll = make_poll(session, closes_at=closes, send_at=NOW + dt.timedelta(minutes=30))
+        reached(session, poll, "919000000103")
         assert (
             polls.answer(session, poll.id, "919000000103", "saturday", now=closes - dt.timedelta(seconds=1)).outcome == "recorded"
         )
@@ -178,6 +188,7 @@ def test_a_closed_poll_refuses_answers_and_comments(database):
 def test_unknown_polls_and_options(database):
     with db.session_scope() as session:
         poll = make_poll(session)
+        reached(session, poll, "919000000104")
         assert polls.answer(session, 987654, "919000000104", "saturday").outcome == "unknown_poll"
         assert polls.answer(session, "not-a-number", "919000000104", "saturday").poll is None
         wrong = polls.answer(session, poll.id, "919000000104", "friday")
@@ -190,14 +201,34 @@ def test_unknown_polls_and_options(database):
 def test_comments_come_after_an_answer(database):
     with db.session_scope() as session:
         poll = make_poll(session)
+        reached(session, poll, "919000000105")
         assert polls.add_comment(session, poll.id, "919000000105", "Open earlier") == "no_answer"
         polls.answer(session, poll.id, "919000000105", "saturday")
         assert polls.add_comment(session, poll.id, "919000000105", "  " + "x" * 1500) == "saved"
         assert session.get(models.PollAnswer, (poll.id, "919000000105")).comment == "x" * 1000
         silent = make_poll(session, allow_comments=False)
+        reached(session, silent, "919000000105")
         polls.answer(session, silent.id, "919000000105", "saturday")
         assert polls.add_comment(session, silent.id, "919000000105", "Open earlier") == "not_allowed"
         assert polls.results(session, poll.id).comments == 1 and polls.results(session, silent.id).comments == 0
+
+
+def test_only_citizens_the_poll_was_sent_to_may_answer_or_comment(database):
+    """Poll ids are sequential: typing another poll's payload must count nothing."""
+    with db.session_scope() as session:
+        poll = make_poll(session)
+        reached(session, poll, "919000000161")
+        reached(session, poll, "919000000162", state="skipped")  # stopped before their copy went
+        reached(session, poll, "919000000163", state="failed")
+        for stranger in ("919000000162", "919000000163", "919000000164"):
+            refused = polls.answer(session, poll.id, stranger, "saturday")
+            assert refused.outcome == "not_sent" and refused.option_names == {}
+            assert polls.add_comment(session, poll.id, stranger, "let me in") == "not_sent"
+        assert polls.answer(session, poll.id, "919000000161", "saturday").outcome == "recorded"
+        assert polls.results(session, poll.id).total == 1
+        # Once closed, everyone hears that it is closed, as before.
+        polls.close(session, poll.id)
+        assert polls.answer(session, poll.id, "919000000164", "saturday").outcome == "closed"
 
 
 def test_results_by_option_ward_and_language(database):
@@ -207,6 +238,7 @@ def test_results_by_option_ward_and_language(database):
     add_subscriber("919000000114", ("events",), "basavanagudi", "kn")
     with db.session_scope() as session:
         poll = make_poll(session, PARK)
+        reached(session, poll, *(f"91900000011{n}" for n in range(1, 6)))
         for phone, option in (
             ("919000000111", "as_now"),
             ("919000000112", "all_day"),
@@ -334,6 +366,7 @@ def test_outside_the_window_a_poll_is_the_invitation_template_with_its_button(da
 def test_the_chart_is_a_png_with_one_bar_per_option(database):
     with db.session_scope() as session:
         poll = make_poll(session, PARK)
+        reached(session, poll, *(f"91900000013{number}" for number in range(4)))
         for number, option in enumerate(["all_day"] * 3 + ["as_now"]):
             polls.answer(session, poll.id, f"91900000013{number}", option)
         result = polls.results(session, poll.id)
@@ -378,6 +411,7 @@ def test_the_command_line_round_trip(database, tmp_path, capsys):
         poll = session.query(models.Poll).one()
         assert poll.closes_at == dt.datetime(2030, 6, 8, 14, 30) and poll.created_by == "ward-office"  # 20:00 IST
         assert session.get(models.Broadcast, poll.broadcast_id).send_at == dt.datetime(2030, 6, 1, 3, 30)
+        reached(session, poll, "919000000141", "919000000142")
         polls.answer(session, poll.id, "919000000141", "saturday")
         polls.answer(session, poll.id, "919000000142", "saturday")
         poll_id = poll.id
@@ -407,6 +441,7 @@ def test_the_api_round_trip(api):  # noqa: F811 (the fixture imported above)
         poll = session.get(models.Poll, poll_id)
         assert poll.created_by == "ward-office" and poll.closes_at == dt.datetime(2030, 6, 8, 14, 30)
         assert session.get(models.Broadcast, poll.broadcast_id).id == created.json()["broadcast_id"]
+        reached(session, poll, "919000000151")
         polls.answer(session, poll_id, "919000000151", "later_evenings")
     results = api.get(f"/api/polls/{poll_id}/results").json()
     assert results["total"] == 1 and results["by_ward"]["jayanagar"]["later_evenings"] == 1 and results["by_language"]["kn"]

@@ -12,6 +12,7 @@ from nagarik import db
 from nagarik.citizens import subscriptions
 from nagarik.db import models
 from nagarik.outbound import broadcasts, pacing
+from nagarik.outbound.broadcasts import Audience
 from nagarik.outbound.sender import MAX_SEND_ATTEMPTS, Sender
 from nagarik.shared import clock
 from tests.unit.broadcast_helpers import announce, citizen, states
@@ -112,10 +113,10 @@ def test_stop_or_cancel_after_the_claim_still_wins(sender):
     ready = sender.prepare(ids)
     with db.session_scope() as session:
         subscriptions.stop_all(session, "919100000031")  # while the batch waits for its slots
-    assert sender._withdrawn(ready) == {ready[0].id}
+    assert sender._withdrawn(ready) == {ready[0].id: "stopped"}
     with db.session_scope() as session:
         broadcasts.cancel(session, broadcast_id)
-    assert sender._withdrawn(ready) == {copy.id for copy in ready}
+    assert sender._withdrawn(ready) == {copy.id: "cancelled" for copy in ready}
 
 
 def test_a_copy_woken_too_late_for_its_slot_takes_a_new_one(sender):
@@ -168,3 +169,37 @@ def test_a_send_left_without_an_answer_is_retried_later_then_unknown_never_faile
     with db.session_scope() as session:
         state = broadcasts.progress(session, broadcast_id)
     assert state.finished == 2 and state.states == {"unknown": 1, "failed": 1} and state.failures == {131026: 1}
+
+
+def test_a_broadcast_whose_copies_cannot_be_built_fails_with_its_reason_and_the_batch_goes_on(sender):
+    """Rows stored before the door checked them (media "x", a poll broadcast without its poll) once
+    crashed every batch they were in, for ever, leaving their broadcasts `running`."""
+    citizen("919100000071")
+    citizen("919100000072", language="en")
+    with sender.window_store.engine.begin() as connection:  # both in their window: the media branch
+        for phone in ("919100000071", "919100000072"):
+            connection.execute(windows.insert().values(sender=phone, last_inbound_at=time.time() - 60))
+    good, good_ids = announce()
+    with db.session_scope() as session:
+        stored = dict(kind="announcement", priority=10, texts={"en": "x"}, audience={"topics": ["water_supply"]},
+                      template="announcement", status="scheduled", created_by="before-the-checks")  # fmt: skip
+        bad_media = models.Broadcast(**stored, media="x")
+        no_link = models.Broadcast(**stored, media={"type": "image"})
+        session.add_all([bad_media, no_link])
+        session.flush()
+        orphan_poll = broadcasts.create(session, kind="poll", texts={"en": "Q?"}, audience=Audience(), created_by="t")
+        broken = [bad_media.id, no_link.id, orphan_poll.id]
+        ids = list(good_ids)
+        for broadcast in (bad_media, no_link, orphan_poll):
+            broadcasts.materialize(session, broadcast)
+            ids += broadcasts.unfinished(session, broadcast.id, with_queued=True)
+    asyncio.run(sender.send_many(ids))  # one batch with copies of all four
+    assert states(good) == {"919100000071": "sent", "919100000072": "sent"}
+    assert len(sender.graph.sent) == 2
+    with db.session_scope() as session:
+        for broadcast_id, reason in zip(broken, ("AttributeError", "KeyError: 'link'", "NoResultFound"), strict=True):
+            state = broadcasts.progress(session, broadcast_id)
+            assert state.status == "failed" and reason in state.reason and state.states == {"failed": 2}, state
+            assert broadcasts.unfinished(session, broadcast_id, with_queued=True) == []  # no sweep takes it up again
+    asyncio.run(sender.send_many(ids))  # the same batch again (a duplicate task): nothing more, no crash
+    assert len(sender.graph.sent) == 2

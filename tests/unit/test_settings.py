@@ -30,7 +30,34 @@ def test_defaults_and_values_given(monkeypatch) -> None:
     assert settings.messages_per_second() == 80 and settings.messaging_tier() == 2000
     assert settings.queue_url() == f"sqlite:///{settings.DEFAULT_QUEUE_PATH}"
     assert settings.api_tokens() == {}
-    monkeypatch.setenv("NAGARIK_API_TOKENS", "abc:ward-office, def:revenue,broken")
-    assert settings.api_tokens() == {"abc": "ward-office", "def": "revenue"}
+    monkeypatch.setenv("NAGARIK_API_TOKENS", "abc:ward-office:broadcast+alert, def:revenue:applications,")
+    assert settings.api_tokens() == {
+        "abc": settings.ApiToken("ward-office", frozenset({"broadcast", "alert"})),
+        "def": settings.ApiToken("revenue", frozenset({"applications"})),
+    }
     monkeypatch.setenv("NAGARIK_MESSAGING_TIER", "unlimited")
     assert settings.messaging_tier() is None
+
+
+def test_a_token_in_the_old_format_has_no_scopes(monkeypatch) -> None:
+    """token:who still says who; it may do nothing until it lists its scopes (nothing gains rights silently)."""
+    monkeypatch.setenv("NAGARIK_API_TOKENS", "abc:ward-office")
+    assert settings.api_tokens() == {"abc": settings.ApiToken("ward-office", frozenset())}
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("secret-one:ward-office,broken", "item 2: expected token:who or token:who:scope"),
+        ("secret-one:ward-office:broadcast+teleport", "item 1 \\(ward-office\\): unknown scope\\(s\\) teleport"),
+        ("secret-one:ward-office:broadcast,secret-one:revenue:alert", "item 2 \\(revenue\\): the same token is given twice"),
+        ("secret-one::broadcast", "item 1: expected"),
+        (f"secret-one:{'x' * 65}:broadcast", "item 1: who has 65 characters; at most 64"),
+        ("secret-one:ward-office:broadcast:extra", "item 1: expected"),
+    ],
+)
+def test_a_wrong_token_list_is_refused_naming_the_variable_not_the_token(monkeypatch, value, problem) -> None:
+    monkeypatch.setenv("NAGARIK_API_TOKENS", value)
+    with pytest.raises(ValueError, match=f"NAGARIK_API_TOKENS {problem}") as refused:
+        settings.api_tokens()
+    assert "secret-one" not in str(refused.value)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from whatsapp.cloud.settings import REQUIRED, MissingSettingError, WhatsAppSettings, mask
+from nagarik.shared.log_privacy import mask
+from whatsapp.cloud.settings import REQUIRED, MissingSettingError, WhatsAppSettings
 
 
 def test_every_missing_setting_is_named(monkeypatch):

@@ -145,3 +145,30 @@ def test_the_channel_s_version_table_leaves_the_civic_history_alone(tmp_path):
         assert MigrationContext.configure(connection).get_current_revision() is not None  # the civic head
         channel = MigrationContext.configure(connection, opts={"version_table": migrate.VERSION_TABLE})
         assert channel.get_current_revision() == "whatsapp_0002"
+
+
+def test_other_processes_hear_of_new_messages_at_once_on_postgresql(store):
+    """The receiver's inbox write wakes every Rasa process (LISTEN/NOTIFY), instead of their next poll."""
+    import threading
+
+    if not store.notifies:
+        assert store.engine.dialect.name == "sqlite"  # SQLite: one machine, the processes poll
+        return
+    other_process = Store(str(store.engine.url.render_as_string(hide_password=False)))
+    heard, stop = threading.Event(), threading.Event()
+    listener = threading.Thread(target=other_process.listen, args=(heard.set, stop, 0.2), daemon=True)
+    listener.start()
+    try:
+        # Until LISTEN is in place a notification could be missed: keep storing until one is heard.
+        for n in range(200):
+            store.accept(Webhook(messages=[text_message(f"n{n}")]))
+            if heard.wait(0.2):
+                break
+        assert heard.is_set()
+        heard.clear()
+        store.accept(Webhook(messages=[text_message("n-dup-0")]))
+        assert heard.wait(30)
+    finally:
+        stop.set()
+        listener.join(timeout=30)
+        other_process.engine.dispose()

@@ -18,8 +18,9 @@ from typing import Any
 
 import httpx
 
-from whatsapp.cloud.settings import WhatsAppSettings, mask
+from whatsapp.cloud.settings import WhatsAppSettings
 from whatsapp.errors import Action, backoff_seconds, classify
+from whatsapp.messages import addressed
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -84,15 +85,15 @@ class GraphClient:
         await self._client.aclose()
 
     async def send(
-        self, recipient: str, body: dict[str, Any], *, by_user_id: bool = False, sent_already: SentAlready | None = None
+        self, recipient: str, body: dict[str, Any], *, by_user_id: bool | None = None, sent_already: SentAlready | None = None
     ) -> GraphResult:
-        """Send one message, retrying what may be retried. A send left without an answer is sent
-        again only if `sent_already` (a look for its status webhook) finds nothing; without it,
-        the UNKNOWN result goes back to the caller at once."""
+        """Send one message to a phone number or a business-scoped user id (whatsapp.messages.addressed),
+        retrying what may be retried. A send left without an answer is sent again only if
+        `sent_already` (a look for its status webhook) finds nothing; without it, the UNKNOWN
+        result goes back to the caller at once."""
         if self.stopped:
             return GraphResult(None, Action.STOP, error_message=self.stopped)
-        payload = {"messaging_product": "whatsapp", "recipient_type": "individual", **body}
-        payload["recipient" if by_user_id else "to"] = recipient
+        payload = addressed(recipient, body, by_user_id=by_user_id)
         last: list[GraphResult] = []
 
         async def attempt() -> GraphResult:
@@ -102,7 +103,7 @@ class GraphClient:
             return last[-1]
 
         return await self._with_retries(
-            attempt, GraphResult(None, Action.RETRY), f"message to {mask(recipient)} not sent", resend_unknown=bool(sent_already)
+            attempt, GraphResult(None, Action.RETRY), f"message to {recipient} not sent", resend_unknown=bool(sent_already)
         )
 
     async def _with_retries(

@@ -72,8 +72,3 @@ def _http_client() -> str:
     if value not in HTTP_CLIENTS:
         raise ValueError(f"WHATSAPP_HTTP_CLIENT must be one of {', '.join(HTTP_CLIENTS)}, not {value!r}")
     return value
-
-
-def mask(phone: str) -> str:
-    """A phone number as logs may show it: country code and last four digits."""
-    return phone[:2] + "*" * max(len(phone) - 6, 0) + phone[-4:] if len(phone) > 6 else "***"

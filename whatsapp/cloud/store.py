@@ -14,7 +14,10 @@ store it makes its tables itself, by migrations (whatsapp.cloud.migrate). SQLite
 from __future__ import annotations
 
 import json
+import select as readiness
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -33,12 +36,17 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
 from whatsapp.cloud import migrate
 from whatsapp.inbound import InboundMessage, StatusUpdate, Webhook
+
+# PostgreSQL's LISTEN/NOTIFY channel on which the receiver tells the Rasa processes that the
+# inbox has new messages, so that they need not wait for their next poll.
+INBOX_CHANNEL = "whatsapp_inbox"
 
 metadata = MetaData()
 inbox = Table(
@@ -145,7 +153,40 @@ class Store:
                 self._open_window(connection, message.sender, now)
             for status in webhook.statuses:
                 self._apply_status(connection, status, now)
+            if new and self.notifies:
+                connection.execute(text(f"NOTIFY {INBOX_CHANNEL}"))  # delivered at commit, with the rows
         return new
+
+    @property
+    def notifies(self) -> bool:
+        """Whether other processes can be told of new messages (PostgreSQL); else they poll."""
+        return self.engine.dialect.name == "postgresql"
+
+    def listen(self, on_new: Callable[[], None], stop: threading.Event, timeout: float = 5.0) -> None:
+        """Call `on_new` whenever any process stored new messages, until `stop` is set (a thread's
+        loop; PostgreSQL only). A lost connection is reopened; the callers' polls cover the gap."""
+        while not stop.is_set():
+            try:
+                connection = self.engine.raw_connection()
+            except Exception:
+                stop.wait(timeout)
+                continue
+            try:
+                driver = getattr(connection, "dbapi_connection", None) or connection.connection  # SQLAlchemy 2, 1.4
+                driver.autocommit = True
+                with driver.cursor() as cursor:
+                    cursor.execute(f"LISTEN {INBOX_CHANNEL}")
+                while not stop.is_set():
+                    if readiness.select([driver], [], [], timeout) == ([], [], []):
+                        continue
+                    driver.poll()
+                    if driver.notifies:
+                        driver.notifies.clear()
+                        on_new()
+            except Exception:
+                stop.wait(timeout)
+            finally:
+                connection.invalidate()  # a listening, autocommit connection never goes back to the pool
 
     def _open_window(self, connection: Any, sender: str, now: float) -> None:
         updated = connection.execute(update(windows).where(windows.c.sender == sender).values(last_inbound_at=now))

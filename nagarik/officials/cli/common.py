@@ -51,9 +51,11 @@ def show_progress(broadcast_id: int, watch: bool) -> None:
         counts = "  ".join(f"{name} {count}" for name, count in sorted(state.states.items()))
         bar = "#" * round(BAR * done) + "-" * (BAR - round(BAR * done))
         print(f"\r[{bar}] {done:6.1%}  {state.finished}/{state.total}  {counts}  ({state.status})", end="", flush=True)
-        if not watch or state.status in ("done", "cancelled") or (state.total and state.finished == state.total):
+        if not watch or state.status in ("done", "cancelled", "failed") or (state.total and state.finished == state.total):
             break
         time.sleep(1)
     print()
+    if state.reason:
+        print(f"failed: {state.reason}")
     if state.failures:
         print("failed by reason: " + ", ".join(f"error {code}: {count}" for code, count in state.failures.most_common()))

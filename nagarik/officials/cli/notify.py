@@ -15,24 +15,26 @@ def register(commands: argparse._SubParsersAction) -> None:
     moved.add_argument("number")
     moved.add_argument("stage")
     moved.add_argument("--expected", type=dt.date.fromisoformat, help="the new expected date, YYYY-MM-DD")
+    moved.add_argument("--by", default="cli", help="who moved it (kept with the application and the message)")
     moved.set_defaults(func=stage)
     status = commands.add_parser("grievance-status", help="change a grievance's status and tell the citizen")
     status.add_argument("tracking_id")
     status.add_argument("status")
     status.add_argument("--note", default="")
+    status.add_argument("--by", default="cli", help="who changed it (kept in the grievance's history)")
     status.set_defaults(func=grievance_status)
 
 
 def stage(args: argparse.Namespace) -> None:
     with db.session_scope() as session:
-        broadcast = notifications.application_moved(session, args.number, args.stage, args.expected)
+        broadcast = notifications.application_moved(session, args.number, args.stage, args.expected, by=args.by)
         told = (broadcast.id, broadcast.priority)
     tell(*told)
 
 
 def grievance_status(args: argparse.Namespace) -> None:
     with db.session_scope() as session:
-        broadcast = notifications.grievance_moved(session, args.tracking_id, args.status, args.note)
+        broadcast = notifications.grievance_moved(session, args.tracking_id, args.status, args.note, by=args.by)
         told = (broadcast.id, broadcast.priority)
     tell(*told)
 

@@ -1,0 +1,144 @@
+"""The production layout's figures (deploy/ on this machine: simulator -> nginx -> receiver ->
+inbox -> Rasa processes -> action server -> Graph API -> simulator, on PostgreSQL and Redis).
+
+    .venv/bin/python -m bench.deployment [--processes 1,2] [--citizens 50] [--turns 6]
+
+For each number of Rasa processes:
+- full turns with 50 citizens writing at once (each waits for its reply before writing again):
+  turns/s, p50/p95/p99, and from the channel's outbox the messages never answered or answered twice;
+- Meta's acknowledgement through the proxy at 100 and 300 webhooks/s (one in five a citizen's
+  text, the rest delivery statuses) while 50 citizens' turns run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.stats import percentile
+from bench.whatsapp import TURN_TEXT, answers_per_message, citizen_turns, signed_text_webhook
+from harness.deployment import Deployment
+from harness.servers import ROOT
+from whatsapp.signature import sign
+
+ACK_SECONDS = 5
+
+
+def signed_status_webhook(secret: str, phone_number_id: str, n: int) -> tuple[bytes, dict[str, str]]:
+    status = {
+        "id": f"wamid.bench-status-{n}",
+        "status": "delivered",
+        "timestamp": str(int(time.time())),
+        "recipient_id": "919800000000",
+    }
+    value = {"messaging_product": "whatsapp", "metadata": {"phone_number_id": phone_number_id}, "statuses": [status]}
+    body = json.dumps(
+        {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": value}]}]}
+    )
+    return body.encode(), {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body.encode(), secret)}
+
+
+async def turns(deployment: Deployment, citizens: int, each: int, run: int) -> tuple[list[float], float, list[str]]:
+    """`citizens` writing `each` messages; the latencies, the elapsed time and the phones."""
+    phones = [f"9195{run:02d}{n:06d}" for n in range(citizens)]
+    limits = httpx.Limits(max_connections=citizens * 2)
+    async with httpx.AsyncClient(base_url=deployment.simulator_url, timeout=120, limits=limits) as client:
+        started = time.perf_counter()
+        runs = await asyncio.gather(*(citizen_turns(client, phone, each) for phone in phones))
+        elapsed = time.perf_counter() - started
+    return [s for samples in runs for s in samples], elapsed, phones
+
+
+def inbound_wamids(deployment: Deployment, phones: list[str]) -> list[str]:
+    """The messages the simulator delivered from these citizens (the inbox's ids)."""
+    from sqlalchemy import select
+
+    from whatsapp.cloud.store import Store, inbox
+
+    store = Store(deployment.env["WHATSAPP_STORE_URL"])
+    with store.engine.connect() as connection:
+        rows = connection.execute(select(inbox.c.wamid).where(inbox.c.sender.in_(phones))).scalars().all()
+    store.engine.dispose()
+    return list(rows)
+
+
+async def acknowledgements(deployment: Deployment, rate: int) -> tuple[list[float], int]:
+    secret, number_id = deployment.env["WHATSAPP_APP_SECRET"], deployment.env["WHATSAPP_PHONE_NUMBER_ID"]
+    url = f"{deployment.public}/webhooks/whatsapp/webhook"
+    latencies: list[float] = []
+    failures = 0
+
+    async def post(client: httpx.AsyncClient, n: int) -> None:
+        nonlocal failures
+        if n % 5 == 0:
+            body, headers = signed_text_webhook(secret, f"9194{rate:03d}{n % 40:05d}", f"wamid.bench-ack-{rate}-{n}", TURN_TEXT)
+            body = body.replace(b'"100200300400500"', json.dumps(number_id).encode())
+            headers["X-Hub-Signature-256"] = sign(body, secret)
+        else:
+            body, headers = signed_status_webhook(secret, number_id, n)
+        started = time.perf_counter()
+        answer = await client.post(url, content=body, headers=headers)
+        latencies.append(time.perf_counter() - started)
+        failures += answer.status_code != 200
+
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=400)) as client:
+        start = time.perf_counter()
+        tasks = []
+        for n in range(rate * ACK_SECONDS):
+            await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(post(client, n)))
+        await asyncio.gather(*tasks)
+    return latencies, failures
+
+
+def ms(samples: list[float], fraction: float) -> str:
+    return f"{percentile(samples, fraction) * 1000:6.0f} ms"
+
+
+async def measure(deployment: Deployment, processes: int, citizens: int, each: int) -> None:
+    await turns(deployment, 4, 3, run=90 + processes)  # warm-up: every process has loaded its pipeline
+    samples, elapsed, phones = await turns(deployment, citizens, each, run=processes)
+    lost, twice = answers_per_message(deployment.env["WHATSAPP_STORE_URL"], inbound_wamids(deployment, phones))
+    print(
+        f"{processes} Rasa process(es), {citizens} citizens x {each} turns: {len(samples) / elapsed:5.1f} turns/s   "
+        f"p50 {ms(samples, 0.5)}  p95 {ms(samples, 0.95)}  p99 {ms(samples, 0.99)}   lost {lost}, answered twice {twice}",
+        flush=True,
+    )
+    for rate in (100, 300):
+        background = asyncio.create_task(turns(deployment, citizens, each, run=10 * processes + rate // 100))
+        latencies, failures = await acknowledgements(deployment, rate)
+        await background
+        over = sum(latency > 1 for latency in latencies) / len(latencies)
+        print(
+            f"{processes} Rasa process(es), webhook ack at {rate}/s through the proxy during {citizens} citizens' turns: "
+            f"p50 {ms(latencies, 0.5)}  p99 {ms(latencies, 0.99)}  over 1 s {over:.1%}  non-200 {failures}",
+            flush=True,
+        )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.deployment", description=__doc__.split("\n")[0])
+    parser.add_argument("--processes", default="1,2")
+    parser.add_argument("--citizens", type=int, default=50)
+    parser.add_argument("--turns", type=int, default=6)
+    args = parser.parse_args()
+    for processes in (int(n) for n in args.processes.split(",")):
+        directory = ROOT / "var" / "bench-deployment"
+        shutil.rmtree(directory, ignore_errors=True)
+        deployment = Deployment(directory, rasa_processes=processes, redis_dbs=(13, 14))
+        try:
+            deployment.start()
+            await measure(deployment, processes, args.citizens, args.turns)
+        finally:
+            deployment.stop()
+
+
+if __name__ == "__main__":
+    Path(ROOT / "var").mkdir(exist_ok=True)
+    asyncio.run(main())
