@@ -75,8 +75,11 @@ class Summary:
     def head(self, held: data_rights.Held) -> dict[str, str]:
         language = self.catalog.language(held.language or "")
         chosen = ", ".join(self.topic_names.get(topic, topic) for topic, _ in held.topics)
-        if held.opted_out_at is not None:
+        if not chosen and held.opted_out_at is not None:
             chosen = self.label("utter_data_stopped", date=day(held.opted_out_at))
+        if held.held_topics:
+            kept = ", ".join(self.topic_names.get(topic, topic) for topic in held.held_topics)
+            chosen = "; ".join(part for part in (chosen, self.label("utter_data_held_for_start", topics=kept)) if part)
         consents = [
             self.label(
                 "utter_consent_given" if entry.granted else "utter_consent_withdrawn",
@@ -106,7 +109,8 @@ class Summary:
             )
             for a in held.applications
         ]
-        checked = [self.label("utter_application_checked", number=number) for number in held.checked]
+        checked = [self.label("utter_application_verified", number=number) for number in held.verified]
+        checked += [self.label("utter_application_checked", number=number) for number in held.checked]
         grievances = [
             self.label(
                 "utter_grievance_held",

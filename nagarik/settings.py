@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = PROJECT_ROOT / "seed"  # loaded into the database by `make seed`
@@ -39,10 +40,16 @@ def database_url() -> str:
 
 
 def tracker_store_url() -> str:
-    """NAGARIK_TRACKER_STORE_URL: Rasa's tracker store (its `events` table), for erasure and the purge; the
-    same database as the endpoints file's tracker_store (var/tracker.db by default; endpoints.postgres.yml's
-    form is postgresql+psycopg2://USER:PASSWORD@HOST:PORT/NAME)."""
-    url = _get("NAGARIK_TRACKER_STORE_URL", DEFAULT_TRACKER_STORE_URL)
+    """Rasa's tracker store (its `events` table), for erasure and the purge: NAGARIK_TRACKER_STORE_URL,
+    else the database the endpoints file names: PostgreSQL from TRACKER_DB_HOST, _PORT, _NAME, _USER and
+    _PASSWORD when TRACKER_DB_HOST is set (endpoints.postgres.yml, deploy/), else var/tracker.db (endpoints.yml)."""
+    url = _get("NAGARIK_TRACKER_STORE_URL")
+    if not url and _get("TRACKER_DB_HOST"):
+        user, password = quote(_get("TRACKER_DB_USER"), safe=""), quote(_get("TRACKER_DB_PASSWORD"), safe="")
+        credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+        where = f"{_get('TRACKER_DB_HOST')}:{_get('TRACKER_DB_PORT', '5432')}/{_get('TRACKER_DB_NAME')}"
+        url = f"postgresql+psycopg2://{credentials}{where}"
+    url = url or DEFAULT_TRACKER_STORE_URL
     if not url.startswith(("sqlite:///", "postgresql")):
         raise ValueError("NAGARIK_TRACKER_STORE_URL must be a sqlite:/// or postgresql:// URL")
     return url

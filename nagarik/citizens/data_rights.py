@@ -13,8 +13,8 @@ a second time.
 Kept, and told to the citizen: open complaints and their evidence (the office must still act on
 them), an open request for an officer, the applications departments registered (their records,
 under their own rules), the consent ledger with this withdrawal (the law asks us to show what was
-agreed and when), failed status checks of the last day (they protect applicants from guessing), and
-the erasure request itself.
+agreed and when), failed status checks of the last day (they protect applicants from guessing; older
+ones stay a week without the number, for the application's own limit), and the erasure request itself.
 """
 
 from __future__ import annotations
@@ -84,10 +84,12 @@ class Held:
     ward_key: str | None
     first_seen: dt.datetime | None
     opted_out_at: dt.datetime | None
-    topics: list[tuple[str, dt.datetime]]  # (topic, since)
+    topics: list[tuple[str, dt.datetime]]  # (topic, since) that reach the citizen now
+    held_topics: list[str]  # chosen before STOP, kept for a START (nagarik.citizens.subscriptions)
     consents: list[ConsentEntry]
     applications: list[ApplicationEntry]  # registered to this number by a department
-    checked: list[str]  # other application numbers whose check from this number failed
+    verified: list[str]  # other people's applications this number passed the check for (kept minutes)
+    checked: list[str]  # application numbers whose check from this number failed
     certificates: int  # certificate copies sent to this number
     grievances: list[GrievanceEntry]
     handoffs: list[HandoffEntry]
@@ -107,12 +109,8 @@ def held(session: Session, phone: str) -> Held:
         ward_key=citizen.ward_key if citizen else None,
         first_seen=citizen.first_seen if citizen else None,
         opted_out_at=citizen.opted_out_at if citizen else None,
-        topics=[
-            (row.topic, row.created_at)
-            for row in session.execute(
-                select(models.Subscription).where(models.Subscription.phone == phone).order_by(models.Subscription.topic)
-            ).scalars()
-        ],
+        topics=[(row.topic, row.created_at) for row in subscriptions_of(session, phone) if row.held_since is None],
+        held_topics=[row.topic for row in subscriptions_of(session, phone) if row.held_since is not None],
         consents=[
             ConsentEntry(row.purpose, row.granted, row.created_at)
             for row in session.execute(
@@ -125,6 +123,13 @@ def held(session: Session, phone: str) -> Held:
                 select(models.Application).where(models.Application.phone == phone).order_by(models.Application.number)
             ).scalars()
         ],
+        verified=sorted(
+            set(
+                session.execute(
+                    select(models.StatusCheckPass.application_number).where(models.StatusCheckPass.sender == phone)
+                ).scalars()
+            )
+        ),
         checked=sorted(
             set(
                 session.execute(
@@ -155,6 +160,11 @@ def held(session: Session, phone: str) -> Held:
         retention=retention(),
         erasure_pending=erasure_pending(session, phone),
     )
+
+
+def subscriptions_of(session: Session, phone: str) -> list[models.Subscription]:
+    row = models.Subscription
+    return list(session.execute(select(row).where(row.phone == phone).order_by(row.topic)).scalars())
 
 
 def erasure_pending(session: Session, phone: str) -> bool:
@@ -191,8 +201,8 @@ def erase(session: Session, phone: str, cutoff: float, now: dt.datetime | None =
     `cutoff`: seconds since the epoch; the conversation and the channel's texts up to then go."""
     now = now or clock.utcnow()
     stand_in = alias()
-    for topic, _since in held_topics(session, phone):
-        subscriptions.unsubscribe(session, phone, topic)
+    for row in subscriptions_of(session, phone):  # those STOP holds too
+        subscriptions.unsubscribe(session, phone, row.topic)
     citizen = profiles.get_or_create(session, phone, now)
     if citizen.ward_key is not None:
         subscriptions.set_ward(session, phone, None)
@@ -216,9 +226,14 @@ def erase(session: Session, phone: str, cutoff: float, now: dt.datetime | None =
     session.execute(update(models.TemplateContact).where(models.TemplateContact.phone == phone).values(phone=stand_in))
     session.execute(update(models.Certificate).where(models.Certificate.phone == phone).values(phone=stand_in))
 
+    session.execute(delete(models.StatusCheckPass).where(models.StatusCheckPass.sender == phone))
     failure = models.StatusCheckFailure
-    day_ago = now - applications.FAILED_CHECK_WINDOW
-    session.execute(delete(failure).where(failure.sender == phone, failure.created_at <= day_ago))
+    # The last day's failed checks keep the number (the sender's limit counts them); the week's after
+    # it lose it (the application's own limit still counts them); older ones go.
+    theirs = failure.sender == phone
+    session.execute(delete(failure).where(theirs, failure.created_at <= now - applications.APPLICATION_FAILURE_WINDOW))
+    past_the_day = failure.created_at <= now - applications.FAILED_CHECK_WINDOW
+    session.execute(update(failure).where(theirs, past_the_day).values(sender=stand_in))
 
     media = _anonymise_closed_grievances(session, phone, stand_in)
     handoff = models.Handoff
@@ -234,11 +249,6 @@ def erase(session: Session, phone: str, cutoff: float, now: dt.datetime | None =
     session.add(models.ErasureRequest(phone=phone, requested_at=now, cutoff=cutoff, kept=kept.as_dict(), media=media, passes=0))
     session.flush()
     return kept
-
-
-def held_topics(session: Session, phone: str) -> list[tuple[str, dt.datetime]]:
-    rows = session.execute(select(models.Subscription).where(models.Subscription.phone == phone)).scalars()
-    return [(row.topic, row.created_at) for row in rows]
 
 
 def _anonymise_closed_grievances(session: Session, phone: str, stand_in: str) -> list[str]:

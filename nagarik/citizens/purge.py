@@ -1,7 +1,7 @@
 """The retention purge (config/retention.yml, what the privacy notice promises): texts of the
 channel's inbox and outbox, Rasa's conversations, evidence files no grievance uses, and citizens'
-copies of finished broadcasts, each once older than its period; and the failed status checks an
-erasure had to keep for a day.
+copies of finished broadcasts, each once older than its period; and the number on the failed status
+checks an erasure had to keep for a day.
 
 The workers run it once a day (nagarik.outbound.queue); `python -m nagarik purge [--dry-run]` runs
 it at once, or only counts. What is due is decided against one moment, `now`, so a test can hold
@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import String, cast, delete, func, literal, select, update
+from sqlalchemy import String, cast, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from nagarik import db
@@ -35,7 +35,7 @@ class Purged:
     tracker_events: int
     media_files: int
     broadcast_copies: int
-    failed_checks: int  # of citizens who had their data erased, once the limit no longer counts them
+    failed_checks: int  # of citizens who had their data erased: the number goes once the sender's limit is past
 
     def lines(self) -> list[str]:
         return [f"{name.replace('_', ' ')}: {value}" for name, value in vars(self).items()]
@@ -67,13 +67,15 @@ def purge(
 
 
 def _failed_checks_of_erased(session: Session, before: dt.datetime, dry_run: bool) -> int:
-    """An erasure keeps the last day's failed status checks (they guard applicants against guessing);
-    once older than the limit's window they go."""
+    """An erasure keeps the last day's failed status checks with the number (the sender's limit counts
+    them); once older they lose it, and the application's own limit counts them without it."""
     failure = models.StatusCheckFailure
     due = (failure.sender.in_(select(models.ErasureRequest.phone)), failure.created_at <= before)
     if dry_run:
         return session.execute(select(func.count()).select_from(failure).where(*due)).scalar_one()
-    return session.execute(delete(failure).where(*due), execution_options={"synchronize_session": False}).rowcount
+    stand_in = literal("purged:", String) + cast(failure.id, String)
+    anonymised = update(failure).where(*due).values(sender=stand_in)
+    return session.execute(anonymised, execution_options={"synchronize_session": False}).rowcount
 
 
 def _broadcast_copies(session: Session, before: dt.datetime, dry_run: bool) -> int:

@@ -81,6 +81,17 @@ def test_a_number_we_know_nothing_about_hears_none(database, domain):
     assert records["grievances"] == records["handoffs"] == records["others"] == none
 
 
+def test_after_stop_the_summary_says_so_and_names_what_start_would_bring_back(database, domain):
+    a_citizen_with_updates_and_a_complaint()
+    with db.session_scope() as session:
+        subscriptions.stop_all(session, DEMO_SENDER)
+    dispatcher, _ = run_action(ActionMyData(), domain, text="mera data dikhao", intent="my_data", slots={"language": "hi"})
+    topics = dispatcher.messages[0]["topics"]
+    stopped = response_text(domain, "utter_data_stopped", "hi").split("{date}")[0]
+    kept = response_text(domain, "utter_data_held_for_start", "hi").replace("{topics}", WATER["hi"])
+    assert topics.startswith(stopped) and topics.endswith(kept)
+
+
 def after_the_question(text: str, intent: str, *, between: list[dict] | None = None, sender: str = DEMO_SENDER) -> Tracker:
     """The tracker when the citizen answers the erasure question (Rasa's events as the action gets them)."""
     now = time.time()

@@ -43,6 +43,8 @@ def a_full_record(phone: str = DEMO_SENDER) -> int:
         closed.phone, closed.status = phone, "closed"  # an earlier request of theirs, answered
         session.add(failed_check(phone, NOW - dt.timedelta(hours=2)))
         session.add(failed_check(phone, NOW - dt.timedelta(days=3)))
+        session.add(failed_check(phone, NOW - dt.timedelta(days=8)))
+        session.add(models.StatusCheckPass(sender=phone, application_number="TL-2026-000981", created_at=NOW))
         session.add(models.CitizenDate(phone=phone, kind="licence_expiry", due_on=dt.date(2027, 12, 30), reference="TL/1"))
         open_poll = models.Poll(question={"en": "?"}, options=[], audience={}, status="open", created_by="t")
         closed_poll = models.Poll(question={"en": "?"}, options=[], audience={}, status="closed", created_by="t")
@@ -69,12 +71,23 @@ def test_what_is_held_for_a_number_and_only_that_number(database):
     assert [(c.purpose, c.granted) for c in held.consents] == [("ward", True), ("water_supply", True)]  # newest first
     registered = {a.number for a in registered_applications()}
     assert "BC-2026-001234" in registered and {a.number for a in held.applications} == registered
-    assert held.checked == ["BC-2026-001234"] and held.certificates == 1 and held.poll_answers == 2
+    assert held.checked == ["BC-2026-001234"] and held.verified == ["TL-2026-000981"]
+    assert held.certificates == 1 and held.poll_answers == 2
     assert sorted(g.tracking_id for g in held.grievances) == ["GRV-2027-000001", "GRV-2027-000002"]
     assert sorted(h.status for h in held.handoffs) == ["closed", "open"]
     assert held.dates == [("licence_expiry", dt.date(2027, 12, 30))]
     assert held.retention.messages == dt.timedelta(days=365) and not held.erasure_pending
     assert nobody.name is None and nobody.topics == nobody.grievances == nobody.consents == []
+
+
+def test_topics_held_by_stop_are_told_apart_from_those_that_reach_the_citizen(database):
+    with db.session_scope() as session:
+        subscriptions.subscribe(session, DEMO_SENDER, "water_supply")
+        subscriptions.stop_all(session, DEMO_SENDER, now=NOW)
+        subscriptions.subscribe(session, DEMO_SENDER, "health")  # a new opt-in after STOP: that topic only
+        held = data_rights.held(session, DEMO_SENDER)
+    assert [topic for topic, _ in held.topics] == ["health"] and held.held_topics == ["water_supply"]
+    assert held.opted_out_at == NOW
 
 
 def test_erasure_removes_the_civic_record_at_once_and_keeps_what_must_stay(database):
@@ -99,7 +112,10 @@ def test_erasure_removes_the_civic_record_at_once_and_keeps_what_must_stay(datab
         assert closed.phone.startswith("erased:")
         assert (closed.description, closed.location_text, closed.evidence_ref) == ("", "", None)
         assert [h.status for h in held.handoffs] == ["open"]
-        assert held.checked == ["BC-2026-001234"]  # the last day's failed check only
+        assert held.checked == ["BC-2026-001234"] and held.verified == []  # the last day's failed check only
+        failures = session.execute(select(models.StatusCheckFailure).order_by(models.StatusCheckFailure.created_at)).scalars()
+        # A week's failed checks stay for the application's own limit, without the number; older ones go.
+        assert [(f.sender == DEMO_SENDER, f.sender.startswith("erased:")) for f in failures] == [(False, True), (True, False)]
         answers = session.execute(select(models.PollAnswer)).scalars().all()
         assert len(answers) == 1 and answers[0].phone.startswith("erased:") and answers[0].comment is None  # the closed poll's
         certificate = session.get(models.Certificate, "NGK-TEST-0001")

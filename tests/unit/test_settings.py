@@ -16,6 +16,7 @@ from nagarik import settings
         ("NAGARIK_MESSAGING_TIER", "1000000", settings.messaging_tier),
         ("NAGARIK_QUEUE_URL", "amqp://guest@localhost", settings.queue_url),
         ("NAGARIK_PACING_URL", "memcached://somewhere", settings.pacing_url),
+        ("NAGARIK_TRACKER_STORE_URL", "mongodb://somewhere/rasa", settings.tracker_store_url),
     ],
 )
 def test_a_wrong_value_is_refused_naming_its_variable(monkeypatch, variable, value, read) -> None:
@@ -61,3 +62,18 @@ def test_a_wrong_token_list_is_refused_naming_the_variable_not_the_token(monkeyp
     with pytest.raises(ValueError, match=f"NAGARIK_API_TOKENS {problem}") as refused:
         settings.api_tokens()
     assert "secret-one" not in str(refused.value)
+
+
+def test_the_tracker_store_is_the_one_the_endpoints_file_names(monkeypatch) -> None:
+    """Erasure and the purge reach the conversations Rasa keeps: var/tracker.db as endpoints.yml says, or the
+    PostgreSQL database endpoints.postgres.yml (and deploy/) build from TRACKER_DB_*, unless named outright."""
+    for name in ("NAGARIK_TRACKER_STORE_URL", "TRACKER_DB_HOST", "TRACKER_DB_PORT", "TRACKER_DB_USER", "TRACKER_DB_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    assert settings.tracker_store_url() == f"sqlite:///{settings.PROJECT_ROOT / 'var' / 'tracker.db'}"
+    monkeypatch.setenv("TRACKER_DB_HOST", "db.internal")
+    monkeypatch.setenv("TRACKER_DB_NAME", "nagarik_conversations")
+    monkeypatch.setenv("TRACKER_DB_USER", "nagarik")
+    monkeypatch.setenv("TRACKER_DB_PASSWORD", "p@ss/word")
+    assert settings.tracker_store_url() == "postgresql+psycopg2://nagarik:p%40ss%2Fword@db.internal:5432/nagarik_conversations"
+    monkeypatch.setenv("NAGARIK_TRACKER_STORE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+    assert settings.tracker_store_url() == "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
