@@ -21,9 +21,11 @@ from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
+from sanic.exceptions import NotFound, PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.internal import is_internal
 from whatsapp import limits, signature
 from whatsapp.cloud.graph import GraphClient
 from whatsapp.cloud.media import RejectedMediaError, fetch_evidence
@@ -127,6 +129,23 @@ def _text_of(body: dict[str, Any]) -> str:
     return str(((body.get("interactive") or {}).get("body") or {}).get("text", ""))
 
 
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The request's body, or None once it is known to pass `limit`: by its Content-Length before
+    a byte of it is read, else as it streams in (the route streams: Sanic buffers nothing itself)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    if request.stream is None:
+        return request.body or b""
+    # Sanic lifts its limit for a streaming route; set, it also bounds what Sanic drains after a 413.
+    request.stream.request_max_size = limit
+    try:
+        await request.receive_body()
+    except PayloadTooLarge:
+        return None
+    return request.body or b""
+
+
 class WhatsAppInput(InputChannel):
     @classmethod
     def name(cls) -> str:
@@ -151,6 +170,13 @@ class WhatsAppInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("whatsapp_webhook", __name__)
 
+        @webhook.listener("before_server_start")
+        async def cap_request_size(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+            # Sanic buffers a body of up to REQUEST_MAX_SIZE (100 MB by default) before any handler
+            # runs. The app is Rasa's, shared with its other routes: none of them takes more than a
+            # webhook may carry, so the whole app refuses larger bodies (413) as they arrive.
+            app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, limits.MAX_WEBHOOK_BYTES)
+
         @webhook.listener("after_server_start")
         async def start_worker(app: Any, loop: asyncio.AbstractEventLoop) -> None:
             self.graph = GraphClient(self.settings, timeout=self.settings.http_timeout)
@@ -167,7 +193,10 @@ class WhatsAppInput(InputChannel):
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
-            """Inbox counts by state; with ?wamid=, that one message's state (for tests and operators)."""
+            """Inbox counts by state; with ?wamid=, that one message's state (for tests and operators).
+            Internal: to anyone else it is a route that does not exist."""
+            if not is_internal(request.ip, request.headers.keys()):
+                raise NotFound(f"Requested URL {request.path} not found")
             wamid = request.args.get("wamid")
             if wamid:
                 return response.json({"wamid": wamid, "state": await asyncio.to_thread(self.store.message_state, wamid)})
@@ -185,14 +214,14 @@ class WhatsAppInput(InputChannel):
         @webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
             mode, token = request.args.get("hub.mode"), request.args.get("hub.verify_token")
-            if mode == "subscribe" and token and token == self.settings.verify_token:
+            if mode == "subscribe" and signature.token_matches(token, self.settings.verify_token):
                 return response.text(request.args.get("hub.challenge", ""))
             return response.text("verification failed", status=403)
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            body = request.body or b""
-            if len(body) > limits.MAX_WEBHOOK_BYTES:
+            body = await _read_body(request, limits.MAX_WEBHOOK_BYTES)
+            if body is None:
                 return response.json({"error": "body too large"}, status=413)
             check = signature.check(request.headers.get("X-Hub-Signature-256"), body, self.settings.app_secret)
             if check is not signature.SignatureCheck.OK:
