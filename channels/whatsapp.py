@@ -1,9 +1,10 @@
 """The WhatsApp Cloud API channel for Rasa (credentials.yml: `channels.whatsapp.WhatsAppInput`).
 
-Webhook at /webhooks/whatsapp/webhook. A POST is checked (size, then the signature over the
-raw bytes, before any parsing), its messages are committed to the durable inbox, and Meta gets
-its 200 at once. A worker then hands each message to the assistant exactly once, a citizen's
-messages in order, marking them read with a typing indicator while the turn runs.
+Webhook at /webhooks/whatsapp/webhook. A POST is checked (size, before the body is read; then
+the signature over the raw bytes, before any parsing), its messages are committed to the durable
+inbox, and Meta gets its 200 at once. A worker then hands each message to the assistant exactly
+once, a citizen's messages in order, marking them read with a typing indicator while the turn
+runs. The health route GET /webhooks/whatsapp/ is internal (channels/internal.py).
 """
 
 from __future__ import annotations
@@ -227,7 +228,7 @@ class WhatsAppInput(InputChannel):
             if check is not signature.SignatureCheck.OK:
                 return response.json({"error": f"signature {check.value}"}, status=check.http_status)
             try:
-                parsed = parse_body(body)
+                parsed = parse_body(body, phone_number_id=self.settings.phone_number_id)
             except WebhookError as exc:
                 return response.json({"error": str(exc)}, status=400)
             for problem in parsed.problems:
