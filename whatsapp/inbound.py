@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ STATUSES = ("sent", "delivered", "read", "failed")
 # Types whose content is read; one of them handed on as "unsupported" had no usable content (noted).
 READ_TYPES = frozenset({"text", "interactive", "button", "location", "edit", *MEDIA_TYPES})
 SHORT_TEXT = 255  # profile names, MIME types, error titles
+_SPACE = re.compile(r"\s")
 
 
 class WebhookError(ValueError):
@@ -214,7 +216,7 @@ def _id(value: Any, limit: int = limits.INBOUND_ID) -> str | None:
     that fits the store. Anything else is not usable (never turned into one with str())."""
     if not isinstance(value, str) or not 0 < len(value) <= limit:
         return None
-    if not value.isprintable() or any(ch.isspace() for ch in value) or _clean(value) != value:
+    if not value.isprintable() or _SPACE.search(value) or _clean(value) != value:
         return None
     return value
 
@@ -270,7 +272,7 @@ def _message(raw: Any, profiles: dict[str, str], result: Webhook) -> InboundMess
     if not sender:
         result.problems.append(f"message {wamid} has no usable sender and was skipped")
         return None
-    raw_type = raw.get("type") if isinstance(raw.get("type"), str) and len(raw["type"]) <= 32 else ""
+    raw_type = _id(raw.get("type"), 32) or ""
     if raw.get("type") is not None and not raw_type:
         result.problems.append(f"message {wamid} has type {_show(raw.get('type'))}: handed on as unsupported")
     context = raw.get("context")

@@ -4,8 +4,13 @@ The HTTP side of the same table (signatures, sizes, status codes) runs against t
 Rasa's app in tests/unit/test_whatsapp_channel.py, and against the whole stack in tests/e2e.
 """
 
+import functools
+import json
 import math
+import operator
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -13,7 +18,7 @@ import yaml
 from harness.servers import SIMULATOR_SETTINGS
 from tests.unit.test_whatsapp_store import store  # noqa: F401 (the fixture: SQLite, and PostgreSQL when configured)
 from whatsapp import limits
-from whatsapp.inbound import InboundMessage, Webhook, WebhookError, parse_body
+from whatsapp.inbound import InboundMessage, Webhook, WebhookError, parse, parse_body
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "whatsapp"
 CASES = yaml.safe_load((FIXTURES / "cases.yml").read_text(encoding="utf-8"))
@@ -122,6 +127,67 @@ def test_the_store_keeps_every_labelled_fixture(store):  # noqa: F811 (the fixtu
         store.accept(parsed)
         for message in parsed.messages:
             assert store.message_state(message.id) is not None, (name, message.id)
+
+
+# Wrong values of every kind a JSON body can carry (and a few it cannot: parse() takes any object).
+WRONG_VALUES = (
+    *(None, 0, -1, 2**70, 1.5, float("nan"), True),
+    *("", " ", "x" * 5000, "\x00", "\ud800"),
+    *([], {}, [[[[]]]], {"a": {}}, ["x"]),
+)
+
+
+def places(node: Any, path: tuple = ()) -> Iterator[tuple]:
+    """The path of every value in a JSON document, the document itself first."""
+    yield path
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in children:
+        yield from places(child, (*path, key))
+
+
+def ids_under(payload: dict, path: tuple) -> set[str]:
+    """The id of the message or status `path` points into (entry, i, changes, j, value, messages|statuses, k, ...)."""
+    if len(path) < 7 or path[5] not in ("messages", "statuses"):
+        return set()
+    item = payload["entry"][path[1]]["changes"][path[3]]["value"][path[5]][path[6]]
+    return {item["id"]} if isinstance(item, dict) and isinstance(item.get("id"), str) else set()
+
+
+def test_a_wrong_value_anywhere_spoils_only_its_own_item():
+    """Each value of each small fixture replaced in turn by each wrong value: nothing but a WebhookError
+    (for the document itself) escapes, what is handed on is well-formed, and a wrong value inside one
+    message or status loses at most that one: every other message and status of the batch is kept."""
+    inputs = 0
+    for case in CASES:
+        body = body_of(case)
+        if case.get("size") or len(body) > 3000 or case["expect"]["http"] != 200:
+            continue
+        payload = json.loads(body)
+        original = parse(payload, phone_number_id=PHONE_NUMBER_ID)
+        kept = {m.id for m in original.messages} | {s.id for s in original.statuses}
+        for path in list(places(payload)):
+            parent = functools.reduce(operator.getitem, path[:-1], payload) if path else None
+            for wrong in WRONG_VALUES:
+                inputs += 1
+                if parent is None:  # the document itself: an object is read (and has nothing), anything else refused
+                    if isinstance(wrong, dict):
+                        assert parse(wrong, phone_number_id=PHONE_NUMBER_ID).messages == []
+                    else:
+                        with pytest.raises(WebhookError):
+                            parse(wrong, phone_number_id=PHONE_NUMBER_ID)
+                    continue
+                saved, parent[path[-1]] = parent[path[-1]], wrong  # in place, put back at once: no copies
+                try:
+                    parsed = parse(payload, phone_number_id=PHONE_NUMBER_ID)
+                finally:
+                    parent[path[-1]] = saved
+                where = (case["case"], path, repr(wrong)[:20])
+                for message in parsed.messages:
+                    assert well_formed(message) == [], where
+                handed_on = {m.id for m in parsed.messages} | {s.id for s in parsed.statuses}
+                if len(path) >= 7 and path[5] in ("messages", "statuses", "contacts", "errors"):
+                    assert kept - ids_under(payload, path) <= handed_on, where
+    assert inputs > 10000, inputs  # enough to mean something
 
 
 def test_nothing_but_ours_is_handed_on():
