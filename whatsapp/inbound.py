@@ -2,10 +2,11 @@
 
 Nothing here trusts the payload: a missing or odd field, a value of the wrong type, or a change
 addressed to another phone number skips that one item (noted in `problems`) and never the rest of
-the batch; only a body that is not a JSON object at all is refused (WebhookError). A message with
-a usable id and sender whose content the assistant cannot use still becomes a record, so the
-citizen gets a useful reply instead of silence. Every record holds only clean text that fits the
-store (whatsapp.limits), and no problem note repeats more than a few characters of the payload.
+the batch; only a body that is not a JSON object at all (or nested too deeply for the json module
+to read) is refused (WebhookError). A message with a usable id and sender whose content the
+assistant cannot use still becomes a record, so the citizen gets a useful reply instead of
+silence. Every record holds only clean text that fits the store (whatsapp.limits), and no problem
+note repeats more than a few characters of the payload.
 """
 
 from __future__ import annotations
