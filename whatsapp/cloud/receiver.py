@@ -18,6 +18,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from sanic import Request, Sanic, response
+from sanic.exceptions import PayloadTooLarge
 from sanic.response import HTTPResponse
 
 from whatsapp import limits
@@ -29,7 +30,25 @@ PATH = "/webhooks/whatsapp/webhook"  # the same path as the Rasa channel's, so t
 logger = logging.getLogger(__name__)
 
 
-def _reply(answer: webhook.Answer) -> HTTPResponse:
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The request's body, or None once it is known to pass `limit`: by its Content-Length before
+    a byte of it is read, else as it streams in (the route streams: Sanic buffers nothing itself).
+    Used by this receiver's route and the Rasa channel's."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    if request.stream is None:
+        return request.body or b""
+    # Sanic lifts its limit for a streaming route; set, it also bounds what Sanic drains after a 413.
+    request.stream.request_max_size = limit
+    try:
+        await request.receive_body()
+    except PayloadTooLarge:
+        return None
+    return request.body or b""
+
+
+def reply(answer: webhook.Answer) -> HTTPResponse:
     if isinstance(answer.body, str):
         return response.text(answer.body, status=answer.status)
     return response.json(answer.body, status=answer.status)
@@ -47,15 +66,14 @@ def create_app(settings: WhatsAppSettings, writers: int = 8) -> Sanic:
 
     @app.get(PATH)
     async def verify(request: Request) -> HTTPResponse:
-        return _reply(webhook.handshake({key: request.args.get(key) for key in request.args}, settings.verify_token))
+        return reply(webhook.handshake({key: request.args.get(key) for key in request.args}, settings.verify_token))
 
-    @app.post(PATH)
+    @app.post(PATH, stream=True)
     async def receive(request: Request) -> HTTPResponse:
-        loop = asyncio.get_running_loop()
-        answer = await loop.run_in_executor(
-            pool, webhook.receive, request.body or b"", request.headers.get("X-Hub-Signature-256"), settings.app_secret, store
-        )
-        return _reply(answer)
+        body = await read_body(request, limits.MAX_WEBHOOK_BYTES)
+        signed = request.headers.get("X-Hub-Signature-256")
+        answer = await asyncio.get_running_loop().run_in_executor(pool, webhook.receive, body, signed, settings, store)
+        return reply(answer)
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
