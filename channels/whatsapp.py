@@ -27,10 +27,10 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.internal import is_internal
 from nagarik.shared.log_privacy import mask
 from whatsapp import limits
 from whatsapp.cloud.graph import GraphClient
+from whatsapp.cloud.internal import is_internal
 from whatsapp.cloud.media import RejectedMediaError, fetch_evidence
 from whatsapp.cloud.receiver import read_body, reply
 from whatsapp.cloud.settings import WhatsAppSettings

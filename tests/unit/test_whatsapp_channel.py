@@ -1,7 +1,8 @@
-"""The WhatsApp channel's HTTP routes in Rasa's own Sanic app (tests/unit/whatsapp_channel_app.py,
-run under .venv-rasa on a free port): the body limit before anything is buffered, the
-verification handshake, the internal-only health route, and every labelled fixture posted as Meta
-would post it (tests/fixtures/whatsapp/cases.yml)."""
+"""Meta's two doors over HTTP: the WhatsApp channel's routes in Rasa's own Sanic app
+(tests/unit/whatsapp_channel_app.py, run under .venv-rasa) and the stand-alone receiver
+(`python -m whatsapp.cloud.receiver`, what the proxy forwards to in production), each on a free
+port: the body limit before anything is buffered, the verification handshake, the internal-only
+health route, and every labelled fixture posted as Meta would post it (tests/fixtures/whatsapp/cases.yml)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ import httpx
 import pytest
 import yaml
 
-from channels.internal import is_internal
 from harness.servers import SIMULATOR_SETTINGS
 from tests.support import wait_until
 from whatsapp import limits, signature
+from whatsapp.cloud.internal import is_internal
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
@@ -36,10 +37,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def channel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The channel's base URL (http://127.0.0.1:<port>/webhooks/whatsapp)."""
-    directory = tmp_path_factory.mktemp("channel")
+DOORS = {
+    "rasa_channel": [str(RASA_PYTHON), "-m", "tests.unit.whatsapp_channel_app"],
+    "receiver": [str(ROOT / ".venv" / "bin" / "python"), "-m", "whatsapp.cloud.receiver", "--port"],
+}
+
+
+@pytest.fixture(scope="module", params=list(DOORS))
+def channel(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The door's base URL (http://127.0.0.1:<port>/webhooks/whatsapp)."""
+    directory = tmp_path_factory.mktemp(request.param)
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("WHATSAPP_", "RASA_", "SANIC_"))}
     env.update(
@@ -56,7 +63,7 @@ def channel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = directory / "channel.log"
     with log.open("wb") as handle:
         process = subprocess.Popen(
-            [str(RASA_PYTHON), "-m", "tests.unit.whatsapp_channel_app", str(port)],
+            [*DOORS[request.param], str(port)],
             cwd=ROOT,
             env=env,
             stdout=handle,
@@ -117,12 +124,15 @@ def port_of(channel: str) -> int:
 
 
 @pytest.mark.parametrize("path", ["/webhooks/whatsapp/webhook", "/model/parse"])
-def test_a_body_declared_over_the_limit_is_refused_before_it_is_sent(channel, path):
+def test_a_body_declared_over_the_limit_is_refused_before_it_is_sent(channel, path, request):
     """The headers alone, announcing 50 MB: the answer comes without waiting for a byte of body,
-    on the webhook and on every other route of Rasa's app (the limit is the app's)."""
-    request = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n"
-    answer = raw_answer(port_of(channel), request.encode())
-    assert answer.startswith(b"HTTP/1.1 413"), answer
+    on the webhook and on every other route of Rasa's app (the limit is the app's); the receiver
+    has no other route, and says so at once."""
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\n\r\n"
+    answer = raw_answer(port_of(channel), head.encode())
+    receiver_elsewhere = request.node.callspec.params["channel"] == "receiver" and path == "/model/parse"
+    refused = b"HTTP/1.1 404" if receiver_elsewhere else b"HTTP/1.1 413"
+    assert answer.startswith(refused), answer
 
 
 def test_a_chunked_body_that_grows_over_the_limit_is_refused(channel):

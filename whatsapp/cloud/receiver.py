@@ -18,11 +18,12 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from sanic import Request, Sanic, response
-from sanic.exceptions import PayloadTooLarge
+from sanic.exceptions import NotFound, PayloadTooLarge
 from sanic.response import HTTPResponse
 
 from whatsapp import limits
 from whatsapp.cloud import webhook
+from whatsapp.cloud.internal import is_internal
 from whatsapp.cloud.settings import MissingSettingError, WhatsAppSettings
 from whatsapp.cloud.store import Store
 
@@ -75,9 +76,15 @@ def create_app(settings: WhatsAppSettings, writers: int = 8) -> Sanic:
         answer = await asyncio.get_running_loop().run_in_executor(pool, webhook.receive, body, signed, settings, store)
         return reply(answer)
 
-    @app.get("/health")
+    @app.get("/webhooks/whatsapp/")
     async def health(request: Request) -> HTTPResponse:
-        return response.json({"status": "ok"})
+        """Inbox counts by state; with ?wamid=, that message's state. Internal, as the channel's."""
+        if not is_internal(request.ip, request.headers.keys()):
+            raise NotFound(f"Requested URL {request.path} not found")
+        wamid = request.args.get("wamid")
+        if wamid:
+            return response.json({"wamid": wamid, "state": await asyncio.to_thread(store.message_state, wamid)})
+        return response.json({"status": "ok", "inbox": await asyncio.to_thread(store.inbox_states)})
 
     @app.listener("after_server_stop")
     async def close(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:

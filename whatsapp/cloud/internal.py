@@ -1,4 +1,4 @@
-"""Who may call the channel's internal routes (the health route: inbox counts, whether a wamid is
+"""Who may call the internal routes of the channel and the receiver (the health route: inbox counts, whether a wamid is
 known): a process on this machine that did not come through a proxy. Standard library only, so
 the unit tests check it without Rasa."""
 
