@@ -1,9 +1,10 @@
 """The WhatsApp Cloud API channel for Rasa (credentials.yml: `channels.whatsapp.WhatsAppInput`).
 
-Webhook at /webhooks/whatsapp/webhook. A POST is checked (size, then the signature over the
-raw bytes, before any parsing), its messages are committed to the durable inbox, and Meta gets
-its 200 at once. A worker then hands each message to the assistant exactly once, a citizen's
-messages in order, marking them read with a typing indicator while the turn runs.
+Webhook at /webhooks/whatsapp/webhook. A POST is checked (size, before the body is read; then
+the signature over the raw bytes, before any parsing), its messages are committed to the durable
+inbox, and Meta gets its 200 at once. A worker then hands each message to the assistant exactly
+once, a citizen's messages in order, marking them read with a typing indicator while the turn
+runs. The health route GET /webhooks/whatsapp/ is internal (channels/internal.py).
 """
 
 from __future__ import annotations
@@ -22,16 +23,21 @@ from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
+from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from nagarik.shared.log_privacy import mask
-from whatsapp import limits, signature
+from whatsapp import limits
 from whatsapp.cloud.graph import GraphClient
+from whatsapp.cloud.internal import is_internal
 from whatsapp.cloud.media import RejectedMediaError, fetch_evidence
+from whatsapp.cloud.receiver import read_body, reply
 from whatsapp.cloud.settings import WhatsAppSettings
 from whatsapp.cloud.store import Store
-from whatsapp.inbound import InboundMessage, WebhookError, parse_body
+from whatsapp.cloud.webhook import handshake
+from whatsapp.cloud.webhook import receive as accept_webhook
+from whatsapp.inbound import InboundMessage
 from whatsapp.messages import UnsendableMessageError
 from whatsapp.outbound import apology, render, script_language
 
@@ -155,6 +161,13 @@ class WhatsAppInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("whatsapp_webhook", __name__)
 
+        @webhook.listener("before_server_start")
+        async def cap_request_size(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+            # Sanic buffers a body of up to REQUEST_MAX_SIZE (100 MB by default) before any handler
+            # runs. The app is Rasa's, shared with its other routes: none of them takes more than a
+            # webhook may carry, so the whole app refuses larger bodies (413) as they arrive.
+            app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, limits.MAX_WEBHOOK_BYTES)
+
         @webhook.listener("after_server_start")
         async def start_worker(app: Any, loop: asyncio.AbstractEventLoop) -> None:
             self.graph = GraphClient(self.settings, timeout=self.settings.http_timeout)
@@ -176,7 +189,10 @@ class WhatsAppInput(InputChannel):
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
-            """Inbox counts by state; with ?wamid=, that one message's state (for tests and operators)."""
+            """Inbox counts by state; with ?wamid=, that one message's state (for tests and operators).
+            Internal: to anyone else it is a route that does not exist."""
+            if not is_internal(request.ip, request.headers.keys()):
+                raise NotFound(f"Requested URL {request.path} not found")
             wamid = request.args.get("wamid")
             if wamid:
                 return response.json({"wamid": wamid, "state": await asyncio.to_thread(self.store.message_state, wamid)})
@@ -193,30 +209,18 @@ class WhatsAppInput(InputChannel):
 
         @webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
-            mode, token = request.args.get("hub.mode"), request.args.get("hub.verify_token")
-            if mode == "subscribe" and token and token == self.settings.verify_token:
-                return response.text(request.args.get("hub.challenge", ""))
-            return response.text("verification failed", status=403)
+            return reply(handshake({key: request.args.get(key) for key in request.args}, self.settings.verify_token))
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            body = request.body or b""
-            if len(body) > limits.MAX_WEBHOOK_BYTES:
-                return response.json({"error": "body too large"}, status=413)
-            check = signature.check(request.headers.get("X-Hub-Signature-256"), body, self.settings.app_secret)
-            if check is not signature.SignatureCheck.OK:
-                return response.json({"error": f"signature {check.value}"}, status=check.http_status)
-            try:
-                parsed = parse_body(body)
-            except WebhookError as exc:
-                return response.json({"error": str(exc)}, status=400)
-            for problem in parsed.problems:
-                logger.info("webhook: %s", problem)
+            body = await read_body(request, limits.MAX_WEBHOOK_BYTES)
+            signed = request.headers.get("X-Hub-Signature-256")
             loop = asyncio.get_running_loop()
-            new = await loop.run_in_executor(self._inbox_writers, self.store.accept, parsed)  # durable before the 200
-            if self._wake:
+            # Stored by threads of their own, durable before the 200 (whatsapp/cloud/webhook.py).
+            answer = await loop.run_in_executor(self._inbox_writers, accept_webhook, body, signed, self.settings, self.store)
+            if answer.accepted and self._wake:
                 self._wake.set()
-            return response.json({"status": "ok", "accepted": len(new), "statuses": len(parsed.statuses)})
+            return reply(answer)
 
         return webhook
 

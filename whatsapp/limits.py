@@ -22,6 +22,12 @@ DOCUMENT_FILENAME = 240
 
 # Largest webhook body accepted; Meta's payloads stay under 3 MB.
 MAX_WEBHOOK_BYTES = 3 * 1024 * 1024
+# What a webhook item may carry to be kept (whatsapp.inbound): ids (wamids, media ids, callback data)
+# and senders fit the store's columns (whatsapp/cloud/store.py); Meta's are far shorter. A citizen's
+# text beyond INBOUND_TEXT is cut: no question needs more, and the NLU's time grows with the text.
+INBOUND_ID = 191
+INBOUND_SENDER = 64
+INBOUND_TEXT = 4096
 
 # Media a citizen may send as grievance evidence: kind -> (largest size, MIME types we keep).
 EVIDENCE_MEDIA = {

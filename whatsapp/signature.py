@@ -1,7 +1,9 @@
-"""X-Hub-Signature-256: HMAC-SHA256 of the raw request bytes with the app secret.
+"""The webhook's two secrets: X-Hub-Signature-256 on every POST, and the verify token of the
+subscription handshake (GET). Both are compared in constant time, so timing tells nothing.
 
-Meta signs the bytes it sends (ASCII-escaped JSON), so the check must run on the raw body,
-before any parsing or re-serialising.
+X-Hub-Signature-256 is the HMAC-SHA256 of the raw request bytes with the app secret. Meta signs
+the bytes it sends (ASCII-escaped JSON), so the check must run on the raw body, before any
+parsing or re-serialising.
 """
 
 from __future__ import annotations
@@ -38,3 +40,11 @@ def check(header: str | None, body: bytes, secret: str) -> SignatureCheck:
     if not hmac.compare_digest(sign(body, secret), PREFIX + digest.lower()):
         return SignatureCheck.MISMATCH
     return SignatureCheck.OK
+
+
+def token_matches(given: str | None, expected: str) -> bool:
+    """The handshake's hub.verify_token against ours. Compared as UTF-8 bytes: compare_digest takes
+    str only when it is ASCII, and a token may be any text. Empty never matches."""
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))

@@ -106,7 +106,7 @@ def test_a_topic_stopped_after_the_copy_was_made_is_not_sent(sender):
 def test_news_of_ones_own_case_goes_after_stop(sender, catalog):
     with db.session_scope() as session:
         subscriptions.stop_all(session, "919876543210")  # the applicant of BC-2026-001234
-        broadcast = notifications.application_moved(session, "BC-2026-001234", "approval", dt.date(2026, 12, 5))
+        broadcast = notifications.application_moved(session, "BC-2026-001234", "approval", dt.date(2026, 12, 5), by="revenue")
         broadcasts.materialize(session, broadcast)
         broadcast_id, ids = broadcast.id, broadcasts.unfinished(session, broadcast.id, with_queued=True)
     asyncio.run(sender.send_many(ids))

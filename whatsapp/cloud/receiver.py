@@ -18,10 +18,12 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from sanic import Request, Sanic, response
+from sanic.exceptions import NotFound, PayloadTooLarge
 from sanic.response import HTTPResponse
 
 from whatsapp import limits
 from whatsapp.cloud import webhook
+from whatsapp.cloud.internal import is_internal
 from whatsapp.cloud.settings import MissingSettingError, WhatsAppSettings
 from whatsapp.cloud.store import Store
 
@@ -29,7 +31,25 @@ PATH = "/webhooks/whatsapp/webhook"  # the same path as the Rasa channel's, so t
 logger = logging.getLogger(__name__)
 
 
-def _reply(answer: webhook.Answer) -> HTTPResponse:
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The request's body, or None once it is known to pass `limit`: by its Content-Length before
+    a byte of it is read, else as it streams in (the route streams: Sanic buffers nothing itself).
+    Used by this receiver's route and the Rasa channel's."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    if request.stream is None:
+        return request.body or b""
+    # Sanic lifts its limit for a streaming route; set, it also bounds what Sanic drains after a 413.
+    request.stream.request_max_size = limit
+    try:
+        await request.receive_body()
+    except PayloadTooLarge:
+        return None
+    return request.body or b""
+
+
+def reply(answer: webhook.Answer) -> HTTPResponse:
     if isinstance(answer.body, str):
         return response.text(answer.body, status=answer.status)
     return response.json(answer.body, status=answer.status)
@@ -47,19 +67,24 @@ def create_app(settings: WhatsAppSettings, writers: int = 8) -> Sanic:
 
     @app.get(PATH)
     async def verify(request: Request) -> HTTPResponse:
-        return _reply(webhook.handshake({key: request.args.get(key) for key in request.args}, settings.verify_token))
+        return reply(webhook.handshake({key: request.args.get(key) for key in request.args}, settings.verify_token))
 
-    @app.post(PATH)
+    @app.post(PATH, stream=True)
     async def receive(request: Request) -> HTTPResponse:
-        loop = asyncio.get_running_loop()
-        answer = await loop.run_in_executor(
-            pool, webhook.receive, request.body or b"", request.headers.get("X-Hub-Signature-256"), settings.app_secret, store
-        )
-        return _reply(answer)
+        body = await read_body(request, limits.MAX_WEBHOOK_BYTES)
+        signed = request.headers.get("X-Hub-Signature-256")
+        answer = await asyncio.get_running_loop().run_in_executor(pool, webhook.receive, body, signed, settings, store)
+        return reply(answer)
 
-    @app.get("/health")
+    @app.get("/webhooks/whatsapp/")
     async def health(request: Request) -> HTTPResponse:
-        return response.json({"status": "ok"})
+        """Inbox counts by state; with ?wamid=, that message's state. Internal, as the channel's."""
+        if not is_internal(request.ip, request.headers.keys()):
+            raise NotFound(f"Requested URL {request.path} not found")
+        wamid = request.args.get("wamid")
+        if wamid:
+            return response.json({"wamid": wamid, "state": await asyncio.to_thread(store.message_state, wamid)})
+        return response.json({"status": "ok", "inbox": await asyncio.to_thread(store.inbox_states)})
 
     @app.listener("after_server_stop")
     async def close(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:

@@ -6,13 +6,13 @@ these, so the two doors behave alike.
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from whatsapp import limits, signature
+from whatsapp.cloud.settings import WhatsAppSettings
 from whatsapp.cloud.store import Store
 from whatsapp.inbound import InboundMessage, WebhookError, parse_body
 
@@ -28,26 +28,21 @@ class Answer:
 
 def handshake(args: Mapping[str, str | None], verify_token: str) -> Answer:
     """Meta's subscription check: echo the challenge when the verify token is ours (constant time)."""
-    mode, given = args.get("hub.mode"), args.get("hub.verify_token") or ""
-    if mode == "subscribe" and given and hmac.compare_digest(given.encode(), verify_token.encode()):
+    if args.get("hub.mode") == "subscribe" and signature.token_matches(args.get("hub.verify_token"), verify_token):
         return Answer(200, str(args.get("hub.challenge") or ""))
     return Answer(403, "verification failed")
 
 
-def too_large(content_length: str | None) -> bool:
-    """A declared body over the limit is refused before it is read."""
-    return bool(content_length and content_length.isdigit() and int(content_length) > limits.MAX_WEBHOOK_BYTES)
-
-
-def receive(body: bytes, signature_header: str | None, app_secret: str, store: Store) -> Answer:
-    """Check, parse and store one POST; blocking (database work), so callers run it off their event loop."""
-    if len(body) > limits.MAX_WEBHOOK_BYTES:
+def receive(body: bytes | None, signature_header: str | None, settings: WhatsAppSettings, store: Store) -> Answer:
+    """Check, parse and store one POST (`body` None: it passed the limit while it arrived);
+    blocking (database work), so callers run it off their event loop."""
+    if body is None or len(body) > limits.MAX_WEBHOOK_BYTES:
         return Answer(413, {"error": "body too large"})
-    check = signature.check(signature_header, body, app_secret)
+    check = signature.check(signature_header, body, settings.app_secret)
     if check is not signature.SignatureCheck.OK:
         return Answer(check.http_status, {"error": f"signature {check.value}"})
     try:
-        parsed = parse_body(body)
+        parsed = parse_body(body, phone_number_id=settings.phone_number_id)
     except WebhookError as exc:
         return Answer(400, {"error": str(exc)})
     for problem in parsed.problems:
