@@ -10,23 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.events import UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from whatsapp import limits, signature
 from whatsapp.cloud.graph import GraphClient
-from whatsapp.cloud.media import RejectedMediaError, fetch_evidence
+from whatsapp.cloud.media import receive_evidence
 from whatsapp.cloud.settings import WhatsAppSettings, mask
 from whatsapp.cloud.store import Store
 from whatsapp.inbound import InboundMessage, WebhookError, parse_body
@@ -36,6 +37,7 @@ from whatsapp.outbound import apology, render, script_language
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 1.0  # also picks up work left by other processes and retries that fell due
 MAX_ATTEMPTS = 5
+EVIDENCE_FORMS = ("grievance_form",)  # forms a photo, video or PDF answers (actions/grievances.py)
 # Rasa turns are CPU-bound on the event loop that also answers Meta. Few turns at a time keep
 # the webhook's 200 quick under load; more citizens wait in the durable inbox instead.
 
@@ -141,6 +143,7 @@ class WhatsAppInput(InputChannel):
         self.store = Store(settings.store_url)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.graph: GraphClient | None = None
+        self._app: Any = None  # the Rasa server's Sanic app: its agent reads trackers (media only)
         self._wake: asyncio.Event | None = None
         self._worker: asyncio.Task[None] | None = None
         self._turns: asyncio.Semaphore | None = None
@@ -150,6 +153,7 @@ class WhatsAppInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("whatsapp_webhook", __name__)
+        webhook.listener(self._remember_app, "after_server_start")
 
         @webhook.listener("after_server_start")
         async def start_worker(app: Any, loop: asyncio.AbstractEventLoop) -> None:
@@ -289,15 +293,29 @@ class WhatsAppInput(InputChannel):
             logger.exception("could not apologise to %s for message %s", mask(message.sender), message.id)
 
     async def _assistant_text(self, message: InboundMessage) -> str | None:
-        """The text Rasa receives; media is fetched first (its download URL expires in minutes)."""
+        """The text Rasa receives. Media is fetched first (its download URL expires in minutes), and
+        only when the conversation waits for evidence: otherwise the citizen is told, and nothing
+        is downloaded (whatsapp.cloud.media)."""
         assert self.graph is not None
         if message.kind != "media":
             return message.to_rasa_text()
-        try:
-            stored = await fetch_evidence(
-                self.graph, message.media_type or "", message.media_id or "", self.settings.evidence_dir
-            )
-        except RejectedMediaError as exc:
-            logger.info("media %s refused: %s", message.id, exc)
-            return dataclasses.replace(message, kind="unsupported", media_type="rejected_media").to_rasa_text()
-        return dataclasses.replace(message, media_id=stored).to_rasa_text()
+        expected = await self._expects_evidence(message.sender)
+        return (await receive_evidence(self.graph, self.store, self.settings, message, expected=expected)).to_rasa_text()
+
+    async def _remember_app(self, app: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._app = app
+
+    async def _expects_evidence(self, sender: str) -> bool:
+        """Whether the citizen is filing a complaint (its form is active) in a session that has not
+        expired. Read-only: the tracker as the coming turn will load it, from Rasa's tracker store."""
+        agent = getattr(getattr(self._app, "ctx", None), "agent", None)
+        if agent is None or agent.tracker_store is None:
+            return False
+        tracker = await agent.tracker_store.retrieve(sender)
+        if tracker is None or tracker.active_loop_name not in EVIDENCE_FORMS:
+            return False
+        # Past the expiry the turn starts a new session, and the form is gone (as in Rasa's processor).
+        session = agent.domain.session_config
+        last = tracker.get_last_event_for(UserUttered)
+        idle = time.time() - last.timestamp if last else 0.0
+        return not (session.are_sessions_enabled() and idle > session.session_expiration_time * 60)

@@ -29,7 +29,8 @@ SIMULATOR_SETTINGS = {
 
 
 def simulator_settings(port: int = 5100) -> dict[str, str]:
-    return {**SIMULATOR_SETTINGS, "WHATSAPP_API_URL": f"http://127.0.0.1:{port}/v21.0"}
+    url = f"http://127.0.0.1:{port}"  # also the media host: the simulator serves downloads itself
+    return {**SIMULATOR_SETTINGS, "WHATSAPP_API_URL": f"{url}/v21.0", "WHATSAPP_MEDIA_HOSTS": url}
 
 
 class StartError(RuntimeError):
