@@ -26,7 +26,6 @@ from whatsapp.limits import EVIDENCE_MEDIA
 if TYPE_CHECKING:
     from whatsapp.cloud.store import Store
 
-__all__ = ["GONE", "NOT_EXPECTED", "OVER_QUOTA", "REFUSED", "TOO_LARGE", "RejectedMediaError", "receive_evidence"]
 logger = logging.getLogger(__name__)
 
 # Why nothing was fetched (the `media_type` the assistant gets, like the reasons in graph.py).
