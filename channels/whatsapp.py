@@ -153,7 +153,11 @@ class WhatsAppInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("whatsapp_webhook", __name__)
-        webhook.listener(self._remember_app, "after_server_start")
+
+        # A function of its own: Sanic 21.12 never calls a bound method or a partial as a listener.
+        @webhook.listener("after_server_start")
+        async def remember_app(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+            self._app = app  # its agent reads the citizen's tracker before media is fetched
 
         @webhook.listener("after_server_start")
         async def start_worker(app: Any, loop: asyncio.AbstractEventLoop) -> None:
@@ -301,9 +305,6 @@ class WhatsAppInput(InputChannel):
             return message.to_rasa_text()
         expected = await self._expects_evidence(message.sender)
         return (await receive_evidence(self.graph, self.store, self.settings, message, expected=expected)).to_rasa_text()
-
-    async def _remember_app(self, app: Any, loop: asyncio.AbstractEventLoop) -> None:
-        self._app = app
 
     async def _expects_evidence(self, sender: str) -> bool:
         """Whether the citizen is filing a complaint (its form is active) in a session that has not

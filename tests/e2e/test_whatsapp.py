@@ -284,7 +284,7 @@ def test_a_file_over_the_limit_is_refused_with_the_limit(citizen):
     before = stored_evidence()
     big = base64.b64encode(b"\xff\xd8\xff\xe0" + b"\0" * (5 * 1024 * 1024)).decode()
     replies = person.send({"type": "image", "data_b64": big, "mime_type": "image/jpeg"})
-    assert "5 MB" in text_of(replies[0]) and stored_evidence() == before
+    assert "too large" in text_of(replies[0]) and "5 MB" in text_of(replies[0]) and stored_evidence() == before
 
 
 def test_a_media_url_off_metas_hosts_gets_no_token(citizen, sim):
