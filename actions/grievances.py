@@ -47,7 +47,7 @@ FIELD_SLOTS = {
 }
 GRIEVANCE_SLOTS = (*FIELD_SLOTS.values(), "grievance_latitude", "grievance_longitude", "grievance_confirmed")
 NO_EVIDENCE = "none"
-EVIDENCE_FILE = "file:"  # evidence_ref prefix for a file in the evidence store (sent on WhatsApp)
+EVIDENCE_FILE = grievances.EVIDENCE_FILE  # evidence_ref prefix for a file the channel stored (sent on WhatsApp)
 MIN_DESCRIPTION_CHARS = 8
 MIN_LOCATION_CHARS = 3
 
@@ -284,6 +284,15 @@ class ValidateGrievanceForm(FormValidationAction):
         if latest_intent(tracker) == "deny":
             return {"grievance_evidence": NO_EVIDENCE}
         return self._free_text(tracker, "grievance_evidence")
+
+    def validate_grievance_evidence(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # A file only as the channel stored it: a media_ref or "file:..." typed in is refused, and
+        # the form asks for the photo again.
+        if value is not None and not grievances.attachable(str(value)):
+            return {"grievance_evidence": None}
+        return {"grievance_evidence": value}
 
     async def extract_grievance_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

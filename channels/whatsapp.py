@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.events import UserUttered
 from sanic import Blueprint, response
 from sanic.exceptions import NotFound
 from sanic.request import Request
@@ -31,7 +32,7 @@ from nagarik.shared.log_privacy import mask
 from whatsapp import limits
 from whatsapp.cloud.graph import GraphClient
 from whatsapp.cloud.internal import is_internal
-from whatsapp.cloud.media import RejectedMediaError, fetch_evidence
+from whatsapp.cloud.media import receive_evidence
 from whatsapp.cloud.receiver import read_body, reply
 from whatsapp.cloud.settings import WhatsAppSettings
 from whatsapp.cloud.store import Store
@@ -44,6 +45,7 @@ from whatsapp.outbound import apology, render, script_language
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 1.0  # also picks up work left by other processes and retries that fell due
 MAX_ATTEMPTS = 5
+EVIDENCE_FORMS = ("grievance_form",)  # forms a photo, video or PDF answers (actions/grievances.py)
 # Rasa turns are CPU-bound on the event loop that also answers Meta. Few turns at a time keep
 # the webhook's 200 quick under load; more citizens wait in the durable inbox instead.
 
@@ -149,6 +151,7 @@ class WhatsAppInput(InputChannel):
         self.store = Store(settings.store_url)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.graph: GraphClient | None = None
+        self._app: Any = None  # the Rasa server's Sanic app: its agent reads trackers (media only)
         self._wake: asyncio.Event | None = None
         self._worker: asyncio.Task[None] | None = None
         self._turns: asyncio.Semaphore | None = None
@@ -167,6 +170,11 @@ class WhatsAppInput(InputChannel):
             # runs. The app is Rasa's, shared with its other routes: none of them takes more than a
             # webhook may carry, so the whole app refuses larger bodies (413) as they arrive.
             app.config.REQUEST_MAX_SIZE = min(app.config.REQUEST_MAX_SIZE, limits.MAX_WEBHOOK_BYTES)
+
+        # A function of its own: Sanic 21.12 never calls a bound method or a partial as a listener.
+        @webhook.listener("after_server_start")
+        async def remember_app(app: Any, loop: asyncio.AbstractEventLoop) -> None:
+            self._app = app  # its agent reads the citizen's tracker before media is fetched
 
         @webhook.listener("after_server_start")
         async def start_worker(app: Any, loop: asyncio.AbstractEventLoop) -> None:
@@ -302,15 +310,26 @@ class WhatsAppInput(InputChannel):
             logger.exception("could not apologise to %s for message %s", mask(message.sender), message.id)
 
     async def _assistant_text(self, message: InboundMessage) -> str | None:
-        """The text Rasa receives; media is fetched first (its download URL expires in minutes)."""
+        """The text Rasa receives. Media is fetched first (its download URL expires in minutes), and
+        only when the conversation waits for evidence: otherwise the citizen is told, and nothing
+        is downloaded (whatsapp.cloud.media)."""
         assert self.graph is not None
         if message.kind != "media":
             return message.to_rasa_text()
-        try:
-            stored = await fetch_evidence(
-                self.graph, message.media_type or "", message.media_id or "", self.settings.evidence_dir
-            )
-        except RejectedMediaError as exc:
-            logger.info("media %s refused: %s", message.id, exc)
-            return dataclasses.replace(message, kind="unsupported", media_type="rejected_media").to_rasa_text()
-        return dataclasses.replace(message, media_id=stored).to_rasa_text()
+        expected = await self._expects_evidence(message.sender)
+        return (await receive_evidence(self.graph, self.store, self.settings, message, expected=expected)).to_rasa_text()
+
+    async def _expects_evidence(self, sender: str) -> bool:
+        """Whether the citizen is filing a complaint (its form is active) in a session that has not
+        expired. Read-only: the tracker as the coming turn will load it, from Rasa's tracker store."""
+        agent = getattr(getattr(self._app, "ctx", None), "agent", None)
+        if agent is None or agent.tracker_store is None:
+            return False
+        tracker = await agent.tracker_store.retrieve(sender)
+        if tracker is None or tracker.active_loop_name not in EVIDENCE_FORMS:
+            return False
+        # Past the expiry the turn starts a new session, and the form is gone (as in Rasa's processor).
+        session = agent.domain.session_config
+        last = tracker.get_last_event_for(UserUttered)
+        idle = time.time() - last.timestamp if last else 0.0
+        return not (session.are_sessions_enabled() and idle > session.session_expiration_time * 60)

@@ -88,6 +88,7 @@ class Deployment:
             "WHATSAPP_VERIFY_TOKEN": secrets.token_urlsafe(32),
             "WHATSAPP_PHONE_NUMBER_ID": "109876543210987",
             "WHATSAPP_API_URL": f"{self.simulator_url}/v21.0",
+            "WHATSAPP_MEDIA_HOSTS": self.simulator_url,  # the simulator serves the media as Meta's hosts would
             "WHATSAPP_EVIDENCE_DIR": str(directory / "evidence"),
             "NAGARIK_ACTIONS_TOKEN": secrets.token_urlsafe(32),
             "RASA_AUTH_TOKEN": secrets.token_urlsafe(32),

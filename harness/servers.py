@@ -30,7 +30,8 @@ SIMULATOR_SETTINGS = {
 
 
 def simulator_settings(port: int = 5100) -> dict[str, str]:
-    return {**SIMULATOR_SETTINGS, "WHATSAPP_API_URL": f"http://127.0.0.1:{port}/v21.0"}
+    url = f"http://127.0.0.1:{port}"  # also the media host: the simulator serves downloads itself
+    return {**SIMULATOR_SETTINGS, "WHATSAPP_API_URL": f"{url}/v21.0", "WHATSAPP_MEDIA_HOSTS": url}
 
 
 # Secrets between our own processes: the action server's shared secret (endpoints.yml sends it)

@@ -20,6 +20,8 @@ class Settings:
     pair_period: float = 6.0  # one message per this many seconds to the same recipient...
     pair_burst: int = 45  # ...with bursts up to this many (borrowing future quota)
     media_url_ttl: float = 300.0
+    media_url_host: str | None = None  # a lookup's url on this scheme://host:port instead of ours (not Meta's)
+    media_download_status: int | None = None  # every media download answers this HTTP status (500: Meta failing)
     status_delay: float = 0.05  # seconds before each of sent / delivered / read
     auto_read: bool = True  # the citizen reads every delivered message
     undeliverable: list[str] = field(default_factory=list)  # recipients whose messages end `failed`
@@ -70,6 +72,10 @@ class Settings:
             raise ValueError(f"duplicate_mode must be one of {DUPLICATE_MODES}")
         if self.retry_attempts < 1 or self.retry_base < 0 or self.webhook_timeout <= 0:
             raise ValueError("retry_attempts must be at least 1, retry_base and webhook_timeout positive")
+        if self.media_download_status is not None and not 400 <= self.media_download_status <= 599:
+            raise ValueError("media_download_status must be an HTTP error status from 400 to 599")
+        if self.media_url_host is not None and not self.media_url_host.startswith(("http://", "https://")):
+            raise ValueError("media_url_host must be scheme://host[:port]")
         if self.media_url_ttl < 0 or self.status_delay < 0 or self.timeout_hold < 0:
             raise ValueError("media_url_ttl, status_delay and timeout_hold cannot be negative")
 

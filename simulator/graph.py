@@ -235,7 +235,8 @@ async def get_object(request: Request, object_id: str) -> HTTPResponse:
     if owner is not None and owner != config.phone_number_id:
         raise unknown_object(object_id, "get")
     token, expires = state.media.issue_url(item.id, state.clock.now(), state.settings.media_url_ttl)
-    url = f"{request.scheme}://{request.host}/whatsapp_business/attachments/?mid={item.id}&ext={int(expires)}&hash={token}"
+    host = (state.settings.media_url_host or f"{request.scheme}://{request.host}").rstrip("/")
+    url = f"{host}/whatsapp_business/attachments/?mid={item.id}&ext={int(expires)}&hash={token}"
     return graph_json(item.lookup_json(url))
 
 
@@ -253,6 +254,9 @@ async def download(request: Request) -> HTTPResponse:
     state = _state(request)
     if not bearer_token(request):  # the URL does not take ?access_token=, only the header
         raise GraphError(190, "An access token is required to download media.")
+    if state.settings.media_download_status:
+        status = state.settings.media_download_status
+        return HTTPResponse(f"Injected media download answer {status}", status=status, content_type="text/plain")
     outcome, item = state.media.resolve(request.args.get("hash", ""), state.clock.now())
     if outcome == "expired":
         return HTTPResponse("URL signature expired", status=410, content_type="text/plain")

@@ -10,9 +10,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nagarik.citizens.grievances import EVIDENCE_FILE
 from nagarik.db import models
+from whatsapp.cloud.media import STORED_NAME, stored_evidence
 
-EVIDENCE_FILE = "file:"  # a grievance's evidence_ref for a stored file (as actions/grievances.py writes it)
 OPEN_STATUSES = ("open", "in_progress")  # grievances the office still works on: their evidence stays
 
 
@@ -31,28 +32,23 @@ def linked(session: Session, open_only: bool = False) -> set[str]:
     return {name for ref in session.execute(query).scalars() if (name := file_name(ref))}
 
 
-def _inside(directory: Path, name: str) -> Path | None:
-    """The file `name` directly under `directory`; None for anything else (a path, "..")."""
-    if not name or name != Path(name).name or name in (".", ".."):
-        return None
-    return directory / name
-
-
 def unlinked_before(session: Session, directory: Path, before: dt.datetime) -> list[Path]:
-    """Files older than `before` (naive UTC, by their modification time) that no grievance uses."""
+    """The channel's files older than `before` (naive UTC, by their modification time) that no
+    grievance uses. Only names the channel gives (nothing else an operator put there)."""
     if not directory.is_dir():
         return []
     used = linked(session)
     limit = before.replace(tzinfo=dt.timezone.utc).timestamp()
-    return sorted(p for p in directory.iterdir() if p.is_file() and p.name not in used and p.stat().st_mtime < limit)
+    files = (p for p in directory.iterdir() if STORED_NAME.fullmatch(p.name) and p.is_file() and p.name not in used)
+    return sorted(p for p in files if p.stat().st_mtime < limit)
 
 
 def remove(directory: Path, names: Iterable[str], keep: set[str]) -> int:
     """Remove the named files, except those in `keep`; the number removed."""
     removed = 0
     for name in set(names) - keep:
-        path = _inside(directory, name)
-        if path is not None and path.is_file():
+        path = stored_evidence(name, directory)  # only a file the channel stored: never a path
+        if path is not None:
             path.unlink(missing_ok=True)
             removed += 1
     return removed

@@ -1,10 +1,12 @@
-"""Grievances: filing with routing and deadline, near-duplicate detection, and lookup by the filer."""
+"""Grievances: filing with routing and deadline, near-duplicate detection, evidence only as the
+WhatsApp channel stored it, and lookup by the filer."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -15,9 +17,12 @@ from nagarik.db import models
 from nagarik.shared import clock
 from nagarik.shared.catalog import Catalog
 from nagarik.shared.text import named_in_text, normalise_place, similar_places
+from whatsapp.cloud.media import stored_evidence
+from whatsapp.cloud.settings import evidence_dir
 
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
 STATUSES = ("open", "in_progress", "resolved", "closed", "rejected")
+EVIDENCE_FILE = "file:"  # evidence_ref prefix of a file in the channel's evidence store (WHATSAPP_EVIDENCE_DIR)
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,15 @@ class Filing:
 
 def category_in_text(catalog: Catalog, text: str) -> str | None:
     return named_in_text(text, catalog.grievance_categories)
+
+
+def attachable(evidence: str | None, directory: Path | None = None) -> bool:
+    """Whether evidence may go with a grievance: none, the citizen's words, or a file the channel
+    stored (its own name for it, in its evidence directory). Never a path or a name typed in:
+    anyone can type `/inform{"media_ref": ...}` or `file:...`."""
+    if evidence is None or not evidence.startswith(EVIDENCE_FILE):
+        return True
+    return stored_evidence(evidence[len(EVIDENCE_FILE) :], directory or evidence_dir()) is not None
 
 
 def ward_in_text(catalog: Catalog, text: str) -> str | None:
@@ -86,6 +100,8 @@ def file_grievance(
     category_row = catalog.category(category)
     if category_row is None:
         raise ValueError(f"unknown grievance category {category}")
+    if not attachable(evidence):
+        raise ValueError("the evidence is not a file the WhatsApp channel stored")
     existing = find_near_duplicate(session, phone, category, location, now)
     if existing is not None:
         return Filing(existing, duplicate=True)

@@ -1,7 +1,7 @@
 """The retention purge (config/retention.yml, what the privacy notice promises): texts of the
 channel's inbox and outbox, Rasa's conversations, evidence files no grievance uses, and citizens'
-copies of finished broadcasts, each once older than its period; and the number on the failed status
-checks an erasure had to keep for a day.
+copies of finished broadcasts, each once older than its period; the media quota's rows past their
+day; and the number on the failed status checks an erasure had to keep for a day.
 
 The workers run it once a day (nagarik.outbound.queue); `python -m nagarik purge [--dry-run]` runs
 it at once, or only counts. What is due is decided against one moment, `now`, so a test can hold
@@ -35,6 +35,7 @@ class Purged:
     tracker_events: int
     media_files: int
     broadcast_copies: int
+    media_quota_rows: int  # the channel's count of files each citizen sent, once past its day
     failed_checks: int  # of citizens who had their data erased: the number goes once the sender's limit is past
 
     def lines(self) -> list[str]:
@@ -53,6 +54,7 @@ def purge(
     periods = periods or retention()
     stores = stores or Stores.from_settings()
     texts = channel_erasure.purge_texts(stores.channel, _epoch(now - periods.messages), dry_run)
+    quota = channel_erasure.purge_media_quota(stores.channel, _epoch(now), dry_run)
     events = 0
     if stores.tracker is not None:
         events = trackers.purge(stores.tracker, _epoch(now - periods.conversations), _epoch(now), dry_run)
@@ -63,7 +65,7 @@ def purge(
     if not dry_run:
         for path in files:
             path.unlink(missing_ok=True)
-    return Purged(texts.inbox, texts.outbox, events, len(files), copies, checks)
+    return Purged(texts.inbox, texts.outbox, events, len(files), copies, quota, checks)
 
 
 def _failed_checks_of_erased(session: Session, before: dt.datetime, dry_run: bool) -> int:

@@ -5,6 +5,7 @@ civic tables), and an evidence folder; with helpers to put rows and files in the
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import uuid
@@ -95,6 +96,11 @@ def inbound_row(stores: Stores, wamid: str) -> dict[str, Any]:
 def outbound_row(stores: Stores, wamid: str) -> dict[str, Any]:
     with stores.channel.engine.connect() as connection:
         return dict(connection.execute(select(outbox).where(outbox.c.wamid == wamid)).mappings().one())
+
+
+def stored_name(tag: str) -> str:
+    """A name as the channel gives its files (whatsapp.cloud.media.STORED_NAME), one per tag."""
+    return hashlib.md5(tag.encode()).hexdigest() + ".jpg"
 
 
 def add_file(stores: Stores, name: str, modified: dt.datetime | None = None) -> Path:

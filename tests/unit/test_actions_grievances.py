@@ -14,6 +14,7 @@ from actions.grievances import (
     ActionSubmitGrievance,
     ValidateGrievanceForm,
 )
+from nagarik import db
 from nagarik.db import models
 
 FORM = "grievance_form"
@@ -216,15 +217,63 @@ async def test_a_location_pin_fills_the_place_and_its_coordinates(database, doma
     assert (slots["grievance_latitude"], slots["grievance_longitude"]) == (12.9251, 77.5937)
 
 
-async def test_a_photo_is_evidence_at_any_step(database, domain):
+STORED = "0123456789abcdef0123456789abcdef.jpg"  # a name as the WhatsApp channel gives them
+
+
+@pytest.fixture
+def evidence(tmp_path, monkeypatch):
+    """The channel's evidence directory, holding one photo it stored."""
+    monkeypatch.setenv("WHATSAPP_EVIDENCE_DIR", str(tmp_path))
+    (tmp_path / STORED).write_bytes(b"\xff\xd8\xff\xe0 a photo")
+    return tmp_path
+
+
+def media_message(reference: str) -> dict:
+    return {
+        "text": f'/inform{{"media_type":"image","media_ref":"{reference}"}}',
+        "intent": "inform",
+        "entities": [("media_type", "image"), ("media_ref", reference)],
+    }
+
+
+async def test_a_photo_is_evidence_at_any_step(database, domain, evidence):
+    _, slots = await step(domain, slots={"requested_slot": "grievance_location"}, **media_message(STORED))
+    assert slots["grievance_evidence"] == f"file:{STORED}" and "grievance_location" not in slots
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "../../var/nagarik.db",
+        "/etc/passwd",
+        "abc.jpg",  # not a name the channel gives
+        "fedcba9876543210fedcba9876543210.jpg",  # the channel's form, but no such file
+        f"{STORED}/../../../var/nagarik.db",
+    ],
+)
+async def test_an_evidence_reference_typed_in_is_refused_and_the_photo_asked_for_again(database, domain, evidence, reference):
+    waiting = {**FILLED, "grievance_evidence": None, "requested_slot": "grievance_evidence"}
+    _, slots = await step(domain, slots=waiting, **media_message(reference))
+    assert slots["grievance_evidence"] is None  # the form asks for the evidence again
+    assert "grievance_confirmed" not in slots
+
+
+async def test_file_words_typed_as_the_evidence_are_refused_too(database, domain, evidence):
     _, slots = await step(
-        domain,
-        slots={"requested_slot": "grievance_location"},
-        text='/inform{"media_type":"image","media_ref":"abc.jpg"}',
-        intent="inform",
-        entities=[("media_type", "image"), ("media_ref", "abc.jpg")],
+        domain, slots={"requested_slot": "grievance_evidence"}, text="file:../../var/nagarik.db", intent="inform"
     )
-    assert slots["grievance_evidence"] == "file:abc.jpg" and "grievance_location" not in slots
+    assert slots["grievance_evidence"] is None
+    _, slots = await step(domain, slots={"requested_slot": "grievance_evidence"}, text="photo is on my phone", intent="inform")
+    assert slots["grievance_evidence"] == "photo is on my phone"  # words about the evidence are kept as words
+
+
+def test_a_forged_evidence_reference_never_reaches_the_database(database, domain, evidence):
+    with pytest.raises(ValueError, match="not a file the WhatsApp channel stored"):
+        run(ActionSubmitGrievance(), domain, slots={**FILLED, "grievance_evidence": "file:../../var/nagarik.db"})
+    dispatcher, _ = run(ActionSubmitGrievance(), domain, slots={**FILLED, "grievance_evidence": f"file:{STORED}"})
+    with db.session_scope() as session:
+        grievance = session.query(models.Grievance).filter_by(tracking_id=dispatcher.messages[0]["tracking_id"]).one()
+        assert grievance.evidence_ref == f"file:{STORED}"
 
 
 def test_a_pinned_grievance_is_routed_to_the_nearest_ward(database, domain):

@@ -8,7 +8,18 @@ import datetime as dt
 
 import pytest
 from helpers import DEMO_SENDER, OTHER_SENDER
-from side_stores import add_event, add_file, add_inbound, add_outbound, epoch, events_of, inbound_row, outbound_row, stores
+from side_stores import (
+    add_event,
+    add_file,
+    add_inbound,
+    add_outbound,
+    epoch,
+    events_of,
+    inbound_row,
+    outbound_row,
+    stored_name,
+    stores,
+)
 from sqlalchemy import select
 from test_purge import broadcast, copies, failed_check, grievance
 
@@ -19,6 +30,7 @@ from nagarik.db import models
 from nagarik.outbound import broadcasts
 from nagarik.outbound.broadcasts import Audience
 from whatsapp.cloud.erasure import ERASED
+from whatsapp.payloads import intent_payload
 
 __all__ = ["stores"]  # the fixture
 
@@ -35,8 +47,8 @@ def a_full_record(phone: str = DEMO_SENDER) -> int:
         subscriptions.set_ward(session, phone, "jayanagar")
         profiles.remember_language(session, phone, "kn", chosen=True)
         profiles.set_name(session, phone, "Asha Rao")
-        session.add(grievance("GRV-2027-000001", phone, "open", "file:open.jpg"))
-        session.add(grievance("GRV-2027-000002", phone, "resolved", "file:closed.jpg"))
+        session.add(grievance("GRV-2027-000001", phone, "open", "file:" + stored_name("open")))
+        session.add(grievance("GRV-2027-000002", phone, "resolved", "file:" + stored_name("closed")))
         session.add(grievance("GRV-2027-000003", OTHER_SENDER, "open"))
         handoffs.request_handoff(session, phone, "kn", "please call me about my tax", now=NOW)
         closed = handoffs.request_handoff(session, OTHER_SENDER, "en", "x", now=NOW).handoff
@@ -122,7 +134,7 @@ def test_erasure_removes_the_civic_record_at_once_and_keeps_what_must_stay(datab
         assert certificate.phone == closed.phone  # one stand-in per erasure; verification still works
         assert OTHER_SENDER in copies(session, both_got) and DEMO_SENDER not in copies(session, both_got)
         request = session.execute(select(models.ErasureRequest)).scalar_one()
-        assert (request.phone, request.cutoff, request.media, request.passes) == (DEMO_SENDER, CUTOFF, ["closed.jpg"], 0)
+        assert (request.phone, request.cutoff, request.media, request.passes) == (DEMO_SENDER, CUTOFF, [stored_name("closed")], 0)
         assert data_rights.erasure_pending(session, DEMO_SENDER)
         # Someone else's records are untouched.
         assert data_rights.held(session, OTHER_SENDER).grievances[0].tracking_id == "GRV-2027-000003"
@@ -130,14 +142,14 @@ def test_erasure_removes_the_civic_record_at_once_and_keeps_what_must_stay(datab
 
 def test_the_workers_erase_the_conversation_texts_and_media_in_two_passes(database, stores):
     a_full_record()
-    add_event(stores, DEMO_SENDER, CUTOFF - 60, text='/inform{"media_type":"image","media_ref":"stray.jpg"}')
+    add_event(stores, DEMO_SENDER, CUTOFF - 60, text=intent_payload("inform", media_type="image", media_ref=stored_name("stray")))
     add_event(stores, DEMO_SENDER, CUTOFF - 30, text="delete my data")
     add_event(stores, DEMO_SENDER, CUTOFF + 1, kind="bot", text="Done. ...")  # the reply, after the request
     add_event(stores, OTHER_SENDER, CUTOFF - 30, text="hello")
     said = add_inbound(stores, DEMO_SENDER, CUTOFF - 30, body="my house is at 12 main road")
     replied = add_outbound(stores, DEMO_SENDER, CUTOFF - 7200, callback=f"broadcast:1:{DEMO_SENDER}")
     theirs = add_inbound(stores, OTHER_SENDER, CUTOFF - 30)
-    files = {name: add_file(stores, name) for name in ("open.jpg", "closed.jpg", "stray.jpg", "someone_elses.jpg")}
+    files = {tag: add_file(stores, stored_name(tag)) for tag in ("open", "closed", "stray", "someone_elses")}
     with db.session_scope() as session:
         data_rights.erase(session, DEMO_SENDER, CUTOFF, now=NOW)
 
@@ -150,7 +162,7 @@ def test_the_workers_erase_the_conversation_texts_and_media_in_two_passes(databa
     sent = outbound_row(stores, replied)
     assert sent["body"] is None and sent["callback_data"] is None and sent["recipient"].startswith("erased:")
     assert "hello" in inbound_row(stores, theirs)["message"]
-    assert [name for name, path in files.items() if path.exists()] == ["open.jpg", "someone_elses.jpg"]
+    assert [tag for tag, path in files.items() if path.exists()] == ["open", "someone_elses"]
 
     # A turn that was running wrote back events it had loaded: the second pass removes them.
     add_event(stores, DEMO_SENDER, CUTOFF - 30, text="delete my data")

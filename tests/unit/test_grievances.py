@@ -96,3 +96,25 @@ def test_status_changes_keep_history(catalog):
 def test_unknown_category_is_refused(catalog):
     with pytest.raises(ValueError):
         file(catalog, category="volcano")
+
+
+@pytest.mark.parametrize(
+    ("evidence", "allowed"),
+    [
+        (None, True),
+        ("a photo is on my phone", True),  # the citizen's words
+        ("file:0123456789abcdef0123456789abcdef.jpg", True),  # stored by the channel
+        ("file:fedcba9876543210fedcba9876543210.png", False),  # the channel's form of name, no such file
+        ("file:../../var/nagarik.db", False),
+        ("file:/etc/passwd", False),
+    ],
+)
+def test_only_files_the_channel_stored_are_filed_as_evidence(catalog, tmp_path, monkeypatch, evidence, allowed):
+    monkeypatch.setenv("WHATSAPP_EVIDENCE_DIR", str(tmp_path))
+    (tmp_path / "0123456789abcdef0123456789abcdef.jpg").write_bytes(b"\xff\xd8\xff")
+    assert grievances.attachable(evidence) is allowed
+    if allowed:
+        assert file(catalog, evidence=evidence)[2].evidence_ref == evidence
+    else:
+        with pytest.raises(ValueError, match="not a file the WhatsApp channel stored"):
+            file(catalog, evidence=evidence)

@@ -6,7 +6,18 @@ from __future__ import annotations
 import datetime as dt
 
 from huey import MemoryHuey
-from side_stores import add_event, add_file, add_inbound, add_outbound, epoch, events_of, inbound_row, outbound_row, stores
+from side_stores import (
+    add_event,
+    add_file,
+    add_inbound,
+    add_outbound,
+    epoch,
+    events_of,
+    inbound_row,
+    outbound_row,
+    stored_name,
+    stores,
+)
 from sqlalchemy import select
 
 from nagarik import db
@@ -16,6 +27,7 @@ from nagarik.officials.cli import main as cli
 from nagarik.outbound import queue
 from nagarik.shared.retention import retention
 from whatsapp.cloud.erasure import ERASED
+from whatsapp.cloud.store import QUOTA_SECONDS, media_fetches
 
 __all__ = ["stores"]  # the fixture
 
@@ -78,11 +90,12 @@ def test_the_purge_removes_exactly_what_is_past_its_period(database, stores):
     add_event(stores, "919800000001", epoch(inside(conversations)), text="recent")
     add_event(stores, "919800000003", epoch(past(conversations)), text="old, but they write right now")
     add_event(stores, "919800000003", epoch(NOW - dt.timedelta(minutes=5)), text="a turn may be running")
-    old_file = add_file(stores, "old.jpg", past(media))
-    new_file = add_file(stores, "new.jpg", inside(media))
-    evidence = add_file(stores, "evidence.jpg", past(media))
+    old_file = add_file(stores, stored_name("old"), past(media))
+    new_file = add_file(stores, stored_name("new"), inside(media))
+    evidence = add_file(stores, stored_name("evidence"), past(media))
+    not_ours = add_file(stores, "README.txt", past(media))  # not a name the channel gives: left alone
     with db.session_scope() as session:
-        session.add(grievance("GRV-2027-000001", "919800000001", "closed", "file:evidence.jpg"))
+        session.add(grievance("GRV-2027-000001", "919800000001", "closed", "file:" + stored_name("evidence")))
         done = broadcast(session, "done", {"919800000001": past(kept_copies), "919800000002": inside(kept_copies)})
         running = broadcast(session, "running", {"919800000001": past(kept_copies)})
         poll_broadcast = broadcast(session, "done", {"919800000001": past(kept_copies)})
@@ -91,18 +104,28 @@ def test_the_purge_removes_exactly_what_is_past_its_period(database, stores):
         for sender, hours in (("919800000004", 25), ("919800000004", 23), ("919800000005", 720)):
             session.add(failed_check(sender, NOW - dt.timedelta(hours=hours)))
 
-    expected = purge.Purged(inbox_texts=1, outbox_texts=1, tracker_events=1, media_files=1, broadcast_copies=1, failed_checks=1)
+    with stores.channel.engine.begin() as connection:
+        for sender, age in (("919800000001", QUOTA_SECONDS + 1), ("919800000002", QUOTA_SECONDS - 1)):
+            row = {"wamid": f"wamid.{sender}", "sender": sender, "bytes": 1000, "fetched_at": epoch(NOW) - age}
+            connection.execute(media_fetches.insert().values(**row))
+
+    expected = purge.Purged(
+        inbox_texts=1, outbox_texts=1, tracker_events=1, media_files=1, broadcast_copies=1, media_quota_rows=1, failed_checks=1
+    )
     assert purge.purge(stores, now=NOW, dry_run=True) == expected
     assert old_file.exists() and inbound_row(stores, old_in)["message"] != ERASED  # a dry run changes nothing
     assert purge.purge(stores, now=NOW) == expected
-    assert purge.purge(stores, now=NOW) == purge.Purged(0, 0, 0, 0, 0, 0)  # nothing is due twice
+    assert purge.purge(stores, now=NOW) == purge.Purged(0, 0, 0, 0, 0, 0, 0)  # nothing is due twice
 
     assert inbound_row(stores, old_in)["message"] == ERASED and inbound_row(stores, old_in)["wamid"] == old_in  # the row stays
     assert "hello" in inbound_row(stores, new_in)["message"] and "hello" in inbound_row(stores, waiting)["message"]
     assert outbound_row(stores, old_out)["body"] is None and outbound_row(stores, new_out)["body"]
     assert events_of(stores, "919800000001") == [epoch(inside(conversations))]
     assert len(events_of(stores, "919800000003")) == 2
-    assert not old_file.exists() and new_file.exists() and evidence.exists()
+    assert not old_file.exists() and new_file.exists() and evidence.exists() and not_ours.exists()
+    assert stores.channel.media_fetched("919800000001", now=epoch(NOW)) == (0, 0)
+    with stores.channel.engine.connect() as connection:
+        assert connection.execute(select(media_fetches.c.sender)).scalars().all() == ["919800000002"]
     with db.session_scope() as session:
         kept, anonymised = copies(session, done)
         assert kept == "919800000002" and anonymised.startswith("purged:")

@@ -856,6 +856,18 @@ def test_media_url_ttl_is_configurable(sim: Sim) -> None:
     assert sim.http.get(url, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 410
 
 
+def test_media_downloads_can_fail_or_point_elsewhere(sim: Sim) -> None:
+    """For the channel's tests: a media host that fails, and a lookup URL off Meta's hosts."""
+    media_id = _upload(sim, samples.png(), "image/png").json()["id"]
+    sim.config(media_download_status=503)
+    url = sim.graph("GET", media_id).json()["url"]
+    assert sim.http.get(url, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 503
+    sim.config(media_download_status=None, media_url_host="https://attacker.example")
+    assert sim.graph("GET", media_id).json()["url"].startswith("https://attacker.example/whatsapp_business/attachments/?mid=")
+    for wrong in ({"media_download_status": 200}, {"media_url_host": "attacker.example"}):
+        assert sim.http.post("/_sim/config", json=wrong).status_code == 400
+
+
 @pytest.mark.parametrize(
     ("data", "mime", "form", "code"),
     [

@@ -42,3 +42,28 @@ def test_the_workers_http_client_is_keepalive_unless_named(monkeypatch):
     monkeypatch.setenv("WHATSAPP_HTTP_CLIENT", "requests")
     with pytest.raises(ValueError, match="WHATSAPP_HTTP_CLIENT must be one of keepalive, aiohttp, httpx"):
         WhatsAppSettings.load()
+
+
+def test_media_goes_only_to_metas_hosts_unless_others_are_named(monkeypatch):
+    for name in REQUIRED.values():
+        monkeypatch.setenv(name, "from-env")
+    monkeypatch.delenv("WHATSAPP_MEDIA_HOSTS", raising=False)
+    assert WhatsAppSettings.load().media_hosts == ("https://graph.facebook.com:443", "https://lookaside.fbsbx.com:443")
+    monkeypatch.setenv("WHATSAPP_MEDIA_HOSTS", "http://127.0.0.1:5100, Lookaside.FBSBX.com")
+    assert WhatsAppSettings.load().media_hosts == ("http://127.0.0.1:5100", "https://lookaside.fbsbx.com:443")
+    for wrong in ("ftp://files.example", "http://", "https://host:port"):
+        monkeypatch.setenv("WHATSAPP_MEDIA_HOSTS", wrong)
+        with pytest.raises(ValueError, match="WHATSAPP_MEDIA_HOSTS"):
+            WhatsAppSettings.load()
+
+
+def test_the_daily_media_quota_has_a_default_and_must_be_a_count(monkeypatch):
+    for name in REQUIRED.values():
+        monkeypatch.setenv(name, "from-env")
+    monkeypatch.delenv("WHATSAPP_MEDIA_PER_DAY", raising=False)
+    monkeypatch.setenv("WHATSAPP_MEDIA_BYTES_PER_DAY", "1000000")
+    settings = WhatsAppSettings.load()
+    assert (settings.media_per_day, settings.media_bytes_per_day) == (20, 1_000_000)
+    monkeypatch.setenv("WHATSAPP_MEDIA_PER_DAY", "-1")
+    with pytest.raises(ValueError, match="WHATSAPP_MEDIA_PER_DAY"):
+        WhatsAppSettings.load()

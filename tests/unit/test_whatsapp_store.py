@@ -117,7 +117,7 @@ def test_the_migrations_build_exactly_the_store_s_tables(store):
     with store.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"version_table": migrate.VERSION_TABLE})
         assert compare_metadata(context, store_tables) == []
-        assert context.get_current_revision() == "whatsapp_0002"
+        assert context.get_current_revision() == "whatsapp_0003"
 
 
 def test_a_store_made_before_migrations_is_adopted_and_keeps_its_rows(tmp_path):
@@ -132,7 +132,7 @@ def test_a_store_made_before_migrations_is_adopted_and_keeps_its_rows(tmp_path):
     store = Store(url)
     with store.engine.connect() as connection:
         assert connection.execute(text("SELECT sender FROM whatsapp_windows")).scalars().all() == ["919800000001"]
-        assert connection.execute(text(f"SELECT version_num FROM {migrate.VERSION_TABLE}")).scalar_one() == "whatsapp_0002"
+        assert connection.execute(text(f"SELECT version_num FROM {migrate.VERSION_TABLE}")).scalar_one() == "whatsapp_0003"
         connection.execute(text("SELECT callback_data FROM whatsapp_outbox"))  # the column a later version added
     Store(url)  # opening it again changes nothing
 
@@ -144,7 +144,21 @@ def test_the_channel_s_version_table_leaves_the_civic_history_alone(tmp_path):
     with create_engine(url).connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() is not None  # the civic head
         channel = MigrationContext.configure(connection, opts={"version_table": migrate.VERSION_TABLE})
-        assert channel.get_current_revision() == "whatsapp_0002"
+        assert channel.get_current_revision() == "whatsapp_0003"
+
+
+def test_the_media_quota_counts_a_moving_day_per_citizen(store):
+    day = 24 * 60 * 60
+    store.record_media_fetch("919800000001", "m1", 1000, now=1_000.0)
+    store.record_media_fetch("919800000001", "m2", 500, now=1_000.0 + day / 2)
+    store.record_media_fetch("919800000001", "m2", 500, now=1_000.0 + day / 2)  # a retried turn: once
+    store.record_media_fetch("919800000002", "m3", 7, now=1_000.0)
+    assert store.media_fetched("919800000001", now=1_000.0 + day / 2) == (2, 1500)
+    assert store.media_fetched("919800000001", now=1_000.0 + day + 1) == (1, 500)  # the first fell out of the day
+    assert store.media_fetched("919800000002", now=1_000.0) == (1, 7)
+    store.record_media_fetch("919800000001", "m4", 1, now=1_000.0 + 2 * day)  # and its row goes
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT wamid FROM whatsapp_media_fetches ORDER BY id")).scalars().all() == ["m3", "m4"]
 
 
 def test_other_processes_hear_of_new_messages_at_once_on_postgresql(store):

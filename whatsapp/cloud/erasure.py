@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
-from whatsapp.cloud.store import BROADCAST_CALLBACK, Store, inbox, outbox
+from whatsapp.cloud.store import BROADCAST_CALLBACK, QUOTA_SECONDS, Store, inbox, media_fetches, outbox
 
 ERASED = "{}"  # an inbox row's message once its text is gone (the column is never empty)
 FINISHED = ("done", "failed", "ignored")  # inbox states no worker will read the message of again
@@ -70,6 +70,15 @@ def purge_texts(store: Store, before: float, dry_run: bool = False) -> Forgotten
         received = connection.execute(update(inbox).where(_inbox_due(before)).values(message=ERASED, last_error=None)).rowcount
         sent = connection.execute(update(outbox).where(_outbox_due(before)).values(body=None)).rowcount
     return Forgotten(received, sent)
+
+
+def purge_media_quota(store: Store, now: float, dry_run: bool = False) -> int:
+    """Rows of the media quota past its window (they count nothing any more, and name the sender)."""
+    due = media_fetches.c.fetched_at <= now - QUOTA_SECONDS
+    with store.engine.begin() as connection:
+        if dry_run:
+            return connection.execute(select(func.count()).select_from(media_fetches).where(due)).scalar_one()
+        return connection.execute(media_fetches.delete().where(due)).rowcount
 
 
 def has_waiting(store: Store, sender: str) -> bool:

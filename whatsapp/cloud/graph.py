@@ -5,6 +5,7 @@ Meta are retried with backoff and jitter; window, template and undeliverable err
 expired token or a blocked account stops all sending and is logged loudly. A send that went out
 but got no answer (a timeout) may have reached Meta: it is sent again only after a look for
 Meta's status webhook of it (by its callback data) came back empty, or left to the caller.
+A citizen's media is fetched with the same token, so only from the media hosts of the settings.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +32,22 @@ UNKNOWN_CHECK_SECONDS = 2.0
 # Errors raised before the request could reach Meta: sending again cannot send it twice.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 SentAlready = Callable[[], Awaitable[str | None]]  # the wamid Meta reported for this send, if any
+
+# Why a citizen's media is refused, each the `media_type` the assistant then gets (domain/responses/media.yml).
+REFUSED = "rejected_media"  # not a file we keep, or somewhere the token must not go
+TOO_LARGE = "media_too_large"
+GONE = "media_expired"  # the link expired or Meta no longer has the file: the citizen sends it again
+MEDIA_ID = re.compile(r"[0-9A-Za-z_-]{1,128}")  # Meta's are digits; never a path or a URL
+GONE_STATUSES = (400, 403, 404, 410)  # a lookup of an unknown id is 400 (code 100); an expired link 404/410
+MAX_REDIRECTS = 5
+
+
+class RejectedMediaError(ValueError):
+    """Media that trying again cannot fetch or keep; `reason` (REFUSED, TOO_LARGE, GONE) is what the citizen is told."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -168,21 +186,52 @@ class GraphClient:
         return _answer(response, _json(response).get("id"))
 
     async def media_info(self, media_id: str) -> dict[str, Any]:
+        """The lookup of a citizen's media: its short-lived `url`, `file_size` and `mime_type`."""
+        if not MEDIA_ID.fullmatch(media_id):
+            raise RejectedMediaError(REFUSED, "the media id is not one Meta gives")
         response = await self._client.get(f"/{media_id}")
-        response.raise_for_status()
+        if response.status_code in GONE_STATUSES:
+            raise RejectedMediaError(GONE, f"the media lookup answered {response.status_code}")
+        response.raise_for_status()  # 5xx, throttling, a bad token: the inbox tries again later
         return _json(response)
 
     async def download(self, url: str, max_bytes: int) -> bytes:
-        """The media file (same bearer token, redirects followed), refused once it passes `max_bytes`."""
-        chunks, size = [], 0
-        async with self._client.stream("GET", url, follow_redirects=True) as response:
-            response.raise_for_status()
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ValueError(f"the file is larger than {max_bytes} bytes")
-                chunks.append(chunk)
-        return b"".join(chunks)
+        """The media file at a lookup's `url` with the same bearer token, refused once it passes
+        `max_bytes`. The token goes only to the media hosts of the settings: every redirect is
+        checked as the first URL is, and a URL elsewhere is refused before anything is sent."""
+        for _ in range(MAX_REDIRECTS + 1):
+            target = self._media_url(url)
+            async with self._client.stream("GET", target) as response:
+                if response.is_redirect:
+                    url = str(target.join(response.headers["location"]))
+                    continue
+                if response.status_code in GONE_STATUSES:
+                    raise RejectedMediaError(GONE, f"the media URL answered {response.status_code}")
+                response.raise_for_status()
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > max_bytes:
+                    raise RejectedMediaError(TOO_LARGE, f"the file has {declared} bytes, over {max_bytes}")
+                chunks, size = [], 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise RejectedMediaError(TOO_LARGE, f"the file is larger than {max_bytes} bytes")
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        raise RejectedMediaError(REFUSED, f"more than {MAX_REDIRECTS} redirects")
+
+    def _media_url(self, url: str) -> httpx.URL:
+        """The URL, if the bearer token may be sent there (logged and refused otherwise)."""
+        try:
+            target = httpx.URL(url)
+        except httpx.InvalidURL:
+            target = httpx.URL()
+        scheme = target.scheme
+        port = target.port or {"https": 443, "http": 80}.get(scheme)
+        if f"{scheme}://{target.host}:{port}" not in self.settings.media_hosts:
+            logger.warning("media URL refused: %s://%s is not a media host (WHATSAPP_MEDIA_HOSTS)", scheme, target.host)
+            raise RejectedMediaError(REFUSED, f"{target.host or 'no host'} is not one of the media hosts")
+        return target
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

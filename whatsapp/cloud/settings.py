@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = {
@@ -16,6 +17,10 @@ REQUIRED = {
     "api_url": "WHATSAPP_API_URL",
 }
 HTTP_CLIENTS = ("keepalive", "aiohttp", "httpx")  # the broadcast workers' transports (whatsapp.cloud.transport)
+# Where the bearer token may go to fetch a citizen's media: Meta's Graph API and its media host
+# (the lookup's `url` is on lookaside.fbsbx.com). WHATSAPP_MEDIA_HOSTS replaces the list.
+META_MEDIA_HOSTS = ("https://graph.facebook.com:443", "https://lookaside.fbsbx.com:443")  # as origin() gives them
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 class MissingSettingError(RuntimeError):
@@ -36,6 +41,9 @@ class WhatsAppSettings:
     max_concurrent_turns: int
     retry_seconds: float = 2.0  # before a failed turn is tried again; doubles, MAX_ATTEMPTS in all
     http_client: str = "keepalive"  # the broadcast workers' transport, one of HTTP_CLIENTS
+    media_hosts: tuple[str, ...] = META_MEDIA_HOSTS  # origins (see origin()) the bearer token may be sent to for media
+    media_per_day: int = 20  # files fetched from one citizen in any 24 hours
+    media_bytes_per_day: int = 50 * 1024 * 1024  # and their bytes
 
     @classmethod
     def load(cls, credentials: dict[str, Any] | None = None) -> WhatsAppSettings:
@@ -54,6 +62,9 @@ class WhatsAppSettings:
             max_concurrent_turns=int(os.environ.get("WHATSAPP_MAX_CONCURRENT_TURNS") or 2),
             retry_seconds=float(os.environ.get("WHATSAPP_RETRY_SECONDS") or 2.0),
             http_client=_http_client(),
+            media_hosts=_media_hosts(),
+            media_per_day=_count("WHATSAPP_MEDIA_PER_DAY", 20),
+            media_bytes_per_day=_count("WHATSAPP_MEDIA_BYTES_PER_DAY", 50 * 1024 * 1024),
         )
 
 
@@ -63,8 +74,37 @@ def store_url() -> str:
 
 
 def evidence_dir() -> Path:
-    """WHATSAPP_EVIDENCE_DIR: where citizens' photos, videos and PDFs are kept."""
+    """WHATSAPP_EVIDENCE_DIR: where the channel keeps citizens' files (also read by the action server and the purge)."""
     return Path(os.environ.get("WHATSAPP_EVIDENCE_DIR") or PROJECT_ROOT / "var" / "evidence")
+
+
+def origin(url: str) -> str:
+    """`scheme://host:port` of a URL, or of a bare host (meaning https); ValueError if it has no host."""
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:  # not a number
+        port = None
+    if scheme not in _DEFAULT_PORTS or not parts.hostname or port is None:
+        raise ValueError(f"{url!r} is not an http(s) host or URL")
+    return f"{scheme}://{parts.hostname}:{port}"
+
+
+def _media_hosts() -> tuple[str, ...]:
+    value = os.environ.get("WHATSAPP_MEDIA_HOSTS") or ",".join(META_MEDIA_HOSTS)
+    try:
+        return tuple(origin(host.strip()) for host in value.split(",") if host.strip())
+    except ValueError as exc:
+        example = "graph.facebook.com,http://127.0.0.1:5100"
+        raise ValueError(f"WHATSAPP_MEDIA_HOSTS: {exc} (a comma-separated list such as {example})") from None
+
+
+def _count(name: str, default: int) -> int:
+    value = os.environ.get(name) or str(default)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number above 0, not {value!r}")
+    return int(value)
 
 
 def _http_client() -> str:

@@ -1,5 +1,6 @@
-"""The channel's durable state: inbox, outbox with delivery statuses, 24-hour windows, and the
-statuses of broadcast copies still to be copied into the civic database.
+"""The channel's durable state: inbox, outbox with delivery statuses, 24-hour windows, the
+statuses of broadcast copies still to be copied into the civic database, and the media fetched
+from each citizen (their daily quota).
 
 A webhook's messages are committed here before Meta gets its 200, so a process that dies
 afterwards loses nothing: another process (or this one restarted) claims them. The wamid is
@@ -102,6 +103,18 @@ windows = Table(
     Column("sender", String(64), primary_key=True),
     Column("last_inbound_at", Float, nullable=False),
 )
+
+# One row per citizen's file downloaded (kept or not): the daily quota counts them.
+media_fetches = Table(
+    "whatsapp_media_fetches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("wamid", String(191), nullable=False, unique=True),  # a retried turn counts its file once
+    Column("sender", String(64), nullable=False, index=True),
+    Column("bytes", Integer, nullable=False),
+    Column("fetched_at", Float, nullable=False),
+)
+QUOTA_SECONDS = 24 * 60 * 60  # the quota's moving window
 
 STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3}
 LEASE_SECONDS = 120.0
@@ -294,6 +307,32 @@ class Store:
     def attempts(self, row_id: int) -> int:
         with self.engine.connect() as connection:
             return connection.execute(select(inbox.c.attempts).where(inbox.c.id == row_id)).scalar_one()
+
+    # --- media quota -----------------------------------------------------------------------
+
+    def media_fetched(self, sender: str, now: float | None = None) -> tuple[int, int]:
+        """How many files, and how many bytes, were fetched from this citizen in the last 24 hours."""
+        now = now or time.time()
+        query = select(func.count(), func.coalesce(func.sum(media_fetches.c.bytes), 0)).where(
+            media_fetches.c.sender == sender, media_fetches.c.fetched_at > now - QUOTA_SECONDS
+        )
+        with self.engine.connect() as connection:
+            count, size = connection.execute(query).one()
+        return int(count), int(size)
+
+    def record_media_fetch(self, sender: str, wamid: str, size: int, now: float | None = None) -> None:
+        """Count a downloaded file against the citizen's quota (once per message); their rows
+        older than the window go."""
+        now = now or time.time()
+        with self.engine.begin() as connection:
+            connection.execute(
+                media_fetches.delete().where(media_fetches.c.sender == sender, media_fetches.c.fetched_at <= now - QUOTA_SECONDS)
+            )
+            try:
+                with connection.begin_nested():
+                    connection.execute(media_fetches.insert().values(wamid=wamid, sender=sender, bytes=size, fetched_at=now))
+            except IntegrityError:
+                pass  # a retried turn fetched it again: counted already
 
     # --- messages out ----------------------------------------------------------------------
 
