@@ -131,7 +131,8 @@ def reply_titles(message: dict) -> list[str]:
 
 def test_a_button_without_a_title_shows_its_payloads_words():
     # Before: KeyError 'title', which the channel does not catch: the turn failed five times.
-    [message] = render({"text": "Which service?", "buttons": [{"payload": '/inform{"service":"trade_licence"}'}, {"payload": "/stop"}]})
+    untitled = [{"payload": '/inform{"service":"trade_licence"}'}, {"payload": "/stop"}]
+    [message] = render({"text": "Which service?", "buttons": untitled})
     assert reply_titles(message) == ["trade licence", "stop"]
 
 
