@@ -77,7 +77,9 @@ INDIC_LETTERS = st.characters(min_codepoint=0x0900, max_codepoint=0x097F) | st.c
 )
 COMBINING_MARKS = st.characters(categories=["Mn", "Mc", "Me"])
 LONE_SURROGATES = st.characters(categories=["Cs"])
-ODD_CHARACTERS = st.sampled_from(["\x00", "\n", "\t", "\u200b", "\u202e", "\ufeff", "\u2028", " ", "…", "\U0001f1ee", "\U0001f3fd", "👍"])
+ODD_CHARACTERS = st.sampled_from(
+    ["\x00", "\n", "\t", "\u200b", "\u202e", "\ufeff", "\u2028", " ", "…", "\U0001f1ee", "\U0001f3fd", "👍"]
+)
 ANY_CHARACTER = st.characters() | INDIC_LETTERS | COMBINING_MARKS | LONE_SURROGATES | ODD_CHARACTERS
 
 
@@ -196,7 +198,7 @@ def serialised(payload: Any, *, ascii_only: bool) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-json_alphabet = st.sampled_from(list('{}[]":,.-+eE0123456789 truefalsnul\\') + ["\\u", "\\ud800", '"object"'])
+json_alphabet = st.sampled_from([*'{}[]":,.-+eE0123456789 truefalsnul\\', "\\u", "\\ud800", '"object"'])
 arbitrary_bodies = (
     st.binary(max_size=2_000)
     | st.lists(json_alphabet, max_size=400).map(lambda pieces: "".join(pieces).encode())
@@ -278,7 +280,8 @@ def test_arbitrary_bytes_are_parsed_or_refused_as_not_a_webhook(body: bytes, fuz
 
 POOL_TITLES = ["Yes", "yes", "Yes ", "ಹೌದು", "हाँ", "A very long title that will certainly be cut", "ಚಾಲನಾ ಪರವಾನಗಿ ನವೀಕರಣ ಮತ್ತು"]
 POOL_PAYLOADS = ["/affirm", "/deny", "/stop", intent_payload("inform", service="trade_licence"), intent_payload("greet")]
-texts = junk_strings | st.sampled_from(POOL_TITLES) | st.none() | st.integers() | st.builds(repeated, st.just("word "), st.integers(200, 2_000))
+long_prose = st.builds(repeated, st.just("word "), st.integers(200, 2_000))
+texts = junk_strings | st.sampled_from(POOL_TITLES) | st.none() | st.integers() | long_prose
 titles = st.sampled_from(POOL_TITLES) | short_strings | blank_strings | huge_strings | st.none() | st.integers() | junk_values
 button_payloads = (
     st.sampled_from(POOL_PAYLOADS) | short_strings | blank_strings | st.none() | st.integers() | junk_values
@@ -302,7 +305,9 @@ custom_messages = st.one_of(
     st.builds(lambda body: {"whatsapp": body}, st.builds(built, st.just(messages.text), junk_strings)),
     st.builds(
         lambda body: {"whatsapp": body},
-        st.builds(built, st.just(messages.reply_buttons), junk_strings, st.lists(st.tuples(short_strings, short_strings), max_size=4)),
+        st.builds(
+            built, st.just(messages.reply_buttons), junk_strings, st.lists(st.tuples(short_strings, short_strings), max_size=4)
+        ),
     ),
 )
 rasa_responses = st.fixed_dictionaries(
@@ -401,7 +406,7 @@ def test_the_message_builders_build_within_whatsapps_limits_or_refuse(
     with Timed(fuzz_counts, "message builders (buttons, list rows, text, media)") as timed:
         attempts = [
             bodies_or_refused(lambda: [messages.reply_buttons(body, choices, footer)]),
-            bodies_or_refused(lambda: [messages.list_message(body, label, [messages.list_row(p, t, footer) for p, t in choices])]),
+            bodies_or_refused(lambda: [messages.list_message(body, label, [messages.list_row(*c, footer) for c in choices])]),
             bodies_or_refused(lambda: [messages.text(body)]),
             bodies_or_refused(lambda: [messages.media("document", media_id=label or "1", caption=body, filename=footer)]),
         ]
