@@ -328,7 +328,8 @@ def _content(raw_type: str, body: dict[str, Any], common: dict[str, Any], result
             result.problems.append(f"location {common['id']} has no usable coordinates")
         else:
             parts = (_clean(body.get("name"), limits.INBOUND_TEXT), _clean(body.get("address"), limits.INBOUND_TEXT))
-            name = ", ".join(part for part in parts if part) or None
+            joined = ", ".join(part for part in parts if part)
+            name = cut(joined, limits.INBOUND_TEXT) if joined else None  # two long parts are one text too long
             return InboundMessage(kind="location", latitude=latitude, longitude=longitude, location_name=name, **common)
     if raw_type == "audio":
         return InboundMessage(kind="unsupported", media_type="voice" if body.get("voice") is True else "audio", **common)

@@ -4,7 +4,10 @@ Every builder returns a message body without `messaging_product` / `to`; `addres
 whole request from one, for whoever sends it (the channel's replies, the broadcast workers' copies).
 Text is cut with `cut`, never by slicing, so a Devanagari or Kannada letter (a consonant with its
 vowel signs, or two consonants joined by a virama) is never split. Payloads are not cut: a payload
-over its limit would come back as something else, so it is an error.
+over its limit would come back as something else, so it is an error. Titles are on one line,
+never blank, and unique within a message (WhatsApp refuses repeated button titles, and a citizen
+could not tell two equal rows apart); ids are unique (a tap must say which one was meant). Text
+holds no lone surrogate: it has no UTF-8, and the HTTP client would fail on it at every retry.
 """
 
 from __future__ import annotations
@@ -54,14 +57,55 @@ def cut(text: str, limit: int) -> str:
     return text[:end].rstrip() + "…"
 
 
+def clean(text: str) -> str:
+    """Text that can go on the wire: without NUL, and a lone surrogate (which JSON can escape but
+    no UTF-8 holds) replaced by U+FFFD."""
+    text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
 def checked_payload(payload: str, limit: int) -> str:
-    if not payload or len(payload) > limit:
-        raise UnsendableMessageError(f"payload {payload[:40]!r}… is empty or longer than {limit} characters")
+    if not payload.strip() or len(payload) > limit or clean(payload) != payload:
+        raise UnsendableMessageError(f"payload {payload[:40]!r}… is blank, longer than {limit} characters or not text")
     return payload
+
+
+def title(words: str, limit: int) -> str:
+    """A button's or row's title: on one line, cut to `limit`; a blank one is an error."""
+    line = " ".join(clean(words).split())
+    if not line:
+        raise UnsendableMessageError("a button or list row without a title")
+    return cut(line, limit)
+
+
+def unique_titles(titles: Sequence[str], limit: int) -> list[str]:
+    """The titles with each repeat numbered, "Yes (2)", still within `limit` (two long titles may
+    only become equal once cut)."""
+    shown: list[str] = []
+    for words in titles:
+        candidate, number = words, 2
+        while candidate in shown:
+            suffix = f" ({number})"
+            candidate = cut(words.removesuffix("…"), limit - len(suffix)) + suffix
+            number += 1
+        shown.append(candidate)
+    return shown
+
+
+def _unique_ids(ids: Sequence[str]) -> None:
+    if len(set(ids)) != len(ids):
+        raise UnsendableMessageError(f"a payload appears twice among {len(ids)}: a tap could not say which was meant")
 
 
 def text(body: str) -> Message:
     """A text message (the caller splits text over 4096 characters: whatsapp.outbound.split_text)."""
+    body = clean(body)
+    if not body.strip() or len(body) > limits.TEXT_BODY:
+        raise UnsendableMessageError(f"a text of {len(body)} characters: WhatsApp takes 1 to {limits.TEXT_BODY}")
     return {"type": "text", "text": {"body": body, "preview_url": "http://" in body or "https://" in body}}
 
 
@@ -69,7 +113,11 @@ def media(kind: str, *, link: str | None = None, media_id: str | None = None, ca
     """An image, video or document by public link or uploaded media id, with an optional caption."""
     if (link is None) == (media_id is None):
         raise ValueError("a media message needs exactly one of link and media_id")
+    source = link if link is not None else media_id
+    if not isinstance(source, str) or not source.strip() or clean(source) != source:
+        raise UnsendableMessageError(f"a {kind} whose link or media id is {source!r:.40}")
     body: dict[str, Any] = {"link": link} if link is not None else {"id": media_id}
+    caption, filename = clean(caption).strip(), clean(filename).strip()
     if caption:
         body["caption"] = cut(caption, limits.CAPTION)
     if filename and kind == "document":
@@ -78,6 +126,9 @@ def media(kind: str, *, link: str | None = None, media_id: str | None = None, ca
 
 
 def _interactive(kind: str, body: str, action: dict[str, Any], footer: str = "") -> Message:
+    body, footer = clean(body).strip(), clean(footer).strip()
+    if not body:
+        raise UnsendableMessageError("an interactive message without a body")
     interactive: dict[str, Any] = {"type": kind, "body": {"text": cut(body, limits.INTERACTIVE_BODY)}}
     if footer:
         interactive["footer"] = {"text": cut(footer, limits.FOOTER)}
@@ -89,22 +140,20 @@ def reply_buttons(body: str, buttons: Sequence[tuple[str, str]], footer: str = "
     """1-3 reply buttons, each (payload, title); a tap comes back with the payload."""
     if not 1 <= len(buttons) <= limits.REPLY_BUTTONS:
         raise UnsendableMessageError(f"{len(buttons)} reply buttons: WhatsApp takes 1 to {limits.REPLY_BUTTONS}")
+    ids = [checked_payload(payload, limits.BUTTON_ID) for payload, _ in buttons]
+    _unique_ids(ids)
+    titles = unique_titles([title(words, limits.BUTTON_TITLE) for _, words in buttons], limits.BUTTON_TITLE)
     action = {
-        "buttons": [
-            {
-                "type": "reply",
-                "reply": {"id": checked_payload(payload, limits.BUTTON_ID), "title": cut(title, limits.BUTTON_TITLE)},
-            }
-            for payload, title in buttons
-        ]
+        "buttons": [{"type": "reply", "reply": {"id": id_, "title": shown}} for id_, shown in zip(ids, titles, strict=True)]
     }
     return _interactive("button", body, action, footer)
 
 
-def list_row(payload: str, title: str, description: str = "") -> dict[str, str]:
+def list_row(payload: str, name: str, description: str = "") -> dict[str, str]:
     """One row; a title too long for the row goes whole into the description, where it fits."""
-    row = {"id": checked_payload(payload, limits.ROW_ID), "title": cut(title, limits.ROW_TITLE)}
-    description = description or (title if len(title) > limits.ROW_TITLE else "")
+    line = " ".join(clean(name).split())
+    row = {"id": checked_payload(payload, limits.ROW_ID), "title": title(line, limits.ROW_TITLE)}
+    description = " ".join(clean(description).split()) or (line if len(line) > limits.ROW_TITLE else "")
     if description:
         row["description"] = cut(description, limits.ROW_DESCRIPTION)
     return row
@@ -115,7 +164,10 @@ def list_message(body: str, button: str, rows: Iterable[dict[str, str]], footer:
     rows = list(rows)
     if not 1 <= len(rows) <= limits.LIST_ROWS:
         raise UnsendableMessageError(f"{len(rows)} list rows: WhatsApp takes 1 to {limits.LIST_ROWS}")
-    action = {"button": cut(button, limits.LIST_BUTTON), "sections": [{"rows": rows}]}
+    _unique_ids([row["id"] for row in rows])
+    titles = unique_titles([row["title"] for row in rows], limits.ROW_TITLE)
+    rows = [{**row, "title": shown} for row, shown in zip(rows, titles, strict=True)]
+    action = {"button": title(button, limits.LIST_BUTTON), "sections": [{"rows": rows}]}
     return _interactive("list", body, action, footer)
 
 

@@ -2,7 +2,8 @@
 
 Text is split above 4096 characters; 1-3 buttons become reply buttons, 4-10 a list, more than 10
 several lists in a row. Titles are shortened without cutting a letter (a consonant and its vowel
-signs stay together). Button ids are the Rasa payloads, so a tap comes back as the payload.
+signs stay together). Button ids are the Rasa payloads, so a tap comes back as the payload; a
+button without a title shows its payload's words, and a repeated payload is one button.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from whatsapp import limits, messages
+from whatsapp import limits, messages, payloads
 
 # The list's opening button, in the language the message is written in.
 LIST_BUTTON_LABELS = {"kn": "ಆಯ್ಕೆಗಳು", "hi": "विकल्प", "en": "Options"}
@@ -49,6 +50,8 @@ def split_text(text: str, limit: int = limits.TEXT_BODY) -> list[str]:
             cut = limit
             while cut > 0 and unicodedata.category(rest[cut])[0] == "M":
                 cut -= 1  # never leave a vowel sign without its consonant
+            if cut == 0:
+                cut = limit  # marks without a letter to keep them with: there is no letter to split
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:
@@ -60,39 +63,71 @@ def text_message(body: str) -> messages.Message:
     return messages.text(body)
 
 
-def _payload(button: dict[str, Any], limit: int) -> str:
-    return messages.checked_payload(str(button.get("payload") or button.get("title") or ""), limit)
+Choice = tuple[str, str]  # (payload, title) of one button or list row
 
 
-def reply_buttons(body: str, buttons: list[dict[str, Any]]) -> messages.Message:
-    return messages.reply_buttons(body, [(_payload(b, limits.BUTTON_ID), str(b["title"])) for b in buttons])
+def choices(buttons: Any) -> list[Choice]:
+    """Rasa's buttons as (payload, title): a button without a payload sends its title; one without
+    a (readable) title shows its payload's words; one with neither, or repeating an earlier
+    payload (the same choice twice), is left out."""
+    if not isinstance(buttons, list):
+        raise messages.UnsendableMessageError(f"buttons that are {type(buttons).__name__}, not a list")
+    out: list[Choice] = []
+    for button in buttons:
+        if not isinstance(button, dict):
+            continue
+        title = _words(button.get("title"))
+        payload = _words(button.get("payload"), keep=True) or title
+        if not title and len(payload) <= limits.BUTTON_ID:  # a longer payload is refused anyway
+            title = _words(payloads.readable(payload))
+        if title and payload not in (seen for seen, _ in out):
+            out.append((payload, title))
+    return out
 
 
-def list_message(body: str, rows: list[dict[str, Any]]) -> messages.Message:
+def _words(value: Any, *, keep: bool = False) -> str:
+    """A title (on one line) or, with `keep`, a payload (as it is) from whatever Rasa passed; "" for none."""
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    words = str(value)
+    if not words.strip():
+        return ""
+    return words if keep else " ".join(messages.clean(words).split())
+
+
+def reply_buttons(body: str, buttons: list[Choice]) -> messages.Message:
+    return messages.reply_buttons(body, buttons)
+
+
+def list_message(body: str, rows: list[Choice]) -> messages.Message:
     label = LIST_BUTTON_LABELS[script_language(body)]
-    return messages.list_message(
-        body, label, [messages.list_row(_payload(row, limits.ROW_ID), str(row["title"])) for row in rows]
-    )
+    return messages.list_message(body, label, [messages.list_row(payload, title) for payload, title in rows])
+
+
+def _custom(body: Any) -> messages.Message:
+    """A message an action built for WhatsApp itself (with whatsapp.messages): at least its shape."""
+    kind = body.get("type")
+    if not isinstance(kind, str) or not isinstance(body.get(kind), dict):
+        raise messages.UnsendableMessageError(f"a custom WhatsApp message of type {kind!r:.40} without its {kind!r:.40} part")
+    return body
 
 
 def render(response: dict[str, Any]) -> list[messages.Message]:
-    """The WhatsApp messages for one Rasa bot response (text, buttons, image, attachment, custom)."""
+    """The WhatsApp messages for one Rasa bot response (text, buttons, image, attachment, custom);
+    UnsendableMessageError for a response that gives no valid message."""
     out: list[messages.Message] = []
-    text = str(response.get("text") or "").strip()
-    buttons = response.get("buttons") or response.get("quick_replies") or []
+    text = messages.clean(str(response.get("text") or "")).strip()
+    buttons = choices(response.get("buttons") or response.get("quick_replies") or [])
     custom = response.get("custom") or {}
 
     if isinstance(custom, dict) and isinstance(custom.get("whatsapp"), dict):
-        out.append(custom["whatsapp"])  # a message an action built for WhatsApp itself
+        out.append(_custom(custom["whatsapp"]))
     if response.get("image"):
         caption = text if len(text) <= limits.CAPTION and not buttons else ""
-        image: dict[str, Any] = {"link": response["image"]}
-        if caption:
-            image["caption"] = caption
-            text = ""
-        out.append({"type": "image", "image": image})
+        out.append(messages.media("image", link=_words(response["image"], keep=True), caption=caption))
+        text = "" if caption else text
     if response.get("attachment"):
-        out.append({"type": "document", "document": {"link": str(response["attachment"])}})
+        out.append(messages.media("document", link=_words(response["attachment"], keep=True)))
 
     if buttons:
         body = text or "⬇️"
@@ -108,4 +143,6 @@ def render(response: dict[str, Any]) -> list[messages.Message]:
                 out.append(list_message(page_body, page))
     elif text:
         out.extend(text_message(piece) for piece in split_text(text))
+    if not out:
+        raise messages.UnsendableMessageError(f"nothing to send in a response with {sorted(response)[:5]}")
     return out

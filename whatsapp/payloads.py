@@ -17,3 +17,21 @@ def intent_payload(intent: str, **entities: object) -> str:
     if not values:
         return f"/{intent}"
     return f"/{intent}" + json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+def readable(payload: str) -> str:
+    """Words a citizen can read for a payload, for a button whose title is missing: the entity
+    values of `/intent{...}` ("trade licence" for `/inform{"service":"trade_licence"}`), else the
+    intent's name, else the payload as it is."""
+    if not payload.startswith("/"):
+        return payload
+    intent, brace, rest = payload[1:].partition("{")
+    words = intent
+    if brace:
+        try:
+            entities = json.loads(brace + rest)
+        except (ValueError, RecursionError):  # not JSON, or nested past what json reads
+            entities = None
+        if isinstance(entities, dict) and entities:
+            words = " ".join(str(value) for value in entities.values())
+    return " ".join(words.replace("_", " ").split())

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from harness.servers import SIMULATOR_SETTINGS
 from nagarik import db
 from nagarik.citizens import grievances
 from nagarik.db import models
@@ -28,7 +29,10 @@ from whatsapp.cloud.store import Store
 from whatsapp.inbound import parse_body
 
 ROOT = Path(__file__).resolve().parents[2]
-[INBOUND] = parse_body((ROOT / "tests" / "fixtures" / "whatsapp" / "bsuid_only_sender.json").read_bytes()).messages
+[INBOUND] = parse_body(
+    (ROOT / "tests" / "fixtures" / "whatsapp" / "bsuid_only_sender.json").read_bytes(),
+    phone_number_id=SIMULATOR_SETTINGS["WHATSAPP_PHONE_NUMBER_ID"],  # the fixtures' number
+).messages
 BSUID = INBOUND.sender  # how the channel names this citizen to the assistant, and so to the civic database
 PHONE = "919811300001"
 

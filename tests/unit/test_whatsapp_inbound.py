@@ -205,3 +205,12 @@ def test_every_message_becomes_assistant_text_or_nothing():
             assert (text is None) == (message.kind == "ignored"), (name, message)
             if message.kind in ("media", "location", "unsupported"):
                 assert text.startswith("/inform{")
+
+
+def test_a_location_whose_name_and_address_are_long_is_one_text_within_the_limit():
+    # Before: name and address, each cut to INBOUND_TEXT, were joined into one of twice that.
+    location = {"latitude": 12.97, "longitude": 77.59, "name": "ಕ" * limits.INBOUND_TEXT, "address": "x" * limits.INBOUND_TEXT}
+    payload = json.loads((FIXTURES / "location_named.json").read_bytes())
+    payload["entry"][0]["changes"][0]["value"]["messages"][0]["location"] = location
+    [message] = parse(payload, phone_number_id=PHONE_NUMBER_ID).messages
+    assert message.kind == "location" and len(message.location_name) <= limits.INBOUND_TEXT

@@ -82,3 +82,26 @@ def test_intent_payloads_are_what_rasa_reads_as_intent_and_entities() -> None:
     assert intent_payload("menu") == "/menu"
     assert intent_payload("poll_answer", poll_id=7, poll_option="yes") == '/poll_answer{"poll_id":"7","poll_option":"yes"}'
     assert intent_payload("choose_ward", ward="jayanagar") == '/choose_ward{"ward":"jayanagar"}'
+
+
+def test_builders_refuse_blank_titles_and_repeated_ids_and_number_repeated_titles() -> None:
+    with pytest.raises(messages.UnsendableMessageError):
+        messages.reply_buttons("body", [("/a", "  ")])
+    with pytest.raises(messages.UnsendableMessageError):
+        messages.reply_buttons("body", [("/a", "One"), ("/a", "Two")])
+    with pytest.raises(messages.UnsendableMessageError):
+        messages.list_message("body", "Options", [messages.list_row("/a", "One"), messages.list_row("/a", "Two")])
+    with pytest.raises(messages.UnsendableMessageError):
+        messages.list_row("/a", "\n")
+    buttons = messages.reply_buttons("body", [("/a", HINDI), ("/b", HINDI + "!")])["interactive"]["action"]["buttons"]
+    titles = [button["reply"]["title"] for button in buttons]
+    assert len(set(titles)) == 2 and all(len(t) <= limits.BUTTON_TITLE for t in titles), titles
+
+
+def test_readable_words_of_a_payload() -> None:
+    from whatsapp.payloads import readable
+
+    assert readable(intent_payload("inform", service="birth_certificate")) == "birth certificate"
+    assert readable("/greet") == "greet"
+    assert readable("/x{not json") == "x"
+    assert readable("plain") == "plain"

@@ -1,5 +1,6 @@
 """Rasa responses rendered as WhatsApp messages within Meta's limits; signatures; error classes."""
 
+import json
 import unicodedata
 
 import pytest
@@ -122,3 +123,63 @@ def test_error_classes(http_status, code, action):
 def test_pair_rate_backoff_grows_by_four():
     assert [round(backoff_seconds(n, 131056, 0.5)) for n in (1, 2, 3)] == [1, 4, 16]
     assert backoff_seconds(10, 130429, 0.99) <= 60 * 1.25
+
+
+def reply_titles(message: dict) -> list[str]:
+    return [button["reply"]["title"] for button in message["interactive"]["action"]["buttons"]]
+
+
+def test_a_button_without_a_title_shows_its_payloads_words():
+    # Before: KeyError 'title', which the channel does not catch: the turn failed five times.
+    untitled = [{"payload": '/inform{"service":"trade_licence"}'}, {"payload": "/stop"}]
+    [message] = render({"text": "Which service?", "buttons": untitled})
+    assert reply_titles(message) == ["trade licence", "stop"]
+
+
+def test_blank_titles_fall_back_and_a_button_with_nothing_to_show_is_left_out():
+    [message] = render({"text": "Choose", "buttons": [{"title": " \n ", "payload": "/affirm"}, {"title": "", "payload": ""}, {}]})
+    assert reply_titles(message) == ["affirm"]
+    assert render({"text": "Only text is left", "buttons": [{"title": "  "}]}) == [
+        {"type": "text", "text": {"body": "Only text is left", "preview_url": False}}
+    ]
+
+
+def test_a_repeated_payload_is_one_button_and_repeated_titles_are_numbered():
+    [message] = render({"text": "Choose", "buttons": [{"title": "Yes", "payload": "/a"}, {"title": "Yes", "payload": "/a"}]})
+    assert reply_titles(message) == ["Yes"]
+    [message] = render({"text": "Choose", "buttons": [{"title": "Yes", "payload": "/a"}, {"title": "Yes", "payload": "/b"}]})
+    assert reply_titles(message) == ["Yes", "Yes (2)"]
+    same_start = [{"title": KANNADA_TITLE + str(n), "payload": f"/{n}"} for n in range(5)]  # equal once cut
+    [listed] = render({"text": "Choose", "buttons": [*same_start, *same_start]})
+    rows = listed["interactive"]["action"]["sections"][0]["rows"]
+    assert [row["id"] for row in rows] == [f"/{n}" for n in range(5)]
+    assert len({row["title"] for row in rows}) == 5 and all(len(row["title"]) <= limits.ROW_TITLE for row in rows)
+
+
+def test_buttons_of_the_wrong_shape_are_refused_or_skipped_not_crashed_on():
+    with pytest.raises(UnsendableMessageError):
+        render({"text": "x", "buttons": "not a list"})
+    [message] = render({"text": "x", "buttons": ["not a button", {"title": 7, "payload": 7}]})
+    assert message["interactive"]["action"]["buttons"] == [{"type": "reply", "reply": {"id": "7", "title": "7"}}]
+    with pytest.raises(UnsendableMessageError):
+        render({"image": {"not": "a link"}})
+    with pytest.raises(UnsendableMessageError):
+        render({"custom": {"whatsapp": {"type": "text"}}})  # no text part: Meta would refuse it at every retry
+
+
+def test_a_response_with_nothing_to_send_is_refused():
+    with pytest.raises(UnsendableMessageError):
+        render({"text": "  ", "buttons": []})
+
+
+def test_text_with_a_lone_surrogate_can_still_be_sent():
+    # Before: the HTTP client's UTF-8 encoding failed on it at every retry.
+    for response in ({"text": "ok \ud800"}, {"text": "ok", "buttons": [{"title": "a\udc00", "payload": "/a"}]}):
+        for body in render(response):
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+def test_text_of_only_combining_marks_is_split_and_ends():
+    # Before: no letter to step back to, so split_text looped for ever.
+    text = "\u0301" * 10
+    assert split_text(text, 4) == ["\u0301" * 4, "\u0301" * 4, "\u0301" * 2]
