@@ -201,42 +201,11 @@ def erase(session: Session, phone: str, cutoff: float, now: dt.datetime | None =
     `cutoff`: seconds since the epoch; the conversation and the channel's texts up to then go."""
     now = now or clock.utcnow()
     stand_in = alias()
-    for row in subscriptions_of(session, phone):  # those STOP holds too
-        subscriptions.unsubscribe(session, phone, row.topic)
-    citizen = profiles.get_or_create(session, phone, now)
-    if citizen.ward_key is not None:
-        subscriptions.set_ward(session, phone, None)
-    subscriptions.stop_all(session, phone, now=now)  # no broadcast reaches the number any more
-    citizen.name = citizen.language = citizen.language_source = citizen.notice_version = None
-    citizen.first_seen = citizen.last_seen = now  # the notice comes again, as to someone new
-
-    dates = select(models.CitizenDate.id).where(models.CitizenDate.phone == phone)
-    session.execute(delete(models.ReminderSent).where(models.ReminderSent.citizen_date_id.in_(dates)))
-    session.execute(delete(models.CitizenDate).where(models.CitizenDate.phone == phone))
-    session.execute(delete(models.ReminderOptOut).where(models.ReminderOptOut.phone == phone))
-
-    answer = models.PollAnswer
-    open_polls = select(models.Poll.id).where(models.Poll.status == "open")
-    session.execute(delete(answer).where(answer.phone == phone, answer.poll_id.in_(open_polls)))
-    session.execute(update(answer).where(answer.phone == phone).values(phone=stand_in, comment=None))
-
-    finished = select(models.Broadcast.id).where(models.Broadcast.status.in_(FINISHED_BROADCASTS))
-    copy = models.BroadcastRecipient
-    session.execute(update(copy).where(copy.phone == phone, copy.broadcast_id.in_(finished)).values(phone=stand_in, wamid=None))
-    session.execute(update(models.TemplateContact).where(models.TemplateContact.phone == phone).values(phone=stand_in))
-    session.execute(update(models.Certificate).where(models.Certificate.phone == phone).values(phone=stand_in))
-
-    session.execute(delete(models.StatusCheckPass).where(models.StatusCheckPass.sender == phone))
-    failure = models.StatusCheckFailure
-    # The last day's failed checks keep the number (the sender's limit counts them); the week's after
-    # it lose it (the application's own limit still counts them); older ones go.
-    theirs = failure.sender == phone
-    session.execute(delete(failure).where(theirs, failure.created_at <= now - applications.APPLICATION_FAILURE_WINDOW))
-    past_the_day = failure.created_at <= now - applications.FAILED_CHECK_WINDOW
-    session.execute(update(failure).where(theirs, past_the_day).values(sender=stand_in))
-
+    _forget_the_person(session, phone, now)
+    _keep_for_others_without_the_number(session, phone, stand_in)
+    _status_checks(session, phone, stand_in, now)
     media = _anonymise_closed_grievances(session, phone, stand_in)
-    handoff = models.Handoff
+    handoff, failure = models.Handoff, models.StatusCheckFailure
     closed = update(handoff).where(handoff.phone == phone, handoff.status.not_in(OPEN_HANDOFFS))
     session.execute(closed.values(phone=stand_in, last_message=""))
     kept = Kept(
@@ -249,6 +218,48 @@ def erase(session: Session, phone: str, cutoff: float, now: dt.datetime | None =
     session.add(models.ErasureRequest(phone=phone, requested_at=now, cutoff=cutoff, kept=kept.as_dict(), media=media, passes=0))
     session.flush()
     return kept
+
+
+def _forget_the_person(session: Session, phone: str, now: dt.datetime) -> None:
+    """Choices withdrawn (in the ledger), STOP recorded, the profile emptied, reminders gone."""
+    for row in subscriptions_of(session, phone):  # those STOP holds too
+        subscriptions.unsubscribe(session, phone, row.topic)
+    citizen = profiles.get_or_create(session, phone, now)
+    if citizen.ward_key is not None:
+        subscriptions.set_ward(session, phone, None)
+    subscriptions.stop_all(session, phone, now=now)  # no broadcast reaches the number any more
+    citizen.name = citizen.language = citizen.language_source = citizen.notice_version = None
+    citizen.first_seen = citizen.last_seen = now  # the notice comes again, as to someone new
+    dates = select(models.CitizenDate.id).where(models.CitizenDate.phone == phone)
+    session.execute(delete(models.ReminderSent).where(models.ReminderSent.citizen_date_id.in_(dates)))
+    session.execute(delete(models.CitizenDate).where(models.CitizenDate.phone == phone))
+    session.execute(delete(models.ReminderOptOut).where(models.ReminderOptOut.phone == phone))
+
+
+def _keep_for_others_without_the_number(session: Session, phone: str, stand_in: str) -> None:
+    """Answers to closed polls (their results), copies of finished broadcasts (their counts), the
+    daily tier's contacts and certificates sent (their codes still verify) lose the number; answers
+    to open polls go (the citizen may answer again)."""
+    answer = models.PollAnswer
+    open_polls = select(models.Poll.id).where(models.Poll.status == "open")
+    session.execute(delete(answer).where(answer.phone == phone, answer.poll_id.in_(open_polls)))
+    session.execute(update(answer).where(answer.phone == phone).values(phone=stand_in, comment=None))
+    finished = select(models.Broadcast.id).where(models.Broadcast.status.in_(FINISHED_BROADCASTS))
+    copy = models.BroadcastRecipient
+    session.execute(update(copy).where(copy.phone == phone, copy.broadcast_id.in_(finished)).values(phone=stand_in, wamid=None))
+    session.execute(update(models.TemplateContact).where(models.TemplateContact.phone == phone).values(phone=stand_in))
+    session.execute(update(models.Certificate).where(models.Certificate.phone == phone).values(phone=stand_in))
+
+
+def _status_checks(session: Session, phone: str, stand_in: str, now: dt.datetime) -> None:
+    """Passed checks go. The last day's failed checks keep the number (the sender's limit counts
+    them); the week's after it lose it (the application's own limit still counts them); older go."""
+    session.execute(delete(models.StatusCheckPass).where(models.StatusCheckPass.sender == phone))
+    failure = models.StatusCheckFailure
+    theirs = failure.sender == phone
+    session.execute(delete(failure).where(theirs, failure.created_at <= now - applications.APPLICATION_FAILURE_WINDOW))
+    past_the_day = failure.created_at <= now - applications.FAILED_CHECK_WINDOW
+    session.execute(update(failure).where(theirs, past_the_day).values(sender=stand_in))
 
 
 def _anonymise_closed_grievances(session: Session, phone: str, stand_in: str) -> list[str]:
