@@ -164,8 +164,12 @@ class ActionChooseWard(Action):
         ward = tracker.get_slot("ward")
         if ward is None:
             return []  # the ward was not needed
-        with db.session_scope() as session:
-            subscriptions.set_ward(session, sender(tracker), ward)
+        try:
+            with db.session_scope() as session:
+                subscriptions.set_ward(session, sender(tracker), ward)
+        except ValueError:  # not one of the catalog's wards (a typed payload): nothing is kept
+            dispatcher.utter_message(response="utter_ask_ward")
+            return [SlotSet("ward", None)]
         dispatcher.utter_message(response="utter_ward_set", ward=ward_text(ward, reply_language(tracker)))
         return [SlotSet("ward", None)]  # asked afresh next time
 

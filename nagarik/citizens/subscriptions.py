@@ -68,6 +68,9 @@ def unsubscribe(session: Session, phone: str, topic_key: str, channel: str = "wh
 
 
 def set_ward(session: Session, phone: str, ward_key: str | None, channel: str = "whatsapp") -> None:
+    """The citizen's ward, one of the catalog's (a ValueError names any other)."""
+    if ward_key is not None and session.get(models.WardRow, ward_key) is None:
+        raise ValueError(f"unknown ward {ward_key}")
     profiles.get_or_create(session, phone).ward_key = ward_key
     _consent(session, phone, "ward", ward_key is not None, channel)
 

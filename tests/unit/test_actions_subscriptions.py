@@ -196,3 +196,13 @@ def test_stopping_a_topic_stop_holds_keeps_it_from_coming_back_with_start(databa
     assert responses(dispatcher) == ["utter_topic_stopped"]
     with db.session_scope() as session:
         assert subscriptions.start_again(session, DEMO_SENDER).topics == ["water_supply"]
+
+
+def test_a_forged_ward_slot_is_not_kept_and_the_ward_is_asked(database, domain):
+    """Before: any ward key in the slot was stored on the profile, then the reply crashed naming it."""
+    asked = run(ActionChooseWard(), domain, text="/inform", slots={"ward": "../../etc"})
+    assert responses(asked) == ["utter_ask_ward"]
+    with db.session_scope() as session:
+        assert subscriptions.choices(session, DEMO_SENDER).ward is None
+    chosen = run(ActionChooseWard(), domain, text="/inform", slots={"ward": "jayanagar"})
+    assert responses(chosen) == ["utter_ward_set"]
