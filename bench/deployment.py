@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from bench.stats import percentile
-from bench.whatsapp import TURN_TEXT, answers_per_message, citizen_turns, signed_text_webhook
+from bench.whatsapp import TURN_TEXT, Webhook, answers_per_message, citizen_turns, post_paced, signed_text_webhook
 from harness.deployment import Deployment
 from harness.servers import ROOT
 from whatsapp.signature import sign
@@ -70,31 +70,15 @@ def inbound_wamids(deployment: Deployment, phones: list[str]) -> list[str]:
 
 async def acknowledgements(deployment: Deployment, rate: int) -> tuple[list[float], int]:
     secret, number_id = deployment.env["WHATSAPP_APP_SECRET"], deployment.env["WHATSAPP_PHONE_NUMBER_ID"]
-    url = f"{deployment.public}/webhooks/whatsapp/webhook"
-    latencies: list[float] = []
-    failures = 0
 
-    async def post(client: httpx.AsyncClient, n: int) -> None:
-        nonlocal failures
-        if n % 5 == 0:
-            body, headers = signed_text_webhook(secret, f"9194{rate:03d}{n % 40:05d}", f"wamid.bench-ack-{rate}-{n}", TURN_TEXT)
-            body = body.replace(b'"100200300400500"', json.dumps(number_id).encode())
-            headers["X-Hub-Signature-256"] = sign(body, secret)
-        else:
-            body, headers = signed_status_webhook(secret, number_id, n)
-        started = time.perf_counter()
-        answer = await client.post(url, content=body, headers=headers)
-        latencies.append(time.perf_counter() - started)
-        failures += answer.status_code != 200
+    def webhook_for(n: int) -> Webhook:
+        if n % 5:
+            return signed_status_webhook(secret, number_id, n)
+        body, headers = signed_text_webhook(secret, f"9194{rate:03d}{n % 40:05d}", f"wamid.bench-ack-{rate}-{n}", TURN_TEXT)
+        body = body.replace(b'"100200300400500"', json.dumps(number_id).encode())  # addressed to this deployment
+        return body, {**headers, "X-Hub-Signature-256": sign(body, secret)}
 
-    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=400)) as client:
-        start = time.perf_counter()
-        tasks = []
-        for n in range(rate * ACK_SECONDS):
-            await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
-            tasks.append(asyncio.create_task(post(client, n)))
-        await asyncio.gather(*tasks)
-    return latencies, failures
+    return await post_paced(f"{deployment.public}/webhooks/whatsapp/webhook", rate, rate * ACK_SECONDS, webhook_for)
 
 
 def ms(samples: list[float], fraction: float) -> str:

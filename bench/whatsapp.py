@@ -19,6 +19,7 @@ import hmac
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -47,26 +48,40 @@ def signed_text_webhook(secret: str, sender: str, wamid: str, text: str) -> tupl
     return body.encode(), {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
 
 
-async def ack_latency(secret: str) -> None:
-    total = ACK_RATE * ACK_SECONDS
+Webhook = tuple[bytes, dict[str, str]]
+
+
+async def post_paced(url: str, rate: float, count: int, webhook_for: Callable[[int], Webhook]) -> tuple[list[float], int]:
+    """`count` webhooks to `url` at `rate` a second, each timed until Meta would have its answer:
+    the latencies and how many were not a 200."""
     latencies: list[float] = []
     failures = 0
 
     async def post(client: httpx.AsyncClient, n: int) -> None:
         nonlocal failures
-        body, headers = signed_text_webhook(secret, f"9198{n % 100:08d}", f"wamid.bench-ack-{n}", TURN_TEXT)
+        body, headers = webhook_for(n)
         started = time.perf_counter()
-        response = await client.post(WEBHOOK, content=body, headers=headers)
+        response = await client.post(url, content=body, headers=headers)
         latencies.append(time.perf_counter() - started)
         failures += response.status_code != 200
 
-    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=200)) as client:
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=400)) as client:
         start = time.perf_counter()
         tasks = []
-        for n in range(total):
-            await asyncio.sleep(max(0.0, start + n / ACK_RATE - time.perf_counter()))
+        for n in range(count):
+            await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
             tasks.append(asyncio.create_task(post(client, n)))
         await asyncio.gather(*tasks)
+    return latencies, failures
+
+
+async def ack_latency(secret: str) -> None:
+    total = ACK_RATE * ACK_SECONDS
+
+    def webhook_for(n: int) -> Webhook:
+        return signed_text_webhook(secret, f"9198{n % 100:08d}", f"wamid.bench-ack-{n}", TURN_TEXT)
+
+    latencies, failures = await post_paced(WEBHOOK, ACK_RATE, total, webhook_for)
     print(
         f"webhook ack at {ACK_RATE}/s ({total} webhooks)     p50 {percentile(latencies, 0.5) * 1000:6.1f} ms   "
         f"p99 {percentile(latencies, 0.99) * 1000:6.1f} ms   non-200: {failures}"
