@@ -129,7 +129,8 @@ def rasa_server(port: int, endpoints: Path | str, env: dict[str, str], log: Path
     """The Rasa server on 127.0.0.1 with the channels in `credentials`; its HTTP API needs
     RASA_AUTH_TOKEN (?token=...). Up once it answers."""
     command = [*RASA, "run", "--interface", "127.0.0.1", "--port", str(port), "--model", "models"]
-    command += ["--enable-api", "--auth-token", env["RASA_AUTH_TOKEN"]]
+    # One argument with "=": a token may begin with "-", which Rasa's argument parser would take for an option.
+    command += ["--enable-api", f"--auth-token={env['RASA_AUTH_TOKEN']}"]
     command += ["--endpoints", str(endpoints), "--credentials", credentials]
     return Server("Rasa server", command, env, log, f"http://127.0.0.1:{port}/", 300)
 

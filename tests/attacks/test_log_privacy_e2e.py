@@ -54,7 +54,8 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     rasa_port, actions_port = free_port(), free_port()
     actions = action_server(actions_port, env, directory / "actions.log")
     command = [*RASA, "run", "--debug", "--interface", "127.0.0.1", "--port", str(rasa_port), "--model", "models"]
-    command += ["--enable-api", "--auth-token", env["RASA_AUTH_TOKEN"]]
+    # One argument with "=": a token may begin with "-", which Rasa's argument parser would take for an option.
+    command += ["--enable-api", f"--auth-token={env['RASA_AUTH_TOKEN']}"]
     command += ["--endpoints", str(write_endpoints(directory, actions_port)), "--credentials", REST_ONLY]
     rasa = Server("Rasa server", command, env, directory / "rasa.log", f"http://127.0.0.1:{rasa_port}/webhooks/rest/", 300)
     try:

@@ -124,9 +124,17 @@ def test_supervisor_runs_the_rasa_processes_asked(production: dict, tmp_path: Pa
     render.render(settings.layout())
     text = (tmp_path / "run" / "supervisord.conf").read_text()
     assert "numprocs=3" in text and "numprocs_start=5010" in text
-    assert "--interface 127.0.0.1" in text and "--auth-token %(ENV_RASA_AUTH_TOKEN)s" in text
+    assert "--interface 127.0.0.1" in text and "--auth-token=%(ENV_RASA_AUTH_TOKEN)s" in text
 
 
 def test_production_credentials_have_the_whatsapp_channel_alone() -> None:
     channels = yaml.safe_load((render.ROOT / "credentials.yml").read_text())
     assert list(channels) == ["channels.whatsapp.WhatsAppInput"]  # no REST channel: it lets anyone write as anyone
+
+
+def test_a_token_that_begins_with_a_dash_reaches_rasa_whole(tmp_path: Path) -> None:
+    """secrets.token_urlsafe begins with "-" one time in 64; Rasa's parser then took it for an option."""
+    from harness.servers import rasa_server
+
+    server = rasa_server(5005, "endpoints.yml", {"RASA_AUTH_TOKEN": "-Ab3_xyz"}, tmp_path / "rasa.log")
+    assert "--auth-token=-Ab3_xyz" in server.command
