@@ -35,8 +35,8 @@ from whatsapp.cloud.internal import is_internal
 from whatsapp.cloud.media import receive_evidence
 from whatsapp.cloud.receiver import read_body, reply
 from whatsapp.cloud.settings import WhatsAppSettings
-from whatsapp.cloud.store import Store
-from whatsapp.cloud.webhook import handshake
+from whatsapp.cloud.store import Claim, Store
+from whatsapp.cloud.webhook import handshake, inbox_health
 from whatsapp.cloud.webhook import receive as accept_webhook
 from whatsapp.inbound import InboundMessage
 from whatsapp.messages import UnsendableMessageError
@@ -202,18 +202,12 @@ class WhatsAppInput(InputChannel):
             if not is_internal(request.ip, request.headers.keys()):
                 raise NotFound(f"Requested URL {request.path} not found")
             wamid = request.args.get("wamid")
-            if wamid:
-                return response.json({"wamid": wamid, "state": await asyncio.to_thread(self.store.message_state, wamid)})
-            states = await asyncio.to_thread(self.store.inbox_states)
-            failure = await asyncio.to_thread(self.store.last_failure)
-            return response.json(
-                {
-                    "status": "ok",
-                    "inbox": states,
-                    "last_failure": failure,  # the last message the channel gave up on (and apologised for)
-                    "sending_stopped": bool(self.graph and self.graph.stopped),
-                }
-            )
+            health = await asyncio.to_thread(inbox_health, self.store, wamid)
+            if not wamid:
+                # The last message the channel gave up on (and apologised for), and whether Meta stopped it.
+                health["last_failure"] = await asyncio.to_thread(self.store.last_failure)
+                health["sending_stopped"] = bool(self.graph and self.graph.stopped)
+            return response.json(health)
 
         @webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
@@ -259,15 +253,14 @@ class WhatsAppInput(InputChannel):
                 claimed = await asyncio.to_thread(self.store.claim_next, sender, self.owner)
                 if claimed is None:
                     return
-                row_id, message = claimed
-                await self._handle(row_id, message, on_new_message)
+                await self._handle(claimed, on_new_message)
 
-    async def _handle(
-        self, row_id: int, message: InboundMessage, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> None:
+    async def _handle(self, claimed: Claim, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         assert self.graph is not None
-        if await asyncio.to_thread(self.store.was_answered, message.id):
-            # A previous process replied and died before marking it done: do not answer twice.
+        row_id, message = claimed.row_id, claimed.message
+        # Handled before (a failure, or a process that died holding it): if it replied then and
+        # died before marking it done, do not answer twice. A first claim cannot have a reply.
+        if claimed.attempt > 1 and await asyncio.to_thread(self.store.was_answered, message.id):
             await asyncio.to_thread(self.store.finish, row_id)
             return
         try:

@@ -50,6 +50,7 @@ def values(layout: Layout) -> dict[str, str]:
         "log_dir": str(layout.run_dir / "log"),
         "app_python": str(ROOT / ".venv" / "bin" / "python"),
         "rasa_python": str(ROOT / ".venv-rasa" / "bin" / "python"),
+        "nice": shutil.which("nice") or "/usr/bin/nice",
         "models": str(ROOT / "models"),
         "nginx": nginx_binary(),
         "listen": listen_lines(layout),

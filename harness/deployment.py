@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import time
 import uuid
@@ -19,31 +18,10 @@ import httpx
 import psycopg2
 import redis
 
+from harness.ports import free_ports
 from harness.servers import PYTHON, ROOT, StartError, simulator
 
 POSTGRES = os.environ.get("NAGARIK_TEST_DATABASE_URL") or "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-
-
-def bindable(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_ports(count: int, consecutive: bool = False) -> list[int]:
-    """Ports nothing listens on; `consecutive`: a run of them (the Rasa processes')."""
-    ports: list[int] = []
-    while len(ports) < count:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            first = probe.getsockname()[1]
-        run = list(range(first, first + count)) if consecutive else [first]
-        if first + count < 65536 and all(bindable(port) for port in run) and not set(run) & set(ports):
-            ports = run if consecutive else [*ports, first]
-    return ports
 
 
 def answered(url: str) -> bool:

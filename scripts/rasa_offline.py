@@ -11,6 +11,9 @@ writes nothing to $HOME. `RASA_TELEMETRY_ENABLED=false` covers Rasa used as a li
 Nor does anything personal reach its logs: nagarik.shared.log_privacy is installed before Rasa
 configures logging and again after each of its set-ups (`rasa run --debug` replaces the handlers
 and configures structlog). tests/unit/test_log_privacy.py checks it.
+
+And the action server's answers are validated against a schema checked once, not at every call
+(nagarik.shared.rasa_action_calls: half of a turn's CPU otherwise), over kept-alive connections.
 """
 
 from __future__ import annotations
@@ -63,6 +66,9 @@ def keep_logs_private() -> None:
 def main() -> None:
     disable_reporting()
     keep_logs_private()
+    from nagarik.shared import rasa_action_calls
+
+    rasa_action_calls.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

@@ -3,6 +3,8 @@ inject faults and change limits. For tests and the terminal chat; Meta has nothi
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -31,6 +33,13 @@ def _body(request: Request) -> Any:
         return json.loads(request.body or b"{}")
     except ValueError:
         return None
+
+
+def _wait(request: Request) -> float:
+    try:
+        return min(max(float(request.args.get("wait", 0)), 0.0), 30.0)
+    except ValueError:
+        return 0.0
 
 
 def _after(request: Request) -> int:
@@ -174,12 +183,34 @@ async def post_verify(request: Request) -> HTTPResponse:
 
 
 async def get_sent(request: Request) -> HTTPResponse:
+    """Sent messages after `after`, to `to` if given. With `wait` (seconds, up to 30) and nothing
+    to show yet, the answer waits for the next matching send: a long poll, so that a benchmark's
+    fifty waiting citizens cost nothing while they wait."""
     state, _ = _parts(request)
     to = request.args.get("to")
     after = _after(request)
-    return sim_json(
-        [r for r in state.sent if r["seq"] > after and (to is None or to.lstrip("+") in (r["to"], r["wa_id"], r["user_id"]))]
-    )
+
+    def matching() -> list[dict[str, Any]]:
+        # Newest first, stopping at `after`: a poll costs what is new, not the whole log.
+        found = []
+        for record in reversed(state.sent):
+            if record["seq"] <= after:
+                break
+            if to is None or to.lstrip("+") in (record["to"], record["wa_id"], record["user_id"]):
+                found.append(record)
+        return found[::-1]
+
+    records = matching()
+    deadline = asyncio.get_running_loop().time() + _wait(request)
+    while not records and (remaining := deadline - asyncio.get_running_loop().time()) > 0:
+        state.waiting_polls += 1
+        try:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(state.sent_signal.wait(), remaining)
+        finally:
+            state.waiting_polls -= 1
+        records = matching()
+    return sim_json(records)
 
 
 async def get_errors(request: Request) -> HTTPResponse:
@@ -315,6 +346,7 @@ async def health(request: Request) -> HTTPResponse:
             "webhook_url": state.settings.webhook_url,
             "templates": len(state.templates.templates),
             "pending_webhooks": emitter.pending(),
+            "waiting_polls": state.waiting_polls,
         }
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import itertools
 import random
@@ -64,6 +65,8 @@ class SimState:
         self.faults: list[Fault] = []
         self.ledger = Ledger()
         self._counters = {name: itertools.count(1) for name in ("sent", "errors", "reads", "deliveries", "inbound")}
+        self.sent_signal = asyncio.Event()  # set, and replaced, by every send: long polls of /_sim/sent wait on it
+        self.waiting_polls = 0
         self.apply_limits()
 
     # --- settings and limits ---
@@ -143,6 +146,8 @@ class SimState:
             },
         )
         self.ledger.accepted(record["time"], accepted.key)
+        self.sent_signal.set()
+        self.sent_signal = asyncio.Event()
         return record
 
     def record_error(self, entry: dict[str, Any]) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, TypeVar
+
+import pytest
 
 from nagarik import db
 from nagarik.citizens import subscriptions
@@ -58,3 +60,27 @@ def answers(url: str, **kwargs: Any) -> bool:
     except httpx.HTTPError:
         return False
     return True
+
+
+class Servers(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+S = TypeVar("S", bound=Servers)
+
+
+def serving(servers: S) -> Iterator[S]:
+    """A fixture's body for servers the harness starts (harness.stack, harness.deployment): a
+    start that fails stops what did start and fails the test with the reason; stopped after."""
+    from harness.servers import StartError
+
+    try:
+        servers.start()
+    except StartError as exc:
+        servers.stop()
+        pytest.fail(str(exc))
+    try:
+        yield servers
+    finally:
+        servers.stop()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whatsapp import limits
-from whatsapp.messages import cut
+from whatsapp.messages import clean, cut
 from whatsapp.payloads import intent_payload
 
 MEDIA_TYPES = ("image", "video", "document")
@@ -203,12 +203,7 @@ def _clean(value: Any, limit: int | None = None) -> str | None:
     it), no lone surrogate (no UTF-8 exists for it), at most `limit` characters (cut at a letter)."""
     if not isinstance(value, str):
         return None
-    if "\x00" in value:
-        value = value.replace("\x00", "")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:  # a surrogate JSON escaped without its pair
-        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    value = clean(value)
     return cut(value, limit) if limit is not None and len(value) > limit else value
 
 

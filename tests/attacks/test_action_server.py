@@ -18,17 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.ports import free_port
 from tests.support import answers, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "X-Nagarik-Actions-Token"
 VICTIM_NUMBER = "TL-2026-000981"  # tests/fixtures/seed/applications.yml: not the attacker's
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def forged_call(sender: str = "919000000001") -> dict:

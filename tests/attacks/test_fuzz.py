@@ -59,8 +59,26 @@ def readable_fixtures() -> list[Any]:
 
 FIXTURE_PAYLOADS = readable_fixtures()
 MESSAGE_KINDS = {"text", "button", "media", "location", "unsupported", "ignored"}
-MESSAGE_TYPES = ["text", "interactive", "button", "image", "video", "document", "location", "audio", "sticker",
-                 "contacts", "order", "edit", "reaction", "revoke", "system", "unsupported", "button_reply", "list_reply"]
+MESSAGE_TYPES = [
+    "text",
+    "interactive",
+    "button",
+    "image",
+    "video",
+    "document",
+    "location",
+    "audio",
+    "sticker",
+    "contacts",
+    "order",
+    "edit",
+    "reaction",
+    "revoke",
+    "system",
+    "unsupported",
+    "button_reply",
+    "list_reply",
+]
 # Columns of whatsapp/cloud/store.py and the parser's own limits (whatsapp/limits.py).
 FIELD_LIMITS = {
     "id": limits.INBOUND_ID, "sender": limits.INBOUND_SENDER, "raw_type": 32, "text": limits.INBOUND_TEXT,
@@ -413,4 +431,3 @@ def test_the_message_builders_build_within_whatsapps_limits_or_refuse(
         timed.refused = all(attempt is None for attempt in attempts)
         for message in (message for attempt in attempts for message in attempt or []):
             assert_sendable(message)
-

@@ -11,24 +11,18 @@ About 60 s: the Rasa server's start is most of it.
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from harness.ports import free_port
 from harness.servers import RASA, REST_ONLY, ROOT, Server, action_server, run_secrets, simulator_settings, write_endpoints
 
 CITIZEN = "919812345678"
 DOB = "15-08-1985"  # TL-2026-000981's applicant (tests/fixtures/seed/applications.yml), not this sender
 TEXT = "zebraquartz"
 APPLICATION = "TL-2026-000981"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,7 @@ import httpx
 import pytest
 
 from harness.deployment import Deployment
-from harness.servers import StartError
-from tests.support import answers, wait_until
+from tests.support import answers, serving, wait_until
 from whatsapp.signature import sign
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,16 +29,7 @@ CITIZEN = "919812300001"
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    running = Deployment(tmp_path_factory.mktemp("deployment"), rasa_processes=2)
-    try:
-        running.start()
-    except StartError as exc:
-        running.stop()
-        pytest.fail(str(exc))
-    try:
-        yield running
-    finally:
-        running.stop()
+    yield from serving(Deployment(tmp_path_factory.mktemp("deployment"), rasa_processes=2))
 
 
 # --- what the proxy forwards: nothing but the webhook and the certificate check -----------------

@@ -17,12 +17,11 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.servers import StartError
 from harness.stack import DEMO_PHONE, ROOT, SIMULATOR, VAR, WEBHOOK, Stack, message_state
 from nagarik import db
 from nagarik.citizens import subscriptions
 from nagarik.outbound import broadcasts
-from tests.support import add_subscriber, wait_until
+from tests.support import add_subscriber, serving, wait_until
 
 __all__ = ["DEMO_PHONE", "VAR", "WEBHOOK", "message_state", "wait_until"]  # the tests import these from here
 PYTHON = str(ROOT / ".venv/bin/python")
@@ -30,16 +29,7 @@ PYTHON = str(ROOT / ".venv/bin/python")
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    running = Stack()
-    try:
-        running.start()
-    except StartError as exc:
-        running.stop()
-        pytest.fail(str(exc))
-    try:
-        yield running
-    finally:
-        running.stop()
+    yield from serving(Stack())
 
 
 @pytest.fixture

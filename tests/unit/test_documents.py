@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 import os
 import re
-import socket
 import subprocess
 import sys
 import zlib
@@ -20,6 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import delete, func, select
 
+from harness.ports import free_port
 from nagarik import db
 from nagarik.citizens import documents
 from nagarik.citizens.document_upload import UploadError, document_message, upload_pdf
@@ -70,12 +70,6 @@ def issue(number: str = ISSUED[0], phone: str = ISSUED[1], now: dt.datetime = NO
     with db.session_scope() as session:
         certificate, data = documents.issue_certificate(session, number, phone, now=now)
         return certificate.code, data
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(url: str, process: subprocess.Popen, log: Path) -> None:

@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
+from harness.ports import free_port
 from simulator import samples
 from simulator.chat import Chat, render
 from simulator.config import Settings
@@ -138,15 +139,9 @@ def receiver() -> Iterator[Receiver]:
     server.server.server_close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def sim_url(receiver: Receiver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("simulator") / "simulator.log"
     command = [
         sys.executable, "-m", "simulator",
@@ -637,6 +632,19 @@ def test_wamids_are_unique(sim: Sim) -> None:
     assert len(wamids) == 20
 
 
+def test_a_long_poll_of_sent_messages_answers_with_the_next_send(sim: Sim) -> None:
+    sim.open_window()
+    after = max((record["seq"] for record in sim.sent()), default=0)
+    answers: list[Any] = []
+    poll = threading.Thread(target=lambda: answers.append(sim.get("sent", to=CITIZEN, after=after, wait=30)))
+    poll.start()
+    wait_until(lambda: sim.get("health")["waiting_polls"] == 1, "the poll to wait")
+    assert sim.send(TEXT).status_code == 200
+    poll.join(timeout=30)
+    assert [record["wa_id"] for record in answers[0]] == [CITIZEN]
+    assert sim.get("sent", to="919800000001", after=after, wait=0.05) == []  # nothing for them: empty once the wait is over
+
+
 # --- auth and routing --------------------------------------------------------------------------------
 
 
@@ -992,7 +1000,7 @@ def test_delivery_gives_up_and_the_next_message_follows(sim: Sim, receiver: Rece
 
 
 def test_webhook_timeouts_are_retried(sim: Sim) -> None:
-    port = _free_port()
+    port = free_port()
     silent = socket.socket()
     silent.bind(("127.0.0.1", port))
     silent.listen(8)  # accepts connections, never answers

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import yaml
 
+from harness.ports import free_port
 from harness.servers import SIMULATOR_SETTINGS
 from tests.support import wait_until
 from whatsapp import limits, signature
@@ -29,12 +30,6 @@ CASES = yaml.safe_load((FIXTURES / "cases.yml").read_text(encoding="utf-8"))
 SECRET = "channel-test-app-secret"
 VERIFY_TOKEN = "ಪರಿಶೀಲನೆ-verify-टोकन"  # not ASCII: the compare must take any text
 ANSWER_SECONDS = 20.0  # a bound on "answers at once": only a server that waits for the body fails it
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 DOORS = {

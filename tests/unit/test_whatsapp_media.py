@@ -7,13 +7,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from harness.ports import free_port
 from harness.servers import simulator, simulator_settings
 from simulator import samples
 from whatsapp.cloud import media
@@ -244,15 +244,9 @@ def test_a_name_of_the_channels_form_is_evidence_only_if_its_file_is_there(tmp_p
 # --- against the simulator's media routes ---------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
-    port = _free_port()
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("WHATSAPP_", "SIM_"))}
     env.update(simulator_settings(port))
     server = simulator(port, "http://127.0.0.1:9/none", env, tmp_path_factory.mktemp("sim") / "simulator.log").start()

@@ -51,19 +51,20 @@ def test_a_citizens_messages_are_claimed_in_order_one_at_a_time(store):
     store.accept(Webhook(messages=[text_message("a1"), text_message("b1", sender="919845012345"), text_message("a2")]))
     assert store.senders_waiting() == ["919876543210", "919845012345"]
     first = store.claim_next("919876543210", "worker-1")
-    assert first[1].id == "a1"
+    assert first.message.id == "a1" and first.attempt == 1
     # While a1 is being handled nobody may take a2, not even another worker.
     assert store.claim_next("919876543210", "worker-2") is None
-    store.finish(first[0])
-    assert store.claim_next("919876543210", "worker-2")[1].id == "a2"
+    store.finish(first.row_id)
+    assert store.claim_next("919876543210", "worker-2").message.id == "a2"
 
 
 def test_a_crashed_worker_s_message_is_claimed_again_after_its_lease(store):
     store.accept(Webhook(messages=[text_message("c1")]))
-    row_id, _ = store.claim_next("919876543210", "dies", now=1000.0)
+    row_id = store.claim_next("919876543210", "dies", now=1000.0).row_id
     assert store.claim_next("919876543210", "survivor", now=1000.0 + LEASE_SECONDS - 1) is None
     again = store.claim_next("919876543210", "survivor", now=1000.0 + LEASE_SECONDS + 1)
-    assert again is not None and again[0] == row_id
+    assert again is not None and again.row_id == row_id
+    assert again.attempt == 2  # so the channel looks for a reply the first holder sent
     assert not store.was_answered("c1")
     store.record_send(recipient="919876543210", body={"type": "text"}, state="accepted", wamid="out-1", inbound_wamid="c1")
     assert store.was_answered("c1")  # the survivor will not answer it a second time
@@ -75,6 +76,14 @@ def test_statuses_out_of_order_never_go_back(store):
     store.accept(Webhook(statuses=[StatusUpdate("out-2", "delivered", "919876543210", timestamp=20)]))
     row = store.outbound("out-2")
     assert row["status"] == "read" and row["delivered_at"] == 20 and row["read_at"] == 30
+
+
+def test_a_repeated_status_keeps_its_first_time_and_a_late_one_never_lowers(store):
+    for status, stamp in (("delivered", 20), ("delivered", 25), ("sent", 10), ("read", 30), ("sent", 40)):
+        store.accept(Webhook(statuses=[StatusUpdate("out-4", status, "919876543210", timestamp=stamp)]))
+    row = store.outbound("out-4")  # all before our record of the send: one status_only row holds them
+    assert (row["state"], row["status"]) == ("status_only", "read")
+    assert (row["sent_at"], row["delivered_at"], row["read_at"]) == (10, 20, 30)
 
 
 def test_a_status_that_overtakes_the_send_record_is_kept(store):

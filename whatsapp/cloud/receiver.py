@@ -81,10 +81,7 @@ def create_app(settings: WhatsAppSettings, writers: int = 8) -> Sanic:
         """Inbox counts by state; with ?wamid=, that message's state. Internal, as the channel's."""
         if not is_internal(request.ip, request.headers.keys()):
             raise NotFound(f"Requested URL {request.path} not found")
-        wamid = request.args.get("wamid")
-        if wamid:
-            return response.json({"wamid": wamid, "state": await asyncio.to_thread(store.message_state, wamid)})
-        return response.json({"status": "ok", "inbox": await asyncio.to_thread(store.inbox_states)})
+        return response.json(await asyncio.to_thread(webhook.inbox_health, store, request.args.get("wamid")))
 
     @app.listener("after_server_stop")
     async def close(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:

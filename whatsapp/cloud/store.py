@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Column,
@@ -32,6 +32,8 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
+    case,
     create_engine,
     event,
     func,
@@ -40,6 +42,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from whatsapp.cloud import migrate
@@ -120,8 +123,15 @@ STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3}
 LEASE_SECONDS = 120.0
 
 
+class Claim(NamedTuple):
+    row_id: int
+    message: InboundMessage
+    attempt: int  # 1 the first time the message is handled; more after a failure or a lost lease
+
+
 class Store:
     def __init__(self, url: str) -> None:
+        self._statements: dict[tuple[str, ...], Any] = {}  # the webhook statements, built once (_statement)
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
             self.engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
@@ -146,20 +156,7 @@ class Store:
         with self.engine.begin() as connection:
             for message in webhook.messages:
                 state = "ignored" if message.kind == "ignored" else "pending"
-                try:
-                    with connection.begin_nested():
-                        connection.execute(
-                            inbox.insert().values(
-                                wamid=message.id,
-                                sender=message.sender,
-                                kind=message.kind,
-                                message=json.dumps(asdict(message), ensure_ascii=False),
-                                state=state,
-                                attempts=0,
-                                received_at=now,
-                            )
-                        )
-                except IntegrityError:
+                if not self._store_message(connection, message, state, now):
                     continue  # delivered before: already stored
                 if state == "pending":
                     new.append(message)
@@ -201,42 +198,90 @@ class Store:
             finally:
                 connection.invalidate()  # a listening, autocommit connection never goes back to the pool
 
+    def _insert(self, table: Table) -> Any:
+        """An INSERT that can say ON CONFLICT (PostgreSQL's and SQLite's): one statement where a
+        savepoint, an insert and a second try were three round trips for every webhook."""
+        if self.engine.dialect.name == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    def _statement(self, key: tuple[str, ...], build: Callable[[], Any]) -> Any:
+        """Each webhook statement built once, its values bound at each call: building and compiling
+        them anew was most of the receiver's CPU for a webhook (bench/receiver.py)."""
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = self._statements[key] = build()
+        return statement
+
+    def _store_message(self, connection: Any, message: InboundMessage, state: str, now: float) -> bool:
+        """Whether the message is new (a repeated delivery is stored once)."""
+
+        def build() -> Any:
+            columns = ("wamid", "sender", "kind", "message", "state", "received_at")
+            values = {name: bindparam(name) for name in columns}
+            return self._insert(inbox).values(**values, attempts=0).on_conflict_do_nothing(index_elements=["wamid"])
+
+        row = {
+            "wamid": message.id,
+            "sender": message.sender,
+            "kind": message.kind,
+            "message": json.dumps(asdict(message), ensure_ascii=False),
+            "state": state,
+            "received_at": now,
+        }
+        return connection.execute(self._statement(("inbox",), build), row).rowcount == 1
+
     def _open_window(self, connection: Any, sender: str, now: float) -> None:
-        updated = connection.execute(update(windows).where(windows.c.sender == sender).values(last_inbound_at=now))
-        if updated.rowcount == 0:
-            try:
-                with connection.begin_nested():
-                    connection.execute(windows.insert().values(sender=sender, last_inbound_at=now))
-            except IntegrityError:
-                connection.execute(update(windows).where(windows.c.sender == sender).values(last_inbound_at=now))
+        def build() -> Any:
+            statement = self._insert(windows).values(sender=bindparam("sender"), last_inbound_at=bindparam("now"))
+            latest = {"last_inbound_at": statement.excluded.last_inbound_at}
+            return statement.on_conflict_do_update(index_elements=["sender"], set_=latest)
+
+        connection.execute(self._statement(("window",), build), {"sender": sender, "now": now})
 
     def _apply_status(self, connection: Any, status: StatusUpdate, now: float) -> None:
-        """Statuses arrive out of order (read before delivered): keep the highest, never go back."""
-        stamp = float(status.timestamp) if status.timestamp else now
-        row = connection.execute(select(outbox).where(outbox.c.wamid == status.id)).mappings().first()
-        if row is None:  # the status overtook our record of the send
-            try:
-                with connection.begin_nested():
-                    connection.execute(
-                        outbox.insert().values(wamid=status.id, recipient=status.recipient, state="status_only", created_at=now)
-                    )
-            except IntegrityError:
-                pass
-            row = connection.execute(select(outbox).where(outbox.c.wamid == status.id)).mappings().first()
-        values: dict[str, Any] = {f"{status.status}_at": row[f"{status.status}_at"] or stamp}
-        if status.callback_data:
-            values["callback_data"] = status.callback_data
-            if status.callback_data.startswith(BROADCAST_CALLBACK):
-                connection.execute(
-                    broadcast_statuses.insert().values(
-                        callback_data=status.callback_data, status=status.status, error_code=status.error_code, received_at=now
-                    )
+        """One statement per status. Statuses arrive out of order (read before delivered) and may
+        overtake our record of the send (then a status_only row holds them): each time is kept
+        from its first report, and the status only ever rises (sent < delivered < read)."""
+        name, has_callback = status.status, bool(status.callback_data)
+
+        def build() -> Any:
+            at, ranked = f"{name}_at", name in STATUS_RANK
+            statement = self._insert(outbox).values(
+                wamid=bindparam("wamid"),
+                recipient=bindparam("recipient"),
+                state="status_only",
+                created_at=bindparam("now"),
+                status=name if ranked else None,
+                error_code=bindparam("error_code"),
+                callback_data=bindparam("callback_data"),
+                **{at: bindparam("stamp")},
+            )
+            changes: dict[str, Any] = {at: func.coalesce(outbox.c[at], statement.excluded[at])}
+            if has_callback:
+                changes["callback_data"] = statement.excluded.callback_data
+            if ranked:
+                rank = case(STATUS_RANK, value=outbox.c.status, else_=0)
+                changes["status"] = case((rank < STATUS_RANK[name], statement.excluded.status), else_=outbox.c.status)
+            else:
+                changes["error_code"] = statement.excluded.error_code
+            return statement.on_conflict_do_update(index_elements=["wamid"], set_=changes)
+
+        row = {
+            "wamid": status.id,
+            "recipient": status.recipient,
+            "now": now,
+            "stamp": float(status.timestamp) if status.timestamp else now,
+            "error_code": None if name in STATUS_RANK else status.error_code,
+            "callback_data": status.callback_data,
+        }
+        connection.execute(self._statement(("status", name, str(has_callback)), build), row)
+        if status.callback_data and status.callback_data.startswith(BROADCAST_CALLBACK):
+            connection.execute(
+                broadcast_statuses.insert().values(
+                    callback_data=status.callback_data, status=status.status, error_code=status.error_code, received_at=now
                 )
-        if status.status == "failed":
-            values["error_code"] = status.error_code
-        elif STATUS_RANK[status.status] > STATUS_RANK.get(row["status"] or "", 0):
-            values["status"] = status.status
-        connection.execute(update(outbox).where(outbox.c.id == row["id"]).values(**values))
+            )
 
     # --- the worker ------------------------------------------------------------------------
 
@@ -254,7 +299,7 @@ class Store:
         with self.engine.connect() as connection:
             return [row.sender for row in connection.execute(query)]
 
-    def claim_next(self, sender: str, owner: str, now: float | None = None) -> tuple[int, InboundMessage] | None:
+    def claim_next(self, sender: str, owner: str, now: float | None = None) -> Claim | None:
         """The citizen's oldest unfinished message, if nobody else holds it and it is due."""
         now = now or time.time()
         with self.engine.begin() as connection:
@@ -280,7 +325,7 @@ class Store:
             )
             if claimed.rowcount != 1:
                 return None
-            return row["id"], InboundMessage(**json.loads(row["message"]))
+            return Claim(row["id"], InboundMessage(**json.loads(row["message"])), row["attempts"] + 1)
 
     def was_answered(self, wamid: str) -> bool:
         """Whether a reply to this message was already accepted by Meta (a crash after replying)."""

@@ -49,3 +49,11 @@ def receive(body: bytes | None, signature_header: str | None, settings: WhatsApp
         logger.info("webhook: %s", problem)
     new = store.accept(parsed)  # durable before the 200
     return Answer(200, {"status": "ok", "accepted": len(new), "statuses": len(parsed.statuses)}, tuple(new))
+
+
+def inbox_health(store: Store, wamid: str | None) -> dict[str, Any]:
+    """The internal health route's answer, for both doors: inbox counts by state or, given a
+    wamid, that one message's state (for tests and operators). Blocking (database work)."""
+    if wamid:
+        return {"wamid": wamid, "state": store.message_state(wamid)}
+    return {"status": "ok", "inbox": store.inbox_states()}
