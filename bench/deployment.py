@@ -55,17 +55,25 @@ async def turns(deployment: Deployment, citizens: int, each: int, run: int) -> t
     return [s for samples in runs for s in samples], elapsed, phones
 
 
-def inbound_wamids(deployment: Deployment, phones: list[str]) -> list[str]:
-    """The messages the simulator delivered from these citizens (the inbox's ids)."""
+def inbound_wamids(deployment: Deployment, phones: list[str], seconds: float = 120) -> list[str]:
+    """The messages the simulator delivered from these citizens (the inbox's ids), once each is
+    finished: a citizen writes again at the first reply, so a first contact's second reply (after
+    the privacy notice) may still be on its way when the citizen's last turn ends."""
     from sqlalchemy import select
 
     from whatsapp.cloud.store import Store, inbox
 
     store = Store(deployment.env["WHATSAPP_STORE_URL"])
-    with store.engine.connect() as connection:
-        rows = connection.execute(select(inbox.c.wamid).where(inbox.c.sender.in_(phones))).scalars().all()
+    deadline = time.monotonic() + seconds
+    query = select(inbox.c.wamid, inbox.c.state).where(inbox.c.sender.in_(phones))
+    while True:
+        with store.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        if all(state not in ("pending", "processing") for _, state in rows) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     store.engine.dispose()
-    return list(rows)
+    return [wamid for wamid, _ in rows]
 
 
 async def acknowledgements(deployment: Deployment, rate: int) -> tuple[list[float], int]:
