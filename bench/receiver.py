@@ -14,19 +14,17 @@ import argparse
 import asyncio
 import os
 import signal
-import subprocess
 import uuid
 from collections import Counter
 from pathlib import Path
 
 from bench.deployment import signed_status_webhook
 from bench.stats import percentile
-from bench.turn_profile import PY_SPY, cpu_seconds
+from bench.turn_profile import cpu_seconds, py_spy
 from bench.whatsapp import TURN_TEXT, Webhook, post_paced, signed_text_webhook
 from harness.deployment import POSTGRES, postgres
 from harness.ports import free_port
 from harness.servers import PYTHON, ROOT, Server
-from whatsapp.signature import sign
 
 SECRET = "bench-receiver-secret-0123456789abcdef"
 NUMBER_ID = "100200300400500"
@@ -42,8 +40,7 @@ def webhooks(rate: int):
     def webhook_for(n: int) -> Webhook:
         if n % 5:
             return signed_status_webhook(SECRET, NUMBER_ID, n)
-        body, headers = signed_text_webhook(SECRET, f"9193{n % 40:08d}", f"wamid.bench-receiver-{rate}-{n}", TURN_TEXT)
-        return body, {**headers, "X-Hub-Signature-256": sign(body, SECRET)}
+        return signed_text_webhook(SECRET, f"9193{n % 40:08d}", f"wamid.bench-receiver-{rate}-{n}", TURN_TEXT)
 
     return webhook_for
 
@@ -88,9 +85,7 @@ async def main() -> None:
         spy = None
         raw = directory / "receiver.pyspy"
         if args.profile:
-            command = [PY_SPY, "record", "--pid", str(door.pid), "--rate", "200", "--gil", "--nonblocking"]
-            command += ["--format", "raw", "--output", str(raw)]
-            spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            spy = py_spy(door.pid, raw)
         before = cpu_seconds([door.pid])
         latencies, failures = await post_paced(webhook, args.rate, args.rate * args.seconds, webhooks(args.rate))
         spent = cpu_seconds([door.pid]) - before

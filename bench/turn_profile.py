@@ -71,8 +71,15 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / TICKS
 
 
+def py_spy(pid: int, raw: Path) -> subprocess.Popen[bytes]:
+    """py-spy sampling `pid` into `raw` (collapsed stacks) until it gets SIGINT: only threads holding
+    the GIL, so Python on the CPU, not a thread waiting for PostgreSQL."""
+    command = [PY_SPY, "record", "--pid", str(pid), "--rate", "200", "--gil", "--nonblocking", "--format", "raw"]
+    return subprocess.Popen([*command, "--output", str(raw)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def pids_of(pattern: str) -> list[int]:
-    """Processes whose command line matches `pattern`, with their children (PostgreSQL's backends)."""
+    """Processes whose command line matches `pattern` (PostgreSQL: every backend running now)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -121,24 +128,7 @@ async def measure(deployment: Deployment, citizens: int, each: int) -> None:
     await turns(deployment, 4, 3, run=97)  # warm-up: the pipeline is loaded and every path has run once
     groups = processes(deployment)
     raw = deployment.directory / "rasa.pyspy"
-    spy = subprocess.Popen(
-        [
-            PY_SPY,
-            "record",
-            "--pid",
-            str(groups["Rasa"][0]),
-            "--rate",
-            "200",
-            "--format",
-            "raw",
-            "--output",
-            str(raw),
-            "--gil",  # only a thread holding the GIL: Python on the CPU, not a thread waiting for PostgreSQL
-            "--nonblocking",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    spy = py_spy(groups["Rasa"][0], raw)
     before = {name: cpu_seconds(pids) for name, pids in groups.items()}
     samples, elapsed, _ = await turns(deployment, citizens, each, run=98)
     spent = {name: cpu_seconds(pids) - before[name] for name, pids in groups.items()}
