@@ -25,7 +25,7 @@ SAMPLE_DIR_VARIABLE = "NAGARIK_SAMPLE_DIR"
 # any moving 24 hours. NAGARIK_MESSAGING_TIER is the account's tier.
 TIERS = {"250": 250, "2000": 2_000, "10000": 10_000, "100000": 100_000, "unlimited": None}
 MAX_MESSAGES_PER_SECOND = 1000  # a business number's highest throughput on the Cloud API
-# What an officials' API token may do (nagarik.officials.api lists each route's scope).
+# What an officials' API token may do (nagarik.web.api lists each route's scope).
 API_SCOPES = ("broadcast", "alert", "applications", "grievances", "dates", "polls", "campaigns", "certificates")
 MAX_WHO = 64  # the columns that keep who made a change (created_by, changed_by, updated_by)
 

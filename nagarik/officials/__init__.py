@@ -1,1 +1,1 @@
-"""What officials use: the command line, the JSON API, demo data."""
+"""What officials use: the command line and demo data (the JSON API and the console: nagarik/web)."""

@@ -49,6 +49,8 @@ UNREACHABLE = [
     ("GET", "/v21.0/109876543210987/messages", None),
     ("GET", "/api/audience", None),  # the officials' API is not public (yet)
     ("POST", "/api/broadcasts", {"kind": "announcement"}),
+    ("GET", "/api/openapi.json", None),  # public on the API's own port only
+    ("GET", "/console/../api/audience", None),
     ("GET", "/health", None),
     ("GET", "/", None),
     ("GET", "/verify/../api/audience", None),

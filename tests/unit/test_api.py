@@ -46,7 +46,7 @@ def api(database, tmp_path):
     }
     log = open(tmp_path / "api.log", "wb")  # noqa: SIM115 (kept open for the process)
     process = subprocess.Popen(
-        [sys.executable, "-m", "nagarik.officials.api", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
+        [sys.executable, "-m", "nagarik.web", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -278,3 +278,41 @@ def test_bad_input_is_a_400_naming_the_field_and_nothing_is_stored(api):
         for table in (models.Broadcast, models.Poll, models.Campaign, models.CitizenDate):
             assert session.scalar(select(func.count()).select_from(table)) == 0, table
         assert session.get(models.Application, "BC-2026-001234").stage_key != "approval"
+
+
+def test_the_openapi_description_lists_every_route_and_needs_no_token(api):
+    from fastapi.routing import APIRoute
+
+    from nagarik.web import api as web_api
+
+    described = httpx.get(f"{api.base_url}/api/openapi.json", timeout=30)
+    assert described.status_code == 200
+    paths = {path: ops for path, ops in described.json()["paths"].items() if path.startswith(("/api/", "/verify/"))}
+    routes = [route for route in (*web_api.router.routes, *web_api.public.routes) if isinstance(route, APIRoute)]
+    expected = {(method.lower(), route.path_format) for route in routes if route.include_in_schema for method in route.methods}
+    assert expected == {(method, path) for path, operations in paths.items() for method in operations}
+    assert len(expected) == 17  # every route of the table in nagarik/web/api.py's docstring
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            assert operation["summary"], (method, path)
+            assert operation.get("security") == (None if path.startswith("/verify/") else [{"HTTPBearer": []}]), path
+    schemas = described.json()["components"]["schemas"]
+    for path, model in [("/api/broadcasts", "NewBroadcast"), ("/api/polls", "NewPoll"), ("/api/campaigns", "NewCampaign")]:
+        body = paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": f"#/components/schemas/{model}"} and model in schemas
+    assert "Media" in schemas and "CampaignStep" in schemas  # what the bodies refer to
+    assert api.get("/api/no-such-thing").json() == {"error": "no such route"}
+    assert httpx.get(f"{api.base_url}/api/no-such-thing").status_code == 401  # an unknown path is still a 401 first
+
+
+def test_the_app_will_not_build_with_a_route_that_declares_no_scope(monkeypatch):
+    from fastapi.routing import APIRoute
+
+    from nagarik.web import api as web_api
+    from nagarik.web.app import create_app
+
+    create_app(enqueue=lambda broadcast_id, priority: None)  # the real routes all declare theirs
+    unscoped = APIRoute("/api/open", lambda: {"open": True}, methods=["GET"])
+    monkeypatch.setattr(web_api.router, "routes", [*web_api.router.routes, unscoped])
+    with pytest.raises(RuntimeError, match="routes without a scope: /api/open"):
+        create_app(enqueue=lambda broadcast_id, priority: None)

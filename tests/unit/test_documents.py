@@ -314,7 +314,7 @@ def api(database_with_certificates: str, tmp_path: Path) -> Iterator[str]:
     log = tmp_path / "api.log"
     with log.open("wb") as handle:
         process = subprocess.Popen(
-            [sys.executable, "-m", "nagarik.officials.api", "--port", str(port)], cwd=ROOT, env=env, stdout=handle, stderr=handle
+            [sys.executable, "-m", "nagarik.web", "--port", str(port)], cwd=ROOT, env=env, stdout=handle, stderr=handle
         )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -1,0 +1,1 @@
+"""Officials' accounts, roles, sessions, access policy and the audit log: plain services, no web."""
