@@ -157,3 +157,32 @@ def sample_dir() -> Path:
 def verify_url() -> str:
     """NAGARIK_VERIFY_URL: the public address printed on certificate copies for checking their code."""
     return _get("NAGARIK_VERIFY_URL", DEFAULT_VERIFY_URL).rstrip("/")
+
+
+# The officials' console
+def console_idle_minutes() -> int:
+    """NAGARIK_CONSOLE_IDLE_MINUTES (default 30): a console session unused this long ends."""
+    return int(_get("NAGARIK_CONSOLE_IDLE_MINUTES", "30"))
+
+
+def console_absolute_hours() -> int:
+    """NAGARIK_CONSOLE_ABSOLUTE_HOURS (default 12): a console session ends this long after login, used or not."""
+    return int(_get("NAGARIK_CONSOLE_ABSOLUTE_HOURS", "12"))
+
+
+def console_login_limits() -> tuple[int, int, int]:
+    """Failed logins allowed per account and per client address within a window of minutes:
+    NAGARIK_CONSOLE_LOGIN_PER_ACCOUNT (5), NAGARIK_CONSOLE_LOGIN_PER_ADDRESS (20), NAGARIK_CONSOLE_LOGIN_WINDOW_MINUTES (15)."""
+    return (
+        int(_get("NAGARIK_CONSOLE_LOGIN_PER_ACCOUNT", "5")),
+        int(_get("NAGARIK_CONSOLE_LOGIN_PER_ADDRESS", "20")),
+        int(_get("NAGARIK_CONSOLE_LOGIN_WINDOW_MINUTES", "15")),
+    )
+
+
+def console_secure_cookies() -> bool:
+    """NAGARIK_CONSOLE_SECURE_COOKIES (default on): Secure, __Host- cookies; off only for plain-http tests and the demo."""
+    value = _get("NAGARIK_CONSOLE_SECURE_COOKIES", "1").lower()
+    if value not in ("1", "0", "true", "false", "yes", "no"):
+        raise ValueError("NAGARIK_CONSOLE_SECURE_COOKIES must be 1 or 0")
+    return value in ("1", "true", "yes")

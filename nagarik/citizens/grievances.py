@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from nagarik import db
@@ -168,3 +168,29 @@ def change_status(
     grievance.events.append(models.GrievanceEvent(status=status, note=note, changed_by=by, created_at=now))
     session.flush()
     return grievance
+
+
+def grievances_in(
+    session: Session, departments: list[str] | None, status: str | None = None, limit: int = 200
+) -> list[models.Grievance]:
+    """The newest grievances of these departments (None: every department), optionally of one status."""
+    query = select(models.Grievance).order_by(models.Grievance.created_at.desc()).limit(limit)
+    if departments is not None:
+        query = query.where(models.Grievance.department_key.in_(departments))
+    if status:
+        query = query.where(models.Grievance.status == status)
+    return list(session.execute(query).scalars())
+
+
+def open_count_in(session: Session, departments: list[str] | None) -> int:
+    """Grievances not yet resolved, closed or rejected, in these departments (None: all)."""
+    query = select(func.count()).select_from(models.Grievance).where(models.Grievance.status.in_(("open", "in_progress")))
+    if departments is not None:
+        query = query.where(models.Grievance.department_key.in_(departments))
+    return session.execute(query).scalar_one()
+
+
+def grievance_by_tracking_id(session: Session, tracking_id: str) -> models.Grievance | None:
+    query = select(models.Grievance).where(models.Grievance.tracking_id == tracking_id)
+    query = query.options(selectinload(models.Grievance.events))
+    return session.execute(query).scalar_one_or_none()

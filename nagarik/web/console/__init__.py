@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from nagarik.web.console import pages, security
 
 
 def install(app: FastAPI) -> None:
     """Adds the console's middleware and routes to the web app (nagarik.web.app.create_app)."""
+    app.mount(f"{security.PREFIX}/static", StaticFiles(directory=Path(__file__).parent / "static"), name="console-static")
+    app.include_router(pages.router, include_in_schema=False)  # not part of the API's OpenAPI description
+    app.middleware("http")(security.headers)
+
+    @app.exception_handler(security.LoginRequiredError)
+    async def to_login(request: Request, exc: security.LoginRequiredError) -> Response:
+        if request.method != "GET":
+            return PlainTextResponse("login required", status_code=403)
+        response = RedirectResponse(f"{security.PREFIX}/login", status_code=303)
+        security.clear_cookie(response)
+        return response
+
+    @app.exception_handler(security.CsrfRefusedError)
+    async def csrf_refused(request: Request, exc: security.CsrfRefusedError) -> Response:
+        return PlainTextResponse("CSRF token missing or wrong", status_code=403)

@@ -1,0 +1,60 @@
+"""The one place that decides what an official may do: `can(official, action, resource)`.
+
+Deny by default: an action not named below, a disabled account or an unknown role gets False.
+Grievances are checked by their data (the grievance's department against the account's), not by
+the role alone. Handoffs carry no department yet, so every role that works them sees them all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nagarik.db import models
+
+READ_GRIEVANCES = "grievances.read"
+READ_HANDOFFS = "handoffs.read"
+READ_CITIZEN = "citizen.read"  # a whole phone number and other personal data on a detail page
+SEND_BROADCAST = "broadcasts.send"
+MANAGE_ACCOUNTS = "accounts.manage"
+MANAGE_SESSIONS = "sessions.manage"  # see and end anyone's sessions
+READ_AUDIT = "audit.read"
+OWN_SESSIONS = "sessions.own"  # see and end one's own
+USE_CONSOLE = "console.use"
+
+_ALL_DEPARTMENTS = {"admin", "supervisor", "viewer"}  # read every department's grievances
+_ROLE_ACTIONS: dict[str, set[str]] = {
+    "admin": {
+        USE_CONSOLE,
+        OWN_SESSIONS,
+        READ_GRIEVANCES,
+        READ_HANDOFFS,
+        READ_CITIZEN,
+        MANAGE_ACCOUNTS,
+        MANAGE_SESSIONS,
+        READ_AUDIT,
+    },
+    "supervisor": {USE_CONSOLE, OWN_SESSIONS, READ_GRIEVANCES, READ_HANDOFFS, READ_CITIZEN},
+    "department_officer": {USE_CONSOLE, OWN_SESSIONS, READ_GRIEVANCES, READ_HANDOFFS, READ_CITIZEN},
+    "broadcaster": {USE_CONSOLE, OWN_SESSIONS, SEND_BROADCAST},
+    "trainer": {USE_CONSOLE, OWN_SESSIONS},
+    "viewer": {USE_CONSOLE, OWN_SESSIONS, READ_GRIEVANCES, READ_HANDOFFS},  # reads, masked: no citizen detail
+}
+
+
+def can(official: models.Official | None, action: str, resource: Any = None) -> bool:
+    if official is None or official.disabled_at is not None:
+        return False
+    if action not in _ROLE_ACTIONS.get(official.role, set()):
+        return False
+    if isinstance(resource, models.Grievance):
+        return official.role in _ALL_DEPARTMENTS or resource.department_key in set(official.departments or [])
+    if isinstance(resource, models.OfficialSession) and action == OWN_SESSIONS:
+        return resource.official_id == official.id
+    return True
+
+
+def visible_departments(official: models.Official) -> list[str] | None:
+    """The departments whose grievances the official may list; None for all of them."""
+    if not can(official, READ_GRIEVANCES):
+        return []
+    return None if official.role in _ALL_DEPARTMENTS else list(official.departments or [])
