@@ -80,6 +80,7 @@ SCOPED = [
     ("get", "/api/audience?kind=poll", None, "polls"),
     ("get", "/api/audience?kind=campaign", None, "campaigns"),
     ("post", "/api/broadcasts", {"texts": {"en": "Water off Friday"}}, "broadcast"),
+    ("post", "/api/broadcasts", {"kind": None, "texts": {"en": "Water off Friday"}}, "broadcast"),  # null: an announcement
     ("post", "/api/broadcasts", {"kind": "emergency", "texts": {"en": "Flood"}, "wards": ["jayanagar"]}, "alert"),
     ("post", "/api/applications/BC-2026-001234/stage", {"stage": "approval"}, "applications"),
     ("post", "/api/grievances/GRV-2026-999999/status", {"status": "resolved"}, "grievances"),
