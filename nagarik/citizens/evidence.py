@@ -10,11 +10,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nagarik.citizens.grievances import EVIDENCE_FILE
+from nagarik.citizens.grievances import EVIDENCE_FILE, OPEN_STATUSES
 from nagarik.db import models
 from whatsapp.cloud.media import STORED_NAME, stored_evidence
-
-OPEN_STATUSES = ("open", "in_progress")  # grievances the office still works on: their evidence stays
 
 
 def file_name(evidence_ref: str | None) -> str | None:

@@ -22,6 +22,7 @@ from whatsapp.cloud.settings import evidence_dir
 
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
 STATUSES = ("open", "in_progress", "resolved", "closed", "rejected")
+OPEN_STATUSES = STATUSES[:2]  # grievances the office still works on (their evidence stays, they count as open)
 EVIDENCE_FILE = "file:"  # evidence_ref prefix of a file in the channel's evidence store (WHATSAPP_EVIDENCE_DIR)
 
 
@@ -160,7 +161,7 @@ def change_status(
     """Officials move a grievance along; every change is kept as history, with who made it (`by`)."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status}; use one of {', '.join(STATUSES)}")
-    grievance = session.execute(select(models.Grievance).where(models.Grievance.tracking_id == tracking_id)).scalar_one_or_none()
+    grievance = grievance_by_tracking_id(session, tracking_id)
     if grievance is None:
         raise KeyError(tracking_id)
     now = now or clock.utcnow()
@@ -184,7 +185,7 @@ def grievances_in(
 
 def open_count_in(session: Session, departments: list[str] | None) -> int:
     """Grievances not yet resolved, closed or rejected, in these departments (None: all)."""
-    query = select(func.count()).select_from(models.Grievance).where(models.Grievance.status.in_(("open", "in_progress")))
+    query = select(func.count()).select_from(models.Grievance).where(models.Grievance.status.in_(OPEN_STATUSES))
     if departments is not None:
         query = query.where(models.Grievance.department_key.in_(departments))
     return session.execute(query).scalar_one()
