@@ -198,3 +198,25 @@ def test_the_console_speaks_the_officials_language_and_it_can_be_switched(client
     assert client.post("/console/language", data={"csrf_token": csrf(client), "language": "kn"}).status_code == 303
     page = client.get("/console/").text
     assert "ದೂರುಗಳು" in page and "शिकायतें" not in page
+
+
+def test_every_language_has_the_console_words_english_has() -> None:
+    from nagarik.web.console import words as console_words
+
+    english = set(console_words._own("en"))
+    for language in ("hi", "kn"):
+        assert set(console_words._own(language)) == english, language
+
+
+def test_a_console_word_defined_in_two_files_is_refused(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nagarik.web.console import words as console_words
+
+    (tmp_path / "en.yml").write_text("home: Home\n", encoding="utf-8")
+    (tmp_path / "handoffs.en.yml").write_text("home: Again\n", encoding="utf-8")
+    monkeypatch.setattr(console_words, "DIRECTORY", tmp_path)
+    console_words._own.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="home"):
+            console_words._own("en")
+    finally:
+        console_words._own.cache_clear()

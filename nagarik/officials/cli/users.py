@@ -1,7 +1,7 @@
 """user: officials' console accounts.
 
-    python -m nagarik user add NAME --role ROLE [--department CODE ...] [--language en] [--password-stdin]
-    python -m nagarik user list     python -m nagarik user disable NAME     python -m nagarik user sessions end NAME
+python -m nagarik user add NAME --role ROLE [--department CODE ...] [--language en] [--password-stdin]
+python -m nagarik user list     python -m nagarik user disable NAME     python -m nagarik user sessions end NAME
 """
 
 from __future__ import annotations

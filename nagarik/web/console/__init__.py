@@ -8,13 +8,23 @@ from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from nagarik.web.console import pages, security
+from nagarik.web.console import (
+    broadcast_pages,
+    conversation_pages,
+    grievance_pages,
+    handoff_pages,
+    pages,
+    security,
+)
+
+ROUTERS = (pages, grievance_pages, handoff_pages, conversation_pages, broadcast_pages)
 
 
 def install(app: FastAPI) -> None:
     """Adds the console's middleware and routes to the web app (nagarik.web.app.create_app)."""
     app.mount(f"{security.PREFIX}/static", StaticFiles(directory=Path(__file__).parent / "static"), name="console-static")
-    app.include_router(pages.router, include_in_schema=False)  # not part of the API's OpenAPI description
+    for module in ROUTERS:  # not part of the API's OpenAPI description
+        app.include_router(module.router, include_in_schema=False)
     app.middleware("http")(security.headers)
 
     @app.exception_handler(security.LoginRequiredError)
