@@ -28,6 +28,7 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import held
 from nagarik.shared.log_privacy import mask
 from whatsapp import limits
 from whatsapp.cloud.graph import GraphClient
@@ -35,7 +36,7 @@ from whatsapp.cloud.internal import is_internal
 from whatsapp.cloud.media import receive_evidence
 from whatsapp.cloud.receiver import read_body, reply
 from whatsapp.cloud.settings import WhatsAppSettings
-from whatsapp.cloud.store import Claim, Store
+from whatsapp.cloud.store import HELD, RELEASED, Claim, Store
 from whatsapp.cloud.webhook import handshake, inbox_health
 from whatsapp.cloud.webhook import receive as accept_webhook
 from whatsapp.inbound import InboundMessage
@@ -264,7 +265,11 @@ class WhatsAppInput(InputChannel):
             await asyncio.to_thread(self.store.finish, row_id)
             return
         try:
-            text = await self._assistant_text(message)
+            hold = await asyncio.to_thread(self.store.hold_state, message.sender)
+            if hold == HELD:  # an officer answers: media is not fetched, the console shows what came
+                text = message.to_rasa_text()
+            else:
+                text = await self._assistant_text(message)
             if text is None:
                 await asyncio.to_thread(self.store.finish, row_id, "ignored")
                 return
@@ -278,9 +283,16 @@ class WhatsAppInput(InputChannel):
                 "profile_name": message.profile_name,
                 "text": text,
             }
-            await on_new_message(
-                UserMessage(text, output, message.sender, input_channel=self.name(), message_id=message.id, metadata=metadata)
+            user_message = UserMessage(
+                text, output, message.sender, input_channel=self.name(), message_id=message.id, metadata=metadata
             )
+            if hold == HELD:
+                await held.log_for_officer(self._app.ctx.agent, user_message)
+            else:
+                if hold == RELEASED:
+                    await held.resume(self._app.ctx.agent, message.sender)
+                    await asyncio.to_thread(self.store.forget_hold, message.sender)
+                await on_new_message(user_message)
             await asyncio.to_thread(self.store.finish, row_id)
         except Exception as exc:
             attempts = await asyncio.to_thread(self.store.attempts, row_id)

@@ -141,6 +141,22 @@ def simulator(port: int, webhook_url: str, env: dict[str, str], log: Path, *extr
     return Server("simulator", command, env, log, f"http://127.0.0.1:{port}/_sim/health", 30)
 
 
+def console(port: int, env: dict[str, str], log: Path) -> Server:
+    """The officials' web server (python -m nagarik.web: the console and the JSON API); up once the
+    console's login page answers."""
+    console_env = {
+        **env,
+        # Plain http on 127.0.0.1 here: a Secure (__Host-) cookie would never be sent back over it, so
+        # no one could stay logged in. Behind the proxy (deploy/) the default, Secure, holds.
+        "NAGARIK_CONSOLE_SECURE_COOKIES": "0",
+        # The server will not start without API tokens; unless the environment names some, one made
+        # for the run and given no scopes, so the API refuses everyone (deploy/ does the same).
+        "NAGARIK_API_TOKENS": env.get("NAGARIK_API_TOKENS") or f"{secrets.token_urlsafe(32)}:harness",
+    }
+    command = [PYTHON, "-m", "nagarik.web", "--host", "127.0.0.1", "--port", str(port)]
+    return Server("console", command, console_env, log, f"http://127.0.0.1:{port}/console/login", 60)
+
+
 def workers(threads: int, env: dict[str, str], log: Path) -> Server:
     """The outbound queue's consumer (no health route: it is up once it runs)."""
     return Server("workers", [PYTHON, "-m", "nagarik", "worker", "--workers", str(threads)], env, log)

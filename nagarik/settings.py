@@ -165,6 +165,12 @@ def console_idle_minutes() -> int:
     return int(_get("NAGARIK_CONSOLE_IDLE_MINUTES", "30"))
 
 
+def handoff_unanswered_minutes() -> int:
+    """NAGARIK_HANDOFF_UNANSWERED_MINUTES (default 120, the reply the citizen is promised in office
+    hours): a handoff waiting this long without an officer's reply is shown to supervisors as a breach."""
+    return int(_get("NAGARIK_HANDOFF_UNANSWERED_MINUTES", "120"))
+
+
 def console_absolute_hours() -> int:
     """NAGARIK_CONSOLE_ABSOLUTE_HOURS (default 12): a console session ends this long after login, used or not."""
     return int(_get("NAGARIK_CONSOLE_ABSOLUTE_HOURS", "12"))

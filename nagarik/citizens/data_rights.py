@@ -29,7 +29,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from nagarik import db
-from nagarik.citizens import applications, evidence, profiles, subscriptions, trackers
+from nagarik.citizens import applications, evidence, handoffs, profiles, subscriptions, trackers
 from nagarik.citizens.stores import Stores
 from nagarik.db import models
 from nagarik.shared import clock
@@ -41,7 +41,6 @@ logger = logging.getLogger(__name__)
 FIRST_PASS_AFTER = dt.timedelta(minutes=1)  # the turn that asked has ended by then
 SECOND_PASS_AFTER = dt.timedelta(minutes=5)  # after the first: removes what a turn in flight wrote back
 PASSES = 2
-OPEN_HANDOFFS = ("open", "picked_up")
 FINISHED_BROADCASTS = ("done", "cancelled")
 
 
@@ -206,7 +205,7 @@ def erase(session: Session, phone: str, cutoff: float, now: dt.datetime | None =
     _status_checks(session, phone, stand_in, now)
     media = _anonymise_closed_grievances(session, phone, stand_in)
     handoff, failure = models.Handoff, models.StatusCheckFailure
-    closed = update(handoff).where(handoff.phone == phone, handoff.status.not_in(OPEN_HANDOFFS))
+    closed = update(handoff).where(handoff.phone == phone, handoff.status.not_in(handoffs.OPEN))
     session.execute(closed.values(phone=stand_in, last_message=""))
     kept = Kept(
         open_grievances=db.count(session, select(models.Grievance).where(models.Grievance.phone == phone)),

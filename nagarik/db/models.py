@@ -169,7 +169,7 @@ class Broadcast(Base):
 
     __tablename__ = "broadcasts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # announcement | emergency | campaign | poll | reminder | notification
+    kind: Mapped[str] = mapped_column(String(16))  # announcement | emergency | campaign | poll | reminder | notification | reply
     priority: Mapped[int] = mapped_column(Integer)  # higher goes first
     texts: Mapped[dict[str, Any]]  # language -> text
     media: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"type": image|video|document, "link": ...}
@@ -178,6 +178,7 @@ class Broadcast(Base):
     template_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # language -> parameters, if not the text
     thread_of: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))  # an emergency's follow-ups
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)  # one step of a campaign
+    handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id"), index=True)  # an officer's reply in it
     status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | running | done | cancelled | failed
     failure_reason: Mapped[str | None] = mapped_column(Text)  # why a failed broadcast's copies could not be built
     send_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -393,10 +394,18 @@ class Handoff(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     phone: Mapped[str] = mapped_column(String(32), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | picked_up | closed
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | taken | closed
     language: Mapped[str] = mapped_column(String(8))
     last_message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    department_key: Mapped[str | None] = mapped_column(ForeignKey("departments.key"))  # None: the general desk
+    ward_key: Mapped[str | None] = mapped_column(ForeignKey("wards.key"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))  # the one officer answering
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    first_reply_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    outcome: Mapped[str | None] = mapped_column(String(32))  # answered | no_reply_needed | referred | unreachable
+    owner: Mapped[Official | None] = relationship()
 
 
 class Counter(Base):

@@ -23,9 +23,13 @@ from nagarik.outbound import checks
 from nagarik.shared import clock
 from nagarik.shared.seed_files import LANGUAGES
 
-# Order of priority: emergency, (conversational replies, which never queue), notifications and
-# reminders about one's own business, then bulk.
-PRIORITY = {"emergency": 100, "notification": 50, "reminder": 40, "announcement": 10, "campaign": 10, "poll": 10}
+# Order of priority: emergency, an officer's reply to a citizen waiting in the chat (the assistant's
+# own replies never queue), notifications and reminders about one's own business, then bulk.
+PRIORITY = {"emergency": 100, "reply": 60, "notification": 50, "reminder": 40, "announcement": 10, "campaign": 10, "poll": 10}
+# News of the citizen's own case: consent to topics does not apply (nagarik.outbound.consent).
+OWN_CASE = ("notification", "reply")
+# Addressed to named phones (audience.phones), whoever they are, not to an audience of subscribers.
+TO_PHONES = ("notification", "reminder", "reply")
 # What officials send as such; the other kinds come from their own services (polls, campaigns,
 # notifications, reminders), which add what their copies need (a poll row, a template's parameters).
 DIRECT_KINDS = ("announcement", "emergency")
@@ -36,6 +40,7 @@ TEMPLATE = {
     "announcement": "announcement",
     "campaign": "announcement",
     "notification": "announcement",
+    "reply": "officer_reply",  # an officer's answer in a live handoff (nagarik.outbound.live_handoffs)
     "reminder": "date_reminder",
     "poll": "consultation_invite",
 }
@@ -115,7 +120,7 @@ def audience_query(kind: str, audience: Audience) -> Any:
 
 
 def audience_size(session: Session, kind: str, audience: Audience) -> int:
-    if kind in ("notification", "reminder"):
+    if kind in TO_PHONES:
         return len(audience.phones)
     return db.count(session, audience_query(kind, audience))
 
@@ -123,8 +128,9 @@ def audience_size(session: Session, kind: str, audience: Audience) -> int:
 def recipients_of(session: Session, kind: str, audience: Audience) -> list[tuple[str, str | None]]:
     """(phone, language) of everyone the broadcast goes to. A notification goes to the phone on
     the application or grievance even if that citizen never wrote to us; so does a reminder about a
-    date on their record (but the sender skips it after STOP or an opt-out of its kind)."""
-    if kind in ("notification", "reminder"):
+    date on their record (but the sender skips it after STOP or an opt-out of its kind), and an
+    officer's reply to the citizen who asked for one."""
+    if kind in TO_PHONES:
         known = dict(
             session.execute(
                 select(models.Citizen.phone, models.Citizen.language).where(models.Citizen.phone.in_(audience.phones))

@@ -11,7 +11,7 @@ reason, never sent:
 - `unsubscribed`: the citizen no longer has the topic the broadcast is about;
 - `reminder_opt_out`: the citizen stopped this kind of reminder.
 
-News of one's own case (a notification) goes even after STOP.
+News of one's own case (a notification, an officer's reply the citizen asked for) goes even after STOP.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nagarik.db import models
-from nagarik.outbound.broadcasts import CANCELLED, Audience, topics_wanted
+from nagarik.outbound.broadcasts import CANCELLED, OWN_CASE, Audience, topics_wanted
 
 STOPPED = "stopped"
 UNSUBSCRIBED = "unsubscribed"
@@ -64,7 +64,7 @@ def _reason(
 ) -> str | None:
     if broadcast.status == "cancelled":
         return CANCELLED
-    if broadcast.kind == "notification":
+    if broadcast.kind in OWN_CASE:
         return None
     if broadcast.kind == "reminder":
         if stopped:

@@ -25,6 +25,15 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
+def epoch_of(moment: dt.datetime) -> float:
+    """Seconds since the epoch of a naive UTC moment (the channel's store keeps times so)."""
+    return moment.replace(tzinfo=dt.timezone.utc).timestamp()
+
+
+def from_epoch(seconds: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).replace(tzinfo=None)
+
+
 @contextmanager
 def frozen(at: dt.datetime) -> Iterator[None]:
     """Hold `utcnow()` at `at` (naive UTC) inside the block (tests)."""

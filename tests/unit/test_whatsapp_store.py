@@ -126,7 +126,7 @@ def test_the_migrations_build_exactly_the_store_s_tables(store):
     with store.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"version_table": migrate.VERSION_TABLE})
         assert compare_metadata(context, store_tables) == []
-        assert context.get_current_revision() == "whatsapp_0003"
+        assert context.get_current_revision() == "whatsapp_0004"
 
 
 def test_a_store_made_before_migrations_is_adopted_and_keeps_its_rows(tmp_path):
@@ -141,7 +141,7 @@ def test_a_store_made_before_migrations_is_adopted_and_keeps_its_rows(tmp_path):
     store = Store(url)
     with store.engine.connect() as connection:
         assert connection.execute(text("SELECT sender FROM whatsapp_windows")).scalars().all() == ["919800000001"]
-        assert connection.execute(text(f"SELECT version_num FROM {migrate.VERSION_TABLE}")).scalar_one() == "whatsapp_0003"
+        assert connection.execute(text(f"SELECT version_num FROM {migrate.VERSION_TABLE}")).scalar_one() == "whatsapp_0004"
         connection.execute(text("SELECT callback_data FROM whatsapp_outbox"))  # the column a later version added
     Store(url)  # opening it again changes nothing
 
@@ -153,7 +153,7 @@ def test_the_channel_s_version_table_leaves_the_civic_history_alone(tmp_path):
     with create_engine(url).connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() is not None  # the civic head
         channel = MigrationContext.configure(connection, opts={"version_table": migrate.VERSION_TABLE})
-        assert channel.get_current_revision() == "whatsapp_0003"
+        assert channel.get_current_revision() == "whatsapp_0004"
 
 
 def test_the_media_quota_counts_a_moving_day_per_citizen(store):

@@ -119,6 +119,20 @@ media_fetches = Table(
 )
 QUOTA_SECONDS = 24 * 60 * 60  # the quota's moving window
 
+# Conversations an officer answers from the console (a live handoff). While a citizen's row is
+# "held" the channel logs their messages for the officer and the assistant stays silent; the
+# console sets "released" to give them back, and the channel deletes the row once it resumed
+# the assistant. The console writes this table and the channel reads it: both open this store.
+holds = Table(
+    "whatsapp_holds",
+    metadata,
+    Column("sender", String(64), primary_key=True),
+    Column("state", String(16), nullable=False),  # held | released
+    Column("held_by", String(64), nullable=False),
+    Column("since", Float, nullable=False),
+)
+HELD, RELEASED = "held", "released"
+
 STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3}
 LEASE_SECONDS = 120.0
 
@@ -379,13 +393,65 @@ class Store:
             except IntegrityError:
                 pass  # a retried turn fetched it again: counted already
 
+    # --- live handoffs ----------------------------------------------------------------------
+
+    def hold(self, sender: str, by: str, now: float | None = None) -> None:
+        """The assistant stops answering `sender` until released (an officer took the handoff)."""
+        values = {"state": HELD, "held_by": by, "since": now or time.time()}
+        with self.engine.begin() as connection:
+            if not connection.execute(update(holds).where(holds.c.sender == sender).values(**values)).rowcount:
+                connection.execute(holds.insert().values(sender=sender, **values))
+
+    def release(self, sender: str) -> None:
+        """Back to the assistant: the channel resumes the conversation at the citizen's next message."""
+        with self.engine.begin() as connection:
+            connection.execute(update(holds).where(holds.c.sender == sender).values(state=RELEASED))
+
+    def hold_state(self, sender: str) -> str | None:
+        """HELD, RELEASED or None (the assistant answers as usual): one primary-key read a message."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(holds.c.state).where(holds.c.sender == sender)).scalar()
+
+    def forget_hold(self, sender: str) -> None:
+        """Once resumed; a hold taken again meanwhile is kept."""
+        with self.engine.begin() as connection:
+            connection.execute(holds.delete().where(holds.c.sender == sender, holds.c.state == RELEASED))
+
+    def inbox_since(self, sender: str, after_id: int = 0, limit: int = 200) -> list[dict[str, Any]]:
+        """A citizen's messages after inbox row `after_id`, oldest first (the officer's thread)."""
+        query = (
+            select(inbox.c.id, inbox.c.message, inbox.c.received_at)
+            .where(inbox.c.sender == sender, inbox.c.id > after_id)
+            .order_by(inbox.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [{"id": row["id"], "at": row["received_at"], "message": json.loads(row["message"])} for row in rows]
+
+    def sent_to(self, recipient: str, since: float = 0.0, limit: int = 200) -> list[dict[str, Any]]:
+        """What was sent to a citizen since `since` (epoch seconds), oldest first: body, state, status."""
+        query = (
+            select(outbox.c.id, outbox.c.body, outbox.c.state, outbox.c.status, outbox.c.created_at)
+            .where(outbox.c.recipient == recipient, outbox.c.created_at >= since, outbox.c.body.is_not(None))
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [{**row, "body": json.loads(row["body"])} for row in rows]
+
     # --- messages out ----------------------------------------------------------------------
 
     def window_open(self, recipient: str, window_seconds: float, now: float | None = None) -> bool:
         now = now or time.time()
-        with self.engine.connect() as connection:
-            last = connection.execute(select(windows.c.last_inbound_at).where(windows.c.sender == recipient)).scalar()
+        last = self.last_inbound(recipient)
         return last is not None and now - last < window_seconds
+
+    def last_inbound(self, sender: str) -> float | None:
+        """When the citizen last wrote (epoch seconds): their 24-hour window runs from then."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(windows.c.last_inbound_at).where(windows.c.sender == sender)).scalar()
 
     def record_send(
         self,

@@ -1,23 +1,152 @@
-"""Citizens waiting for an officer: the queue."""
+"""Citizens waiting for an officer: the queue, and a live handoff (take, reply, give back)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from nagarik import settings
 from nagarik.citizens import handoffs
-from nagarik.staff import policy
+from nagarik.db import models
+from nagarik.outbound import live_handoffs
+from nagarik.outbound.sender import window_store
+from nagarik.shared import clock
+from nagarik.staff import audit, policy
 from nagarik.web.console import render, security
+from nagarik.web.console.render import Form
 from nagarik.web.console.security import Visit
 
 router = APIRouter(prefix=security.PREFIX)
+POLL = "every 3s"  # how soon a citizen's new message shows on the officer's page
 
 
 @router.get("/handoffs")
 def handoff_list(request: Request) -> HTMLResponse:
     def page(session: Session, visit: Visit) -> HTMLResponse:
         render.require(visit, policy.READ_HANDOFFS)
-        return render.page(request, "handoffs.html", visit, rows=handoffs.open_handoffs(session))
+        rows = handoffs.open_handoffs(session, policy.visible_departments(visit.official, policy.READ_HANDOFFS))
+        now, store, minutes = clock.utcnow(), window_store(), settings.handoff_unanswered_minutes()
+        windows = {row.phone: live_handoffs.window_left(store, row.phone) for row in rows}
+        late = {row.id for row in rows if handoffs.unanswered(row, now, minutes)}
+        supervising = policy.can(visit.official, policy.SUPERVISE)
+        return render.page(
+            request,
+            "handoffs.html",
+            visit,
+            rows=rows,
+            now=now,
+            windows=windows,
+            late=late,
+            minutes=minutes,
+            supervising=supervising,
+        )
 
     return render.with_visit(request, page)
+
+
+def _handoff(session: Session, visit: Visit, reference: str, action: str = policy.READ_HANDOFFS) -> models.Handoff:
+    handoff = handoffs.handoff_by_reference(session, reference)
+    if handoff is None:
+        raise HTTPException(status_code=404)
+    render.require(visit, action, handoff)
+    return handoff
+
+
+@router.get("/handoffs/{reference}")
+def handoff_detail(request: Request, reference: str) -> HTMLResponse:
+    def page(session: Session, visit: Visit) -> HTMLResponse:
+        handoff = _handoff(session, visit, reference)
+        # The page (not its polled thread) is the view of the citizen's words that the audit keeps.
+        audit.record(session, visit.official.username, "handoff.view", handoff.reference, visit.ip)
+        return _page(request, session, visit, handoff)
+
+    return render.with_visit(request, page)
+
+
+def _page(
+    request: Request, session: Session, visit: Visit, handoff: models.Handoff, error: str = "", status: int = 200
+) -> HTMLResponse:
+    store = window_store()
+    return render.page(
+        request,
+        "handoff.html",
+        visit,
+        status_code=status,
+        handoff=handoff,
+        turns=live_handoffs.thread(session, store, handoff),
+        window=live_handoffs.window_left(store, handoff.phone),
+        whole_phone=policy.can(visit.official, policy.READ_CITIZEN, handoff),
+        may_work=policy.can(visit.official, policy.WORK_HANDOFFS, handoff),
+        mine=handoff.status == "taken" and handoff.owner_id == visit.official.id,
+        outcomes=handoffs.OUTCOMES,
+        poll=POLL,
+        error=error,
+    )
+
+
+@router.get("/handoffs/{reference}/thread")
+def handoff_thread(request: Request, reference: str) -> HTMLResponse:
+    """The conversation alone, which the page polls while it is open."""
+
+    def fragment(session: Session, visit: Visit) -> HTMLResponse:
+        handoff = _handoff(session, visit, reference)
+        turns = live_handoffs.thread(session, window_store(), handoff)
+        return render.page(request, "handoff_thread.html", visit, handoff=handoff, turns=turns, poll=POLL)
+
+    return render.with_visit(request, fragment)
+
+
+@router.post("/handoffs/{reference}/take")
+async def take(request: Request, reference: str) -> Response:
+    def work(session: Session, visit: Visit, form: Form) -> Response:
+        handoff = _handoff(session, visit, reference, policy.WORK_HANDOFFS)
+        try:
+            live_handoffs.take(session, window_store(), handoff, visit.official)
+        except handoffs.HandoffTakenError:
+            session.refresh(handoff)
+            return _page(request, session, visit, handoff, error="taken", status=409)
+        audit.record(session, visit.official.username, "handoff.take", handoff.reference, visit.ip)
+        return render.to(f"/handoffs/{reference}")
+
+    return await render.post(request, work)
+
+
+@router.post("/handoffs/{reference}/reply")
+async def reply(request: Request, reference: str) -> Response:
+    def work(session: Session, visit: Visit, form: Form) -> Response | models.Broadcast:
+        handoff = _handoff(session, visit, reference, policy.WORK_HANDOFFS)
+        try:
+            broadcast = live_handoffs.reply(session, handoff, visit.official, form.get("text", ""))
+        except handoffs.HandoffTakenError:
+            return _page(request, session, visit, handoff, error="not_yours", status=409)
+        except ValueError as exc:
+            return _page(request, session, visit, handoff, error=str(exc), status=400)
+        audit.record(session, visit.official.username, "handoff.reply", handoff.reference, visit.ip)
+        return broadcast
+
+    return _started(request, await render.post(request, work), reference)
+
+
+@router.post("/handoffs/{reference}/return")
+async def give_back(request: Request, reference: str) -> Response:
+    def work(session: Session, visit: Visit, form: Form) -> Response | models.Broadcast:
+        handoff = _handoff(session, visit, reference, policy.WORK_HANDOFFS)
+        try:
+            told = live_handoffs.give_back(session, window_store(), handoff, visit.official, form.get("outcome", ""))
+        except handoffs.HandoffTakenError:
+            return _page(request, session, visit, handoff, error="not_yours", status=409)
+        except ValueError as exc:
+            return _page(request, session, visit, handoff, error=str(exc), status=400)
+        audit.record(session, visit.official.username, "handoff.return", handoff.reference, visit.ip, handoff.outcome or "")
+        return told
+
+    return _started(request, await render.post(request, work), reference)
+
+
+def _started(request: Request, done: Response | models.Broadcast, reference: str) -> Response:
+    """Once committed, the outbound queue sends it (a worker must find the row the task names)."""
+    if isinstance(done, Response):
+        return done
+    request.app.state.start_broadcast(done)
+    return render.to(f"/handoffs/{reference}")

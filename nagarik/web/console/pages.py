@@ -83,7 +83,8 @@ def home(request: Request) -> HTMLResponse:
     def page(session: Session, visit: Visit) -> HTMLResponse:
         departments = policy.visible_departments(visit.official)
         open_grievances = grievances.open_count_in(session, departments) if departments != [] else None
-        waiting = len(handoffs.open_handoffs(session)) if policy.can(visit.official, policy.READ_HANDOFFS) else None
+        handoff_departments = policy.visible_departments(visit.official, policy.READ_HANDOFFS)
+        waiting = len(handoffs.open_handoffs(session, handoff_departments)) if handoff_departments != [] else None
         return render.page(request, "home.html", visit, open_grievances=open_grievances, waiting=waiting)
 
     return render.with_visit(request, page)

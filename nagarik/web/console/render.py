@@ -3,6 +3,7 @@ live session) around a handler's work, and the CSRF check before a state-changin
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,7 +30,13 @@ Form = dict[str, str]
 _environment = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
 _environment.filters["masked"] = mask_phone
 _environment.filters["local"] = lambda moment: local_text(moment) if moment else ""
+_environment.filters["duration"] = lambda span: _hours_minutes(span) if span else ""
 templates = Jinja2Templates(env=_environment)
+
+
+def _hours_minutes(span: dt.timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"  # h:mm, the same in every language
 
 
 def page(request: Request, name: str, visit: Visit | None, status_code: int = 200, **context: Any) -> HTMLResponse:
