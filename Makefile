@@ -30,7 +30,7 @@ ENDPOINTS ?= endpoints.yml
 CHAT ?= $(APP_PY) -m simulator.chat --as 919876543210
 TRAINING_FILES := config.yml $(shell find domain data -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup nginx spacy train seed demo test test-begin lint unit validate story-test rest-test e2e-test attack-test demo-test bench bench-broadcast bench-http-clients bench-compare clean
+.PHONY: help setup nginx chromium spacy train seed demo test test-begin lint unit validate story-test rest-test e2e-test attack-test browser-test demo-test bench bench-broadcast bench-http-clients bench-compare clean
 
 help:
 	@echo "make demo    set up, build, train if needed, seed, and chat with the assistant on (simulated) WhatsApp"
@@ -42,12 +42,18 @@ help:
 	@echo "make bench-compare   cross-validate config.yml against the pipelines in bench/configs/"
 
 # --- environments ---------------------------------------------------------------------------
-setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed nginx
+setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed nginx chromium
 
 # Debian's nginx, the production layout's one public door (tests/attacks and tests/unit/test_deploy.py run it).
 nginx:
 	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || \
 	  $(STEP) nginx "nginx from Debian's packages (deploy/install-nginx, as root)" -s 'nginx [0-9.]+ installed' deploy/install-nginx
+
+# Debian's Chromium and Devanagari/Kannada fonts: the browser tests (tests/browser) drive it with
+# Playwright by its path; Playwright's own browser download does not work on these machines.
+chromium:
+	@[ -x /usr/lib/chromium/chromium ] || [ -x /usr/bin/chromium ] || \
+	  $(STEP) chromium "Chromium from Debian's packages (deploy/install-chromium, as root)" -s 'chromium [0-9.]+ installed' deploy/install-chromium
 
 $(RASA_VENV)/.installed: requirements/rasa.in requirements/rasa.lock
 	@PY=$$(scripts/find-python310) && { [ -x $(RASA_VENV)/bin/python ] || "$$PY" -m venv $(RASA_VENV); }
@@ -82,14 +88,17 @@ seed: | setup
 
 # --- run ------------------------------------------------------------------------------------
 demo: setup train seed
-	@$(STEP) demo-data "the demo citizen's 600 neighbours (seed/demo.yml)" -s '[0-9]+ neighbours' $(APP_PY) -m nagarik demo
+	@$(STEP) demo-data "the demo citizen's 600 neighbours, console accounts (seed/demo.yml)" -s '[0-9]+ neighbours' $(APP_PY) -m nagarik demo
+	@grep -a 'demo: .*console account' var/log/steps/demo-data.log | sed 's/^demo: /    /'
+	@echo "==> the officials' console: http://127.0.0.1:5200/console/ (log in as a demo account; a password is printed"
+	@echo "    above only when its account is made, the first make demo; until the next one it is in var/log/steps/demo-data.log)"
 	@echo "==> chat on WhatsApp (the local Cloud API simulator) as the citizen 919876543210, who owns BC-2026-001234."
 	@echo "    Type a message; numbers pick buttons; /photo, /location, /voice, /document; /quit to leave."
 	@echo "    As an official, in another terminal: see README.md, 'The demo as an official'."
-	@RASA_ENDPOINTS=$(ENDPOINTS) $(APP_PY) -m harness --simulator --rasa --worker $(CHAT)
+	@RASA_ENDPOINTS=$(ENDPOINTS) $(APP_PY) -m harness --simulator --rasa --worker --console $(CHAT)
 
 # --- tests ----------------------------------------------------------------------------------
-test: setup test-begin lint unit validate train story-test rest-test e2e-test attack-test demo-test
+test: setup test-begin lint unit validate train story-test rest-test e2e-test attack-test browser-test demo-test
 	@$(STEP) --summary
 	@echo "==> all tests passed (logs: var/log/steps/)"
 
@@ -128,6 +137,11 @@ e2e-test: train
 attack-test: train
 	@$(STEP) attack-test "attacks on the deployment behind nginx, and fuzzing (tests/attacks)" \
 	  $(APP_PY) -m pytest -q -rfE -p no:cacheprovider tests/attacks
+
+# The console in Debian's Chromium (Playwright), against a web server of its own on a free port.
+browser-test: | setup
+	@$(STEP) browser-test "the officials' console in Chromium (tests/browser)" \
+	  $(APP_PY) -m pytest -q -rfE -p no:cacheprovider tests/browser
 
 demo-test: train
 	@$(STEP) demo-test "the README's demo, as a new user runs it (tests/demo)" \

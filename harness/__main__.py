@@ -1,11 +1,12 @@
 """Run a command with the assistant's servers up, then stop them whatever happened.
 
-    .venv/bin/python -m harness [--simulator] [--rasa] [--worker] COMMAND [ARGS...]
+    .venv/bin/python -m harness [--simulator] [--rasa] [--worker] [--console] COMMAND [ARGS...]
 
 The action server always; with --simulator the WhatsApp Cloud API simulator (:5100), with --rasa
 the Rasa server (:5005; endpoints from RASA_ENDPOINTS, default endpoints.yml; channels from
 RASA_CREDENTIALS, default credentials.yml: WhatsApp only), with --worker the outbound queue's
-workers. All on 127.0.0.1. They use the databases the environment names (DATABASE_URL, ...), as
+workers, with --console the officials' web server (:5200, the console at /console/, over plain
+http). All on 127.0.0.1. They use the databases the environment names (DATABASE_URL, ...), as
 `make demo` and `make rest-test` want; logs go to var/log/.
 
 This is the launcher for this machine's demo and tests, not for production (deploy/ is). The
@@ -29,6 +30,7 @@ from harness.servers import (
     Server,
     StartError,
     action_server,
+    console,
     rasa_server,
     run_secrets,
     simulator,
@@ -37,6 +39,7 @@ from harness.servers import (
 )
 
 LOGS = ROOT / "var" / "log"
+CONSOLE_PORT = 5200
 
 
 def port_in_use(port: int) -> bool:
@@ -49,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--simulator", action="store_true")
     parser.add_argument("--rasa", action="store_true")
     parser.add_argument("--worker", action="store_true")
+    parser.add_argument("--console", action="store_true", help="the officials' web server on :5200")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if not args.command:
@@ -57,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     env.update(run_secrets(env))
     if args.simulator:
         env.update(simulator_settings())
-    ports = [5055] + [5005] * args.rasa + [5100] * args.simulator
+    ports = [5055] + [5005] * args.rasa + [5100] * args.simulator + [CONSOLE_PORT] * args.console
     busy = [port for port in ports if port_in_use(port)]
     if busy:
         print(f"harness: port {busy[0]} is in use (is 'make demo' running?). Stop it first.", file=sys.stderr)
@@ -71,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         servers.append(rasa_server(5005, endpoints, env, LOGS / "rasa.log", credentials))
     if args.worker:
         servers.append(workers(4, env, LOGS / "worker.log"))
+    if args.console:
+        servers.append(console(CONSOLE_PORT, env, LOGS / "console.log"))
     try:
         for server in servers:
             print(f"==> starting the {server.name} (log: {server.log.relative_to(ROOT)})", flush=True)

@@ -115,6 +115,9 @@ def write_endpoints(directory: Path, actions_port: int) -> Path:
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
         "  headers:\n    X-Nagarik-Actions-Token: ${NAGARIK_ACTIONS_TOKEN}\n"
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {directory / 'tracker.db'}\n"
+        # the console's conversations (nagarik/conversations reads it with RASA_ENDPOINTS at this file)
+        "event_broker:\n  type: channels.event_broker.BackgroundSQLEventBroker\n"
+        f"  dialect: sqlite\n  db: {directory / 'events.db'}\n"
     )
     return endpoints
 

@@ -4,17 +4,23 @@ about their number, and to have it erased.
 Erasure has two parts. At once, in the turn that confirmed it (`erase`): the civic database: the
 name, ward, language and choices go, STOP is recorded, reminder dates and opt-outs go, answers to
 open polls go, and what must stay for others (closed complaints, answers to closed polls, copies
-of finished broadcasts, certificates sent) stays without the number. A little later, from the
-workers (`run_due_erasures`): Rasa's conversation and the channel's texts up to the request, and
-the evidence files no open complaint uses. Rasa would write back a conversation deleted while a
-turn of it runs (nagarik.citizens.trackers), so the workers wait for the turn to end and go over it
-a second time.
+of finished broadcasts, certificates sent, closed handoffs and the officers' replies in them)
+stays without the number, closed complaints also without the officials' notes on them. A little
+later, from the workers (`run_due_erasures`): Rasa's conversation and the channel's texts up to the
+request, the console's copy of the conversation (nagarik.conversations: its turns, links and the
+officials' notes on it), the channel's hold, and the evidence files no open complaint uses. Rasa
+would write back a conversation deleted while a turn of it runs (nagarik.citizens.trackers), and
+the console's consumer copies Rasa's events about a minute late, so the workers wait for the turn to
+end and go over it all a second time.
 
 Kept, and told to the citizen: open complaints and their evidence (the office must still act on
-them), an open request for an officer, the applications departments registered (their records,
+them), with the officials' notes and work on them, an open request for an officer (and the
+channel's hold while an officer answers it), the applications departments registered (their records,
 under their own rules), the consent ledger with this withdrawal (the law asks us to show what was
 agreed and when), failed status checks of the last day (they protect applicants from guessing; older
 ones stay a week without the number, for the application's own limit), and the erasure request itself.
+The console's conversations are not kept for an open complaint or request: the case is its own row
+(with what the citizen wrote in it), as Rasa's conversation is not kept for it either.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session
 
 from nagarik import db
@@ -204,9 +210,8 @@ def erase(session: Session, phone: str, cutoff: float, now: dt.datetime | None =
     _keep_for_others_without_the_number(session, phone, stand_in)
     _status_checks(session, phone, stand_in, now)
     media = _anonymise_closed_grievances(session, phone, stand_in)
+    _anonymise_closed_handoffs(session, phone, stand_in)
     handoff, failure = models.Handoff, models.StatusCheckFailure
-    closed = update(handoff).where(handoff.phone == phone, handoff.status.not_in(handoffs.OPEN))
-    session.execute(closed.values(phone=stand_in, last_message=""))
     kept = Kept(
         open_grievances=db.count(session, select(models.Grievance).where(models.Grievance.phone == phone)),
         open_handoffs=db.count(session, select(handoff).where(handoff.phone == phone)),
@@ -276,7 +281,33 @@ def _anonymise_closed_grievances(session: Session, phone: str, stand_in: str) ->
         grievance.description = grievance.location_text = grievance.location_key = ""
         grievance.latitude = grievance.longitude = None
         grievance.evidence_ref = None
+        # The officials' side (nagarik.citizens.grievance_work): notes are only what an official typed,
+        # so they go; the work done (acknowledged, assigned, transferred) stays for the office's
+        # record without its reason. An open complaint keeps both, as it keeps the citizen's words.
+        for note in list(grievance.notes):
+            if note.kind == "note":
+                grievance.notes.remove(note)  # delete-orphan
+            else:
+                note.text = ""
     return media
+
+
+def _anonymise_closed_handoffs(session: Session, phone: str, stand_in: str) -> None:
+    """Closed requests for an officer stay for the office's counts (department, ward, owner, times,
+    outcome name nobody) without the number or the citizen's words; the officers' finished replies in
+    them (nagarik.outbound.live_handoffs) lose the number they were addressed to and their words."""
+    handoff = models.Handoff
+    closed = select(handoff.id).where(handoff.phone == phone, handoff.status.not_in(handoffs.OPEN))
+    replies = session.execute(
+        select(models.Broadcast).where(models.Broadcast.handoff_id.in_(closed), models.Broadcast.status.in_(FINISHED_BROADCASTS))
+    ).scalars()
+    for reply in replies:
+        audience = dict(reply.audience)
+        audience["phones"] = [stand_in if number == phone else number for number in audience.get("phones") or ()]
+        reply.audience = audience
+        reply.texts = {language: "" for language in reply.texts}
+        reply.template_params = None
+    session.execute(update(handoff).where(handoff.id.in_(closed)).values(phone=stand_in, last_message=""))
 
 
 @dataclass
@@ -288,6 +319,8 @@ class Pass:
     inbox: int = 0
     outbox: int = 0
     files: int = 0
+    conversations: int = 0  # the console's (nagarik.conversations), with their turns, links and notes
+    holds: int = 0  # the channel's hold (an officer had the conversation)
     done: bool = False
     waiting: bool = False  # a turn of the citizen's was running: tried again next time
 
@@ -361,5 +394,25 @@ def _erase_outside(stores: Stores, phone: str, cutoff: float, media: list[str], 
     result.inbox, result.outbox = forgotten.inbox, forgotten.outbox
     with db.session_scope() as session:
         keep = evidence.linked(session, open_only=True)
+        up_to = clock.from_epoch(cutoff)
+        conversation = models.Conversation
+        theirs = select(conversation.id).where(conversation.sender == phone, conversation.started_at <= up_to)
+        result.conversations = delete_conversations(session, theirs)
+        handoff = models.Handoff
+        open_requests = db.count(session, select(handoff).where(handoff.phone == phone, handoff.status.in_(handoffs.OPEN)))
+    if not open_requests:  # an open request is kept, and so is the silence an officer answering it needs
+        result.holds = channel_erasure.erase_hold(stores.channel, phone, cutoff)
     result.files = evidence.remove(stores.evidence_dir, files, keep)
     return result
+
+
+def delete_conversations(session: Session, chosen: Select[tuple[int]]) -> int:
+    """The console's conversations whose ids `chosen` selects, with everything under them (their
+    turns, links to cases, officials' notes); the number of conversations."""
+    ids = list(session.execute(chosen).scalars())
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        batch = ids[start : start + 500]
+        for table in (models.Turn, models.ConversationLink, models.ConversationNote):
+            session.execute(delete(table).where(table.conversation_id.in_(batch)))
+        session.execute(delete(models.Conversation).where(models.Conversation.id.in_(batch)))
+    return len(ids)

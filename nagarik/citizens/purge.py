@@ -3,6 +3,12 @@ channel's inbox and outbox, Rasa's conversations, evidence files no grievance us
 copies of finished broadcasts, each once older than its period; the media quota's rows past their
 day; and the number on the failed status checks an erasure had to keep for a day.
 
+The console's copy of the conversations (nagarik.conversations: conversations, their turns, links
+and officials' notes) goes by Rasa's period, a whole conversation once it began before it, so the
+console never shows a conversation Rasa has forgotten; so does a released hold the channel never
+forgot (the citizen did not write again) once Rasa has nothing left of them. Grievances are not
+purged (they stay as the office's record), so neither are the officials' notes on them.
+
 The workers run it once a day (nagarik.outbound.queue); `python -m nagarik purge [--dry-run]` runs
 it at once, or only counts. What is due is decided against one moment, `now`, so a test can hold
 the clock still.
@@ -17,7 +23,7 @@ from sqlalchemy import String, cast, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from nagarik import db
-from nagarik.citizens import applications, evidence, trackers
+from nagarik.citizens import applications, data_rights, evidence, trackers
 from nagarik.citizens.stores import Stores
 from nagarik.db import models
 from nagarik.shared import clock
@@ -37,6 +43,8 @@ class Purged:
     broadcast_copies: int
     media_quota_rows: int  # the channel's count of files each citizen sent, once past its day
     failed_checks: int  # of citizens who had their data erased: the number goes once the sender's limit is past
+    conversations: int = 0  # the console's, with their turns, links and notes
+    released_holds: int = 0  # the channel's, of citizens who never wrote again and Rasa has forgotten
 
     def lines(self) -> list[str]:
         return [f"{name.replace('_', ' ')}: {value}" for name, value in vars(self).items()]
@@ -58,14 +66,41 @@ def purge(
     events = 0
     if stores.tracker is not None:
         events = trackers.purge(stores.tracker, _epoch(now - periods.conversations), _epoch(now), dry_run)
+    holds = _released_holds(stores, _epoch(now - periods.conversations), dry_run)
     with db.session_scope() as session:
         files = evidence.unlinked_before(session, stores.evidence_dir, now - periods.unlinked_media)
         copies = _broadcast_copies(session, now - periods.broadcast_copies, dry_run)
         checks = _failed_checks_of_erased(session, now - applications.FAILED_CHECK_WINDOW, dry_run)
+        conversations = _console_conversations(session, now - periods.conversations, dry_run)
     if not dry_run:
         for path in files:
             path.unlink(missing_ok=True)
-    return Purged(texts.inbox, texts.outbox, events, len(files), copies, quota, checks)
+    return Purged(texts.inbox, texts.outbox, events, len(files), copies, quota, checks, conversations, holds)
+
+
+def _console_conversations(session: Session, before: dt.datetime, dry_run: bool) -> int:
+    """The console's conversations that began before `before`, with everything under them. Rasa's
+    events of them are past the same period (the tracker's purge spares only the last hour's)."""
+    old = select(models.Conversation.id).where(models.Conversation.started_at < before)
+    if dry_run:
+        return session.execute(select(func.count()).select_from(old.subquery())).scalar_one()
+    return data_rights.delete_conversations(session, old)
+
+
+def _released_holds(stores: Stores, before: float, dry_run: bool) -> int:
+    """A hold the channel forgets at the citizen's next message, after resuming Rasa's conversation.
+    Once Rasa keeps no event of the citizen (none from `before` on: the tracker's purge removes the
+    rest) there is no pause to undo, so an old one may go."""
+    senders = channel_erasure.released_holds_before(stores.channel, before)
+    if stores.tracker is not None and senders:
+        events = trackers.events
+        kept = select(events.c.sender_id).where(events.c.sender_id.in_(senders), events.c.timestamp >= before).distinct()
+        with stores.tracker.connect() as connection:
+            remembered = set(connection.execute(kept).scalars())
+        senders = [sender for sender in senders if sender not in remembered]
+    if dry_run:
+        return len(senders)
+    return channel_erasure.forget_released_holds(stores.channel, senders, before)
 
 
 def _failed_checks_of_erased(session: Session, before: dt.datetime, dry_run: bool) -> int:

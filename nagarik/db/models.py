@@ -370,9 +370,16 @@ class Grievance(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     due_on: Mapped[dt.date] = mapped_column(Date)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # the department's work on it (nagarik.citizens.grievance_work): who works it, when it was acknowledged
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"), index=True)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     events: Mapped[list[GrievanceEvent]] = relationship(
         back_populates="grievance", order_by="GrievanceEvent.id", cascade="all, delete-orphan"
     )
+    notes: Mapped[list[GrievanceNote]] = relationship(
+        back_populates="grievance", order_by="GrievanceNote.id", cascade="all, delete-orphan"
+    )
+    assignee: Mapped[Official | None] = relationship()
 
 
 class GrievanceEvent(Base):
@@ -385,6 +392,21 @@ class GrievanceEvent(Base):
     changed_by: Mapped[str] = mapped_column(String(64), default="system", server_default="system")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     grievance: Mapped[Grievance] = relationship(back_populates="events")
+
+
+class GrievanceNote(Base):
+    """The officials' side of a grievance, never shown to the citizen (grievance_events are: the chat
+    lists them): an internal note, or work done (acknowledged, assigned, transferred) with its reason."""
+
+    __tablename__ = "grievance_notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grievance_id: Mapped[int] = mapped_column(ForeignKey("grievances.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="note")  # note | acknowledged | assigned | transferred
+    author: Mapped[str] = mapped_column(String(64))  # the official's username
+    text: Mapped[str] = mapped_column(Text, default="")  # what they wrote: the note, or the reason
+    detail: Mapped[str] = mapped_column(String(128), default="")  # the assignee's username; "from -> to" departments
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    grievance: Mapped[Grievance] = relationship(back_populates="notes")
 
 
 class Handoff(Base):
@@ -469,3 +491,79 @@ class AuditEntry(Base):
     object: Mapped[str] = mapped_column(String(128), default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- conversations, read from Rasa's event broker (nagarik.conversations), and their review -----
+
+
+class Conversation(Base):
+    """One Rasa session of one sender (a new one at each `session_started`), as officials review it."""
+
+    __tablename__ = "conversations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender: Mapped[str] = mapped_column(String(255), index=True)  # Rasa's sender_id: the phone number
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    last_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    language: Mapped[str | None] = mapped_column(String(8), index=True)
+    ward_key: Mapped[str | None] = mapped_column(String(64), index=True)  # the citizen's, when known
+    session_key: Mapped[str | None] = mapped_column(String(64), unique=True)  # its session_started event's key
+    user_messages: Mapped[int] = mapped_column(Integer, default=0)
+    bot_messages: Mapped[int] = mapped_column(Integer, default=0)
+    fallbacks: Mapped[int] = mapped_column(Integer, default=0)  # nlu_fallback or a fallback action
+    low_confidence: Mapped[int] = mapped_column(Integer, default=0)  # below the FallbackClassifier's threshold
+    has_handoff: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    has_grievance: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Turn(Base):
+    """One event of a conversation the citizen saw or caused: their message, the bot's, an action."""
+
+    __tablename__ = "turns"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    sender: Mapped[str] = mapped_column(String(255), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # user | bot | action
+    text: Mapped[str | None] = mapped_column(Text)
+    intent: Mapped[str | None] = mapped_column(String(128), index=True)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    action: Mapped[str | None] = mapped_column(String(128))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # a bot message's buttons, image, custom...
+    event_key: Mapped[str] = mapped_column(String(64), unique=True)  # the event's hash: a redelivery is skipped
+    flagged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    flagged_by: Mapped[str | None] = mapped_column(String(64))
+    flag_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ConversationLink(Base):
+    """A grievance, handoff or application a conversation named (by its tracking id, reference or number)."""
+
+    __tablename__ = "conversation_links"
+    __table_args__ = (UniqueConstraint("conversation_id", "kind", "ref"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # grievance | handoff | application
+    ref: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class ConversationNote(Base):
+    """An official's internal note on a conversation; never shown to the citizen."""
+
+    __tablename__ = "conversation_notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ConversationCursor(Base):
+    """How far the consumer has read an SQL event broker's table (by id), per broker."""
+
+    __tablename__ = "conversation_cursors"
+    source: Mapped[str] = mapped_column(String(255), primary_key=True)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -9,6 +9,7 @@ builder, nagarik.outbound.messages: a text per language, media as {type, link}).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
@@ -21,6 +22,8 @@ MEDIA_TYPES = ("image", "video", "document")  # what messages.media sends by lin
 LONGEST_TEXT = 900
 LONGEST_LINK = 2000
 LONGEST_ITEM = 64  # a ward, topic or language key
+MEDIA_ID = re.compile(r"[0-9A-Za-z_-]{1,128}")  # as Meta gives them (whatsapp.cloud.graph.MEDIA_ID)
+LONGEST_FILENAME = 240
 
 
 def texts(value: Any, field: str = "texts", longest: int | None = LONGEST_TEXT) -> dict[str, str]:
@@ -52,9 +55,12 @@ def is_https(link: Any) -> bool:
 
 def media(value: Any, field: str = "media") -> dict[str, str] | None:
     """None, or {"type": image|video|document, "link": an https:// address}; the broadcast's text
-    is the caption, so no other field is taken."""
+    is the caption, so no other field is taken. A file uploaded to WhatsApp's media store (from
+    the console, nagarik.outbound.media_upload) is {"type", "id", "filename"} instead."""
     if value is None:
         return None
+    if isinstance(value, Mapping) and "id" in value:
+        return _stored_media(value, field)
     if not isinstance(value, Mapping):
         raise ValueError(f'{field}: expected an object {{"type": {"|".join(MEDIA_TYPES)}, "link": "https://..."}}')
     extra = sorted(str(key) for key in value if key not in ("type", "link"))
@@ -65,6 +71,20 @@ def media(value: Any, field: str = "media") -> dict[str, str] | None:
     if not is_https(value.get("link")):
         raise ValueError(f"{field}.link: must be an https:// address (at most {LONGEST_LINK} characters)")
     return {"type": value["type"], "link": value["link"]}
+
+
+def _stored_media(value: Mapping[str, Any], field: str) -> dict[str, str]:
+    extra = sorted(str(key) for key in value if key not in ("type", "id", "filename"))
+    if extra:
+        raise ValueError(f"{field}: unknown field(s) {', '.join(extra)}; a stored file has type, id and filename")
+    if value.get("type") not in MEDIA_TYPES:
+        raise ValueError(f"{field}.type: must be one of {', '.join(MEDIA_TYPES)}")
+    if not isinstance(value["id"], str) or not MEDIA_ID.fullmatch(value["id"]):
+        raise ValueError(f"{field}.id: expected the media id WhatsApp gave")
+    filename = value.get("filename") or ""
+    if not isinstance(filename, str) or len(filename) > LONGEST_FILENAME:
+        raise ValueError(f"{field}.filename: at most {LONGEST_FILENAME} characters")
+    return {"type": value["type"], "id": value["id"], **({"filename": filename} if filename else {})}
 
 
 def strings(value: Any, field: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:

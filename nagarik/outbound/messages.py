@@ -32,6 +32,8 @@ def message_body(broadcast: models.Broadcast, language: str, in_window: bool, wa
     media = broadcast.media or {}
     if in_window:
         if media.get("type") in ("image", "video", "document"):
+            if "id" in media:  # uploaded to WhatsApp's media store from the console
+                return messages.media(media["type"], media_id=media["id"], caption=text, filename=media.get("filename", ""))
             return messages.media(media["type"], link=media["link"], caption=text)
         return messages.text(text)
     if broadcast.template_params:

@@ -11,6 +11,7 @@ import io
 from PIL import Image, ImageDraw, ImageFont
 
 from nagarik.outbound.polls import Results, option_names
+from nagarik.shared.svg_chart import BACKGROUND, BAR, INK, MUTED, TRACK  # one palette for the PNG and the console's SVG
 
 WIDTH = 800
 MARGIN = 24
@@ -23,7 +24,6 @@ BAR_HEIGHT = 26
 LABEL_WIDTH = 250
 FIGURE_WIDTH = 120  # "1234 (56.7%)" after the bar
 BAR_SPACE = WIDTH - 2 * MARGIN - LABEL_WIDTH - FIGURE_WIDTH
-BACKGROUND, INK, MUTED, BAR, TRACK = "#ffffff", "#1f2933", "#616e7c", "#2f6fb0", "#e4e7eb"
 
 
 def size_for(option_count: int) -> tuple[int, int]:

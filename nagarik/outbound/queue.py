@@ -155,6 +155,14 @@ def erasures_every_minute() -> None:
     data_rights.run_due_erasures()
 
 
+@huey.periodic_task(crontab(minute="*"))
+def conversations_every_minute() -> None:
+    """Rasa's event broker (its endpoints file's `event_broker`) into the console's conversations."""
+    from nagarik.conversations import consumer
+
+    consumer.run_from_endpoints()
+
+
 PURGE_CLAIM = "retention-purge:"  # + the UTC day: which worker purges that day, in the queue's storage
 
 

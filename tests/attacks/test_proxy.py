@@ -152,3 +152,18 @@ def test_production_will_not_start_on_the_simulators_secrets(deployment: Deploym
     assert done.returncode == 2
     for name in ("WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"):
         assert f"{name} is the local simulator's public value" in done.stderr
+
+
+def test_only_the_console_s_file_forms_take_a_body_over_three_megabytes(deployment: Deployment) -> None:
+    """An officer's attachment (a video up to 16 MB) passes the proxy to the console, which checks
+    its session and CSRF token (403 here, without them); any other body that size stops at nginx."""
+    video = {"attachment": ("clip.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\0" * (5 * 1024 * 1024), "video/mp4")}
+    for path in ("/console/broadcasts/new", "/console/handoffs/HO-2026-000001/reply"):
+        answer = httpx.post(f"{deployment.public}{path}", files=video, timeout=120)
+        assert answer.status_code == 403, (path, answer.status_code)
+    for path in ("/console/login", "/console/handoffs/HO-2026-000001/take"):
+        answer = httpx.post(f"{deployment.public}{path}", files=video, timeout=120)
+        assert answer.status_code == 413, (path, answer.status_code)
+    too_big = {"attachment": ("clip.mp4", b"\0" * (18 * 1024 * 1024), "video/mp4")}
+    answer = httpx.post(f"{deployment.public}/console/broadcasts/new", files=too_big, timeout=120)
+    assert answer.status_code == 413

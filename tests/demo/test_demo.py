@@ -1,9 +1,10 @@
 """The README's demo as a new user runs it, end to end: `make demo` with the documented
 PostgreSQL command, the citizen choosing updates in the chat, then "The demo as an official": an
 announcement and an emergency alert to the 601 people of Jayanagar. Both reach everyone and no
-copy fails; officials see delivered and read counts; the citizen is answered afterwards; the
+copy fails; officials see delivered and read counts; the citizen is answered afterwards; an officer
+logs in with the password make demo printed and answers the citizen's handoff; the
 conversation itself is kept in PostgreSQL. `make demo-test` runs this; it needs the demo's ports
-(5005, 5055, 5100) free and PostgreSQL (NAGARIK_TEST_DATABASE_URL, or the local server).
+(5005, 5055, 5100, 5200) free and PostgreSQL (NAGARIK_TEST_DATABASE_URL, or the local server).
 """
 
 from __future__ import annotations
@@ -188,3 +189,42 @@ def test_the_official_demo_reaches_all_601_with_nothing_failed_and_the_chat_keep
         events = connection.execute(text("SELECT count(*) FROM events WHERE sender_id = :p"), {"p": DEMO_PHONE}).scalar()
     tracker.dispose()
     assert events > 10
+
+
+CONSOLE = "http://127.0.0.1:5200/console"
+
+
+def demo_password(username: str) -> str:
+    """The password `make demo` printed once for a demo account (the README's way to log in)."""
+    printed = (WORK / "make-demo.log").read_text(encoding="utf-8", errors="replace")
+    found = re.search(rf"console account {re.escape(username)} \(.*?\) password \(shown once\): (\S+)", printed)
+    assert found, f"make demo did not print the password of {username}"
+    return found.group(1)
+
+
+def console_login(username: str) -> tuple[httpx.Client, str]:
+    client = httpx.Client(base_url=CONSOLE, timeout=30, follow_redirects=False)
+    assert client.post("/login", data={"username": username, "password": demo_password(username)}).status_code == 303
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
+    assert token
+    return client, token.group(1)
+
+
+def test_an_officer_logs_in_with_the_printed_password_and_answers_the_demo_citizen(demo):
+    """The README's "Done means": the demo citizen asks for a person, the health officer replies
+    from the console, and the reply reaches the citizen's chat; a supervisor opens the dashboard."""
+    with httpx.Client(base_url=SIMULATOR, timeout=30) as client:
+        citizen = Citizen(client, DEMO_PHONE)
+        asked = " ".join(str(m["payload"]) for m in citizen.say("I want to talk to an officer"))
+        reference = re.search(r"HO-\d{4}-\d{6}", asked)
+        assert reference, asked
+        officer, token = console_login("demo-health-officer")
+        assert reference.group(0) in officer.get("/handoffs").text
+        path = f"/handoffs/{reference.group(0)}"
+        assert officer.post(f"{path}/take", data={"csrf_token": token}).status_code == 303
+        answer = "Namaskara, this is the health office. How can we help?"
+        assert officer.post(f"{path}/reply", data={"csrf_token": token, "text": answer}).status_code == 303
+        wait_until(lambda: any(answer in str(m["payload"]) for m in citizen.sent()), "the officer's reply in the chat", 300)
+        assert officer.post(f"{path}/return", data={"csrf_token": token, "outcome": "answered"}).status_code == 303
+    supervisor, _ = console_login("demo-supervisor")
+    assert supervisor.get("/dashboard").status_code == 200

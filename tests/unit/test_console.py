@@ -220,3 +220,15 @@ def test_a_console_word_defined_in_two_files_is_refused(tmp_path, monkeypatch: p
             console_words._own("en")
     finally:
         console_words._own.cache_clear()
+
+
+def test_a_login_posted_from_another_site_is_refused(client: TestClient) -> None:
+    """Login CSRF: a page elsewhere must not sign an official in to an account of its choosing."""
+    add_official("asha", "supervisor")
+    form = {"username": "asha", "password": PASSWORD}
+    elsewhere = client.post("/console/login", data=form, headers={"Origin": "https://evil.example"})
+    assert elsewhere.status_code == 403 and "nagarik_session" not in elsewhere.headers.get("set-cookie", "")
+    sandboxed = client.post("/console/login", data=form, headers={"Origin": "null"})
+    assert sandboxed.status_code == 403
+    here = client.post("/console/login", data=form, headers={"Origin": "http://testserver"})
+    assert here.status_code == 303

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 import pytest
 from helpers import DEMO_SENDER, OTHER_SENDER
@@ -26,10 +27,13 @@ from test_purge import broadcast, copies, failed_check, grievance
 from nagarik import db
 from nagarik.citizens import data_rights, handoffs, profiles, subscriptions
 from nagarik.citizens.names import name_in_text
+from nagarik.conversations import consumer
+from nagarik.conversations import events as conversation_events
 from nagarik.db import models
 from nagarik.outbound import broadcasts
 from nagarik.outbound.broadcasts import Audience
 from whatsapp.cloud.erasure import ERASED
+from whatsapp.cloud.store import HELD
 from whatsapp.payloads import intent_payload
 
 __all__ = ["stores"]  # the fixture
@@ -244,3 +248,155 @@ def test_a_pass_that_fails_is_tried_again_and_the_others_go_on(database, stores,
     with db.session_scope() as session:
         passes = dict(session.execute(select(models.ErasureRequest.phone, models.ErasureRequest.passes)).all())
     assert passes == {DEMO_SENDER: 0, OTHER_SENDER: 1}
+
+
+# --- the officials' console: conversations, notes on grievances, officers' replies, holds ----------
+
+
+def consumed(sender: str, at: float, text: str, kind: str = "user") -> None:
+    """An event as the console's consumer takes it from Rasa's event broker (nagarik.conversations)."""
+    body = {"sender_id": sender, "event": kind, "timestamp": at, "text": text}
+    if kind == "user":
+        body["parse_data"] = {"intent": {"name": "inform", "confidence": 0.9}, "entities": []}
+    with db.session_scope() as session:
+        consumer.apply(session, [conversation_events.read(json.dumps(body))])
+
+
+def conversation_with_note(sender: str, at: float, text: str) -> int:
+    consumed(sender, at, text)
+    with db.session_scope() as session:
+        query = select(models.Conversation).where(models.Conversation.sender == sender)
+        conversation = session.execute(query.order_by(models.Conversation.id.desc()).limit(1)).scalar_one()
+        session.add(models.ConversationNote(conversation_id=conversation.id, author="officer", text=f"called {sender}"))
+        return conversation.id
+
+
+def console_rows(sender: str) -> dict[str, int]:
+    conversation = models.Conversation
+    theirs = select(conversation.id).where(conversation.sender == sender)
+    with db.session_scope() as session:
+        return {
+            table.__tablename__: db.count(session, select(table).where(table.conversation_id.in_(theirs)))
+            for table in (models.Turn, models.ConversationLink, models.ConversationNote)
+        } | {"conversations": db.count(session, theirs)}
+
+
+def hold_of(stores, sender: str) -> str | None:
+    return stores.channel.hold_state(sender)
+
+
+def test_the_workers_erase_the_consoles_conversations_and_the_hold_in_both_passes(database, stores):
+    conversation_with_note(DEMO_SENDER, CUTOFF - 600, "about GRV-2027-000001: I live at 12 main road")
+    consumed(DEMO_SENDER, CUTOFF - 30, "delete my data")
+    conversation_with_note(OTHER_SENDER, CUTOFF - 600, "about GRV-2027-000003")
+    stores.channel.hold(DEMO_SENDER, by="officer", now=CUTOFF - 3600)
+    stores.channel.release(DEMO_SENDER)  # answered and given back; they did not write again
+    stores.channel.hold(OTHER_SENDER, by="officer", now=CUTOFF - 60)
+    assert console_rows(DEMO_SENDER) == {"turns": 2, "conversation_links": 1, "conversation_notes": 1, "conversations": 1}
+    with db.session_scope() as session:
+        data_rights.erase(session, DEMO_SENDER, CUTOFF, now=NOW)
+
+    first = data_rights.run_due_erasures(stores, now=NOW + dt.timedelta(minutes=1))
+    assert [(p.conversations, p.holds, p.done) for p in first] == [(1, 1, False)]
+    assert set(console_rows(DEMO_SENDER).values()) == {0} and hold_of(stores, DEMO_SENDER) is None
+    # The consumer reads Rasa's broker about a minute late: the turn's events arrive after the first pass.
+    consumed(DEMO_SENDER, CUTOFF - 1, "yes, erase")
+    consumed(DEMO_SENDER, CUTOFF - 1, "Your data is being erased.", kind="bot")
+    assert console_rows(DEMO_SENDER)["turns"] == 2
+    second = data_rights.run_due_erasures(stores, now=NOW + dt.timedelta(minutes=6))
+    assert [(p.conversations, p.done) for p in second] == [(1, True)]
+    assert set(console_rows(DEMO_SENDER).values()) == {0}
+    # Someone else's conversation, its note and their hold are untouched.
+    assert console_rows(OTHER_SENDER) == {"turns": 1, "conversation_links": 1, "conversation_notes": 1, "conversations": 1}
+    assert hold_of(stores, OTHER_SENDER) == HELD
+
+
+def test_a_conversation_begun_after_the_request_and_a_hold_for_an_open_request_stay(database, stores):
+    """What came after the cutoff is not the erasure's (as Rasa's tracker keeps it); an officer who
+    holds the conversation of a request the erasure kept goes on answering it."""
+    consumed(DEMO_SENDER, CUTOFF - 30, "delete my data")
+    with db.session_scope() as session:
+        request = handoffs.request_handoff(session, DEMO_SENDER, "en", "please call me", now=NOW).handoff
+        request.status = "taken"
+        data_rights.erase(session, DEMO_SENDER, CUTOFF, now=NOW)
+    stores.channel.hold(DEMO_SENDER, by="officer", now=CUTOFF - 10)
+    with db.session_scope() as session:
+        session.add(models.Conversation(
+            sender=DEMO_SENDER, started_at=NOW + dt.timedelta(minutes=2), last_at=NOW + dt.timedelta(minutes=2),
+            user_messages=0, bot_messages=0, fallbacks=0, low_confidence=0, has_handoff=False, has_grievance=False, tags=[],
+        ))  # fmt: skip
+    for minutes in (1, 6):
+        data_rights.run_due_erasures(stores, now=NOW + dt.timedelta(minutes=minutes))
+    with db.session_scope() as session:
+        left = session.execute(select(models.Conversation.started_at).where(models.Conversation.sender == DEMO_SENDER))
+        assert left.scalars().all() == [NOW + dt.timedelta(minutes=2)]
+        assert not data_rights.erasure_pending(session, DEMO_SENDER)
+    assert hold_of(stores, DEMO_SENDER) == HELD
+
+
+def work_on(session, tracking_id: str) -> None:
+    grievance_row = session.execute(select(models.Grievance).where(models.Grievance.tracking_id == tracking_id)).scalar_one()
+    grievance_row.notes.append(models.GrievanceNote(kind="note", author="officer", text="his neighbour Ravi says 12 main road"))
+    grievance_row.notes.append(models.GrievanceNote(kind="assigned", author="head", text="Ravi knows him", detail="officer"))
+
+
+def notes_of(session, tracking_id: str) -> list[tuple[str, str, str, str]]:
+    note = models.GrievanceNote
+    query = select(note.kind, note.author, note.text, note.detail).join(models.Grievance)
+    return [tuple(row) for row in session.execute(query.where(models.Grievance.tracking_id == tracking_id).order_by(note.id))]
+
+
+def test_erasure_removes_the_officials_notes_on_closed_complaints_and_keeps_an_open_ones(database):
+    with db.session_scope() as session:
+        session.add(grievance("GRV-2027-000001", DEMO_SENDER, "open"))
+        session.add(grievance("GRV-2027-000002", DEMO_SENDER, "resolved"))
+        session.add(grievance("GRV-2027-000003", OTHER_SENDER, "resolved"))
+        session.flush()
+        for tracking_id in ("GRV-2027-000001", "GRV-2027-000002", "GRV-2027-000003"):
+            work_on(session, tracking_id)
+    as_written = [
+        ("note", "officer", "his neighbour Ravi says 12 main road", ""),
+        ("assigned", "head", "Ravi knows him", "officer"),
+    ]
+    with db.session_scope() as session:
+        kept = data_rights.erase(session, DEMO_SENDER, CUTOFF, now=NOW)
+    assert kept.open_grievances == 1
+    with db.session_scope() as session:
+        assert notes_of(session, "GRV-2027-000001") == as_written  # the office still works it
+        assert notes_of(session, "GRV-2027-000002") == [("assigned", "head", "", "officer")]  # the work done, no words
+        assert notes_of(session, "GRV-2027-000003") == as_written  # someone else's
+
+
+def officer_reply(session, handoff: models.Handoff, status: str, text: str) -> int:
+    reply = models.Broadcast(
+        kind="reply", priority=10, texts={"en": text, "hi": text}, audience=Audience(phones=(handoff.phone,)).as_dict(),
+        template="officer_reply", template_params={"en": [handoff.reference, text]}, status=status, created_by="officer",
+        handoff_id=handoff.id,
+    )  # fmt: skip
+    session.add(reply)
+    session.flush()
+    return reply.id
+
+
+def test_erasure_takes_the_number_and_words_from_the_officers_replies_in_closed_requests(database):
+    with db.session_scope() as session:
+        closed = handoffs.request_handoff(session, DEMO_SENDER, "en", "my pension stopped", now=NOW).handoff
+        closed.status, closed.outcome = "closed", "answered"
+        closed_reply = officer_reply(session, closed, "done", "Asha, your pension resumes on Monday")
+        session.flush()
+        still_open = handoffs.request_handoff(session, DEMO_SENDER, "en", "and my ration card?", now=NOW).handoff
+        still_open.status = "taken"
+        open_reply = officer_reply(session, still_open, "done", "Looking into it, Asha")
+        theirs = handoffs.request_handoff(session, OTHER_SENDER, "en", "x", now=NOW).handoff
+        theirs.status = "closed"
+        their_reply = officer_reply(session, theirs, "done", "Done, Ravi")
+    with db.session_scope() as session:
+        data_rights.erase(session, DEMO_SENDER, CUTOFF, now=NOW)
+    with db.session_scope() as session:
+        anonymised, kept, other = (session.get(models.Broadcast, i) for i in (closed_reply, open_reply, their_reply))
+        request = session.get(models.Handoff, anonymised.handoff_id)
+        assert request.phone.startswith("erased:") and request.last_message == "" and request.outcome == "answered"
+        assert anonymised.audience["phones"] == [request.phone] and anonymised.texts == {"en": "", "hi": ""}
+        assert anonymised.template_params is None
+        assert kept.audience["phones"] == [DEMO_SENDER] and kept.texts["en"] == "Looking into it, Asha"
+        assert other.audience["phones"] == [OTHER_SENDER] and other.texts["en"] == "Done, Ravi"

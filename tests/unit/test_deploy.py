@@ -138,3 +138,37 @@ def test_a_token_that_begins_with_a_dash_reaches_rasa_whole(tmp_path: Path) -> N
 
     server = rasa_server(5005, "endpoints.yml", {"RASA_AUTH_TOKEN": "-Ab3_xyz"}, tmp_path / "rasa.log")
     assert "--auth-token=-Ab3_xyz" in server.command
+
+
+def test_the_rendered_endpoints_give_the_console_its_event_broker(
+    production: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Production's Rasa writes every event to a broker table in the tracker's database, and the
+    workers, whose RASA_ENDPOINTS names the rendered file, read the console's conversations from it."""
+    from sqlalchemy.engine import make_url
+
+    from nagarik import settings as civic
+    from nagarik.conversations import sources
+
+    tracker = {"TRACKER_DB_HOST": "db.internal", "TRACKER_DB_PORT": "5433", "TRACKER_DB_NAME": "nagarik_conversations",
+               "TRACKER_DB_USER": "nagarik", "TRACKER_DB_PASSWORD": "pass word/1"}  # fmt: skip
+    for name, value in tracker.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("NAGARIK_TRACKER_STORE_URL", raising=False)  # the workers' tracker: from the same settings
+    render.render(settings.layout())
+    rendered = tmp_path / "run" / "endpoints.yml"
+    broker = yaml.safe_load(rendered.read_text())["event_broker"]
+    assert broker["type"] == "channels.event_broker.BackgroundSQLEventBroker"
+    assert broker["table"] != "events"  # the tracker's own table, in the same database
+    assert "pass word/1" not in rendered.read_text() and broker["password"] == "${TRACKER_DB_PASSWORD}"
+
+    workers = (tmp_path / "run" / "supervisord.conf").read_text().split("[program:workers]")[1].split("[program:")[0]
+    assert f'environment=RASA_ENDPOINTS="{rendered}"' in workers
+    monkeypatch.setenv(sources.ENDPOINTS_VARIABLE, str(rendered))
+    source = sources.from_endpoints()
+    assert isinstance(source, sources.SqlSource) and source.table_name == broker["table"]
+    url, tracker_store = make_url(source.url), make_url(civic.tracker_store_url())
+    assert url.get_backend_name() == "postgresql" and url.password == "pass word/1"
+    for part in ("host", "port", "database", "username"):  # the database the tracker store is in
+        assert getattr(url, part) == getattr(tracker_store, part)
+    assert (url.host, url.port, url.database) == ("db.internal", 5433, "nagarik_conversations")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from nagarik import db
 from nagarik.citizens import handoffs
 from nagarik.db import models
-from nagarik.outbound import broadcasts, consent, live_handoffs, messages
+from nagarik.outbound import broadcasts, consent, live_handoffs, media_upload, messages
 from nagarik.shared import clock
 from nagarik.shared.clock import frozen
 from nagarik.web import console
@@ -313,3 +313,60 @@ def test_the_thread_fragment_polls_and_is_not_a_whole_page(client, store):
 
 def test_console_module_lists_the_handoff_router() -> None:
     assert any(module.__name__.endswith("handoff_pages") for module in console.ROUTERS)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+@pytest.fixture
+def uploaded(monkeypatch: pytest.MonkeyPatch) -> list[media_upload.Checked]:
+    """WhatsApp's media store, as far as the console sees it: the files it was given."""
+    files: list[media_upload.Checked] = []
+
+    async def upload(checked: media_upload.Checked) -> str:
+        files.append(checked)
+        return f"media-{len(files)}"
+
+    monkeypatch.setattr(media_upload, "upload", upload)
+    return files
+
+
+def taken_by_ravi(client: TestClient, store: Store, wrote_at: dt.datetime | None) -> tuple[str, str]:
+    add_official("ravi", "department_officer", ["health"])
+    if wrote_at is not None:
+        citizen_writes(store, "Here is my question", wrote_at)
+    reference = ask()
+    token = login(client, "ravi")
+    assert client.post(f"/console/handoffs/{reference}/take", data={"csrf_token": token}).status_code == 303
+    return reference, token
+
+
+def test_an_officer_attaches_a_photo_inside_the_window(client, store, uploaded):
+    reference, token = taken_by_ravi(client, store, START - dt.timedelta(minutes=5))
+    files = {"attachment": ("counter.png", PNG, "image/png")}
+    answer = client.post(f"/console/handoffs/{reference}/reply", data={"csrf_token": token, "text": "Come here"}, files=files)
+    assert answer.status_code == 303
+    with db.session_scope() as session:
+        reply = session.execute(select(models.Broadcast).where(models.Broadcast.kind == "reply")).scalar_one()
+        assert reply.media == {"type": "image", "id": "media-1"}
+        inside = messages.message_body(reply, "en", True, {})
+    assert inside["type"] == "image" and inside["image"]["caption"] == "Come here"
+    assert [file.mime_type for file in uploaded] == ["image/png"]
+
+
+def test_an_attachment_is_refused_outside_the_window_or_of_the_wrong_type_and_nothing_is_sent(client, store, uploaded):
+    reference, token = taken_by_ravi(client, store, None)  # never wrote: the window is closed
+    files = {"attachment": ("counter.png", PNG, "image/png")}
+    closed = client.post(f"/console/handoffs/{reference}/reply", data={"csrf_token": token, "text": "Come"}, files=files)
+    assert closed.status_code == 400 and "carries text only" in closed.text
+    exe = {"attachment": ("form.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")}
+    wrong = client.post(f"/console/handoffs/{reference}/reply", data={"csrf_token": token, "text": "Come"}, files=exe)
+    assert wrong.status_code == 415
+    assert uploaded == [] and client.app.state.started == []
+
+
+def test_no_file_goes_to_the_media_store_without_the_csrf_token(client, store, uploaded):
+    reference, _ = taken_by_ravi(client, store, START - dt.timedelta(minutes=5))
+    files = {"attachment": ("counter.png", PNG, "image/png")}
+    forged = client.post(f"/console/handoffs/{reference}/reply", data={"csrf_token": "forged", "text": "x"}, files=files)
+    assert forged.status_code == 403 and uploaded == []

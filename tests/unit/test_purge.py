@@ -159,3 +159,66 @@ def test_one_worker_a_day_purges(monkeypatch):
     assert queue.claim_purge(today) and not queue.claim_purge(today)  # a second worker, the same day
     assert queue.claim_purge(today + dt.timedelta(days=1))
     assert not queue.huey.storage.has_data_for_key(queue.PURGE_CLAIM + today.isoformat())  # yesterday's claim is gone
+
+
+def console_conversation(session, sender: str, started: dt.datetime) -> int:
+    """A conversation as the console keeps it (nagarik.conversations), with a turn, a link and a note."""
+    row = models.Conversation(
+        sender=sender, started_at=started, last_at=started + dt.timedelta(minutes=5), user_messages=1, bot_messages=0,
+        fallbacks=0, low_confidence=0, has_handoff=False, has_grievance=True, tags=[],
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    session.add(models.Turn(conversation_id=row.id, sender=sender, at=started, kind="user", text="12 main road",
+                            event_key=f"{sender}-{started.isoformat()}", flag_note=""))  # fmt: skip
+    session.add(models.ConversationLink(conversation_id=row.id, kind="grievance", ref="GRV-2027-000001"))
+    session.add(models.ConversationNote(conversation_id=row.id, author="officer", text="called back"))
+    return row.id
+
+
+def under(session, conversation_ids: list[int]) -> dict[str, int]:
+    return {
+        table.__tablename__: len(session.execute(select(table.id).where(table.conversation_id.in_(conversation_ids))).all())
+        for table in (models.Turn, models.ConversationLink, models.ConversationNote)
+    }
+
+
+def test_the_consoles_conversations_and_forgotten_holds_go_with_rasas_period(database, stores):
+    conversations = PERIODS.conversations
+    with db.session_scope() as session:
+        old = console_conversation(session, "919800000001", past(conversations))
+        recent = console_conversation(session, "919800000001", inside(conversations))
+        someone_elses = console_conversation(session, "919800000002", inside(conversations))
+        session.add(grievance("GRV-2027-000001", "919800000001", "closed", created_at=past(conversations)))
+        session.flush()
+        complaint = session.execute(select(models.Grievance)).scalar_one()
+        complaint.notes.append(models.GrievanceNote(kind="note", author="officer", text="called him"))
+    for sender, state, taken in (
+        ("919800000001", "released", past(conversations)),  # never wrote again; Rasa forgot them: goes
+        ("919800000002", "released", past(conversations)),  # Rasa still has their conversation: stays
+        ("919800000003", "held", past(conversations)),  # an officer still holds it: stays
+        ("919800000004", "released", inside(conversations)),  # recent: stays
+    ):
+        stores.channel.hold(sender, by="officer", now=epoch(taken))
+        if state == "released":
+            stores.channel.release(sender)
+    add_event(stores, "919800000002", epoch(inside(conversations)), text="still in Rasa's tracker")
+
+    counted = purge.purge(stores, now=NOW, dry_run=True)
+    assert (counted.conversations, counted.released_holds) == (1, 1)
+    with db.session_scope() as session:
+        assert under(session, [old]) == {"turns": 1, "conversation_links": 1, "conversation_notes": 1}  # a dry run
+    done = purge.purge(stores, now=NOW)
+    assert (done.conversations, done.released_holds) == (1, 1)
+    assert (purge.purge(stores, now=NOW).conversations, purge.purge(stores, now=NOW).released_holds) == (0, 0)
+
+    with db.session_scope() as session:
+        assert session.get(models.Conversation, old) is None
+        assert under(session, [old]) == {"turns": 0, "conversation_links": 0, "conversation_notes": 0}
+        assert under(session, [recent, someone_elses]) == {"turns": 2, "conversation_links": 2, "conversation_notes": 2}
+        # Grievances are the office's record and are not purged: nor are the officials' notes on them.
+        assert [note.text for note in session.execute(select(models.GrievanceNote)).scalars()] == ["called him"]
+    states = {
+        sender: stores.channel.hold_state(sender) for sender in ("919800000001", "919800000002", "919800000003", "919800000004")
+    }
+    assert states == {"919800000001": None, "919800000002": "released", "919800000003": "held", "919800000004": "released"}

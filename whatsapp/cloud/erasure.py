@@ -1,7 +1,8 @@
 """Forgetting texts in the channel's store: one citizen's on request (the right to erasure), and
 everyone's once past their retention (the purge). Rows stay without their texts: a wamid must stay
 known, so that a message Meta delivers again is not answered twice, and a reply's record so that it
-is not sent twice. Messages still to be answered are never touched.
+is not sent twice. Messages still to be answered are never touched. A citizen's hold (an officer
+answering them, `holds`) goes with them too, unless the caller keeps it for an open handoff.
 
 SQLAlchemy Core that runs under Rasa's SQLAlchemy 1.4 and under 2.x, like the store.
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
-from whatsapp.cloud.store import BROADCAST_CALLBACK, QUOTA_SECONDS, Store, inbox, media_fetches, outbox
+from whatsapp.cloud.store import BROADCAST_CALLBACK, QUOTA_SECONDS, RELEASED, Store, holds, inbox, media_fetches, outbox
 
 ERASED = "{}"  # an inbox row's message once its text is gone (the column is never empty)
 FINISHED = ("done", "failed", "ignored")  # inbox states no worker will read the message of again
@@ -79,6 +80,32 @@ def purge_media_quota(store: Store, now: float, dry_run: bool = False) -> int:
         if dry_run:
             return connection.execute(select(func.count()).select_from(media_fetches).where(due)).scalar_one()
         return connection.execute(media_fetches.delete().where(due)).rowcount
+
+
+def erase_hold(store: Store, sender: str, up_to: float) -> int:
+    """The citizen's hold taken up to `up_to` (it names them and the officer); the caller keeps it while
+    their handoff is open (the officer still answers). A hold taken later belongs to a request made
+    after the erasure, and Rasa's tracker still has its pause, which the hold's release must undo."""
+    with store.engine.begin() as connection:
+        return connection.execute(holds.delete().where(holds.c.sender == sender, holds.c.since <= up_to)).rowcount
+
+
+def released_holds_before(store: Store, before: float) -> list[str]:
+    """Senders of holds taken before `before` and released, that the channel never forgot (it does
+    at the citizen's next message, after resuming the conversation): the purge removes those whose
+    conversation Rasa no longer has, so no pause is left for the release to undo."""
+    query = select(holds.c.sender).where(holds.c.state == RELEASED, holds.c.since < before).order_by(holds.c.sender)
+    with store.engine.connect() as connection:
+        return list(connection.execute(query).scalars())
+
+
+def forget_released_holds(store: Store, senders: list[str], before: float) -> int:
+    """Those holds, if still released (one taken again meanwhile is kept)."""
+    if not senders:
+        return 0
+    due = and_(holds.c.sender.in_(senders), holds.c.state == RELEASED, holds.c.since < before)
+    with store.engine.begin() as connection:
+        return connection.execute(holds.delete().where(due)).rowcount
 
 
 def has_waiting(store: Store, sender: str) -> bool:

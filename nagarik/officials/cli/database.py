@@ -9,7 +9,7 @@ from collections.abc import Callable
 from nagarik import db, settings
 from nagarik.catalog import store as catalog_store
 from nagarik.db.migrate import migrate
-from nagarik.officials.demo import seed_neighbours
+from nagarik.officials.demo import seed_accounts, seed_neighbours
 from nagarik.outbound import campaigns, reminders
 from nagarik.shared.catalog import parse_applications, parse_catalog
 from nagarik.shared.seed_files import SeedFileError
@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "seed": ("load seed/catalog.yml, the sample applications and sample dates", seed),
         "init": ("migrate, then seed", init),
         "check-catalog": ("check the catalog, reminder and campaign files without touching the database", check_catalog),
-        "demo": ("add the demo citizen's 600 neighbours (seed/demo.yml)", demo),
+        "demo": ("add the demo citizen's 600 neighbours and a console account per role (seed/demo.yml)", demo),
     }
     for name, (help_text, func) in chores.items():
         commands.add_parser(name, help=help_text).set_defaults(func=lambda args, func=func: chore(func))
@@ -69,3 +69,9 @@ def check_catalog() -> None:
 
 def demo() -> None:
     print(f"demo: {seed_neighbours()} neighbours of the demo citizen added (seed/demo.yml)")
+    made, existing = seed_accounts()
+    for account in made:  # the only time these passwords are shown
+        scope = f": {', '.join(account.departments)}" if account.departments else ""
+        print(f"demo: console account {account.username} ({account.role}{scope}) password (shown once): {account.password}")
+    if existing:
+        print(f"demo: {existing} console account(s) existed already, passwords unchanged and not shown again")

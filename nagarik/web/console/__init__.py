@@ -11,13 +11,15 @@ from fastapi.staticfiles import StaticFiles
 from nagarik.web.console import (
     broadcast_pages,
     conversation_pages,
+    dashboard_pages,
     grievance_pages,
     handoff_pages,
     pages,
+    poll_pages,
     security,
 )
 
-ROUTERS = (pages, grievance_pages, handoff_pages, conversation_pages, broadcast_pages)
+ROUTERS = (pages, grievance_pages, handoff_pages, conversation_pages, broadcast_pages, poll_pages, dashboard_pages)
 
 
 def install(app: FastAPI) -> None:

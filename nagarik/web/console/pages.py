@@ -27,6 +27,7 @@ def login_page(request: Request) -> HTMLResponse:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
+    security.check_same_origin(request)
     form, _ = await render.form_and_token(request)
     username, password = form.get("username", "").strip(), form.get("password", "")
     ip = security.client_ip(request)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 from sqlalchemy.orm import Session
@@ -73,6 +74,19 @@ def csrf_given(request: Request, form: FormData) -> str:
     """The CSRF token the request carries: htmx's header, else the form's hidden field."""
     value = request.headers.get("x-csrf-token") or form.get("csrf_token")
     return value if isinstance(value, str) else ""
+
+
+def check_same_origin(request: Request) -> None:
+    """The login form has no session to hold a token yet: a browser names the page a POST came from
+    (Origin), and one from another site is refused, so no page elsewhere can sign an official in to
+    an account of its choosing (login CSRF). A client that sends no Origin is not a browser's form."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    # Host names only: the proxy passes nginx's $host, which drops a port the browser's Origin keeps.
+    host = urlsplit(f"//{request.headers.get('host', '')}").hostname
+    if origin == "null" or urlsplit(origin).hostname != host:
+        raise CsrfRefusedError
 
 
 def check_csrf(given: str, row: models.OfficialSession) -> None:

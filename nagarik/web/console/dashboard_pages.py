@@ -1,0 +1,83 @@
+"""How the service is doing: the dashboard (figures: nagarik.officials.dashboard; charts:
+nagarik.shared.svg_chart, drawn here and inlined as SVG, their text escaped there)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from nagarik.officials import dashboard
+from nagarik.shared import clock, svg_chart
+from nagarik.staff import policy
+from nagarik.web.console import render, security
+from nagarik.web.console.security import Visit
+from nagarik.web.console.words import words
+
+router = APIRouter(prefix=security.PREFIX)
+
+
+@router.get("/dashboard")
+def dashboard_page(
+    request: Request, first: str | None = Query(None, alias="from"), last: str | None = Query(None, alias="to")
+) -> HTMLResponse:
+    def page(session: Session, visit: Visit) -> HTMLResponse:
+        render.require(visit, policy.READ_DASHBOARD)
+        now = clock.utcnow()
+        period = dashboard.Period.parse(first, last, now)
+        figures = dashboard.dashboard(session, dashboard.sources(), period, now)
+        t = words(visit.official.language)
+        return render.page(
+            request,
+            "dashboard.html",
+            visit,
+            figures=figures,
+            charts=charts(figures, t),
+            percent=percent,
+            duration=lambda delta: duration(delta, t),
+            name_of=lambda key: _name(figures.department_names.get(key), visit.official.language) or key,
+        )
+
+    return render.with_visit(request, page)
+
+
+def charts(figures: dashboard.Dashboard, t: dict[str, str]) -> dict[str, Markup]:
+    """The page's SVG charts; svg_chart escapes every text it writes, so they are safe to inline."""
+
+    def per_day(counts: dict[dt.date, int], title: str) -> Markup:
+        return Markup(svg_chart.columns([(day.strftime("%d-%m"), count) for day, count in counts.items()], title))
+
+    active = figures.active_citizens
+    languages = [(key, count / active, f"{count} ({percent(count / active)})") for key, count in figures.languages.items()]
+    understood = figures.intents.turns - figures.intents.not_understood
+    intents = [(key, count / understood, str(count)) for key, count in figures.intents.top] if understood else []
+    return {
+        "messages": per_day(figures.messages, t["dashboard_messages_per_day"]),
+        "replies": per_day(figures.replies, t["dashboard_replies_per_day"]),
+        "conversations": per_day(figures.conversations, t["dashboard_conversations_per_day"]),
+        "languages": Markup(svg_chart.bars(languages, t["dashboard_languages"])) if languages else Markup(""),
+        "intents": Markup(svg_chart.bars(intents, t["dashboard_top_intents"])) if intents else Markup(""),
+    }
+
+
+def percent(share: float | None) -> str:
+    return "–" if share is None else f"{share:.1%}"
+
+
+def duration(delta: dt.timedelta | None, t: dict[str, str]) -> str:
+    """Whole minutes, as "1 h 05 min" or "12 min" in the official's words."""
+    if delta is None:
+        return "–"
+    hours, minutes = divmod(round(delta.total_seconds() / 60), 60)
+    return (
+        f"{hours} {t['dashboard_hours']} {minutes:02d} {t['dashboard_minutes']}"
+        if hours
+        else f"{minutes} {t['dashboard_minutes']}"
+    )
+
+
+def _name(names: dict[str, str] | None, language: str) -> str | None:
+    return (names.get(language) or names.get("en")) if names else None
