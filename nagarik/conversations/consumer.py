@@ -12,13 +12,14 @@ import threading
 from collections.abc import Iterable
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nagarik import db
 from nagarik.conversations import events, sources
 from nagarik.conversations.events import Event
 from nagarik.db import models
+from nagarik.shared import clock
 
 _running = threading.Lock()
 
@@ -70,12 +71,22 @@ def apply(session: Session, batch: list[Event]) -> None:
     kept |= set(
         session.execute(select(models.Conversation.session_key).where(models.Conversation.session_key.in_(keys))).scalars()
     )
+    erased = _erased_up_to(session, {event.sender for event in batch})
     state = _State(session)
     for event in batch:
-        if event.key not in kept:
+        if event.key not in kept and clock.epoch_of(event.at) > erased.get(event.sender, 0.0):
             kept.add(event.key)
             state.apply(event)
     state.finish()
+
+
+def _erased_up_to(session: Session, senders: set[str]) -> dict[str, float]:
+    """Per citizen who asked for erasure, its cutoff: events written up to then arrive late (the
+    consumer may run behind the erasure's passes) and must not bring the conversation back."""
+    request = models.ErasureRequest
+    query = select(request.phone, func.max(request.cutoff)).where(request.phone.in_(senders)).group_by(request.phone)
+    rows = session.execute(query)
+    return {phone: cutoff for phone, cutoff in rows}
 
 
 class _State:

@@ -222,6 +222,22 @@ def test_a_new_rasa_session_is_a_new_conversation(database: str, broker: BrokerT
     assert [t.text for t in turns(second.id)] == ["hello again"]
 
 
+def test_events_up_to_an_erasure_s_cutoff_arriving_late_do_not_bring_the_conversation_back(
+    database: str, broker: BrokerTable
+) -> None:
+    """The consumer may run behind the erasure's passes: what the citizen wrote before asking to be
+    forgotten is skipped whenever it arrives; what they write afterwards is a new conversation."""
+    with db.session_scope() as session:
+        session.add(models.ErasureRequest(phone=PHONE, cutoff=T0 + 100, kept={}, media=[]))
+    broker.publish(*grievance_conversation(), *session_start(T0 + 200), user("hello again", "greet", 0.9, T0 + 201))
+    broker.publish(*handoff_conversation(T0))  # another citizen's, at the same time
+    consume(sources.SqlSource(broker.url))
+    kept = conversations()
+    assert sorted(c.sender for c in kept) == sorted([PHONE, OTHER])
+    mine = next(c for c in kept if c.sender == PHONE)
+    assert [t.text for t in turns(mine.id)] == ["hello again"]
+
+
 def test_ward_and_language_come_from_the_citizen_when_the_events_do_not_say(database: str, broker: BrokerTable) -> None:
     with db.session_scope() as session:
         session.add(models.Citizen(phone=OTHER, language="kn", ward_key="jayanagar"))
