@@ -31,42 +31,27 @@ OWN_SESSIONS = "sessions.own"  # see and end one's own
 USE_CONSOLE = "console.use"
 
 _ALL_DEPARTMENTS = {"admin", "supervisor", "viewer"}  # read every department's grievances
+# A supervisor works every department's grievances and handoffs, reviews conversations, sends
+# broadcasts and alerts and reads the dashboard; an admin may all that and manages the console.
+_SUPERVISOR = {
+    USE_CONSOLE,
+    OWN_SESSIONS,
+    READ_GRIEVANCES,
+    WORK_GRIEVANCES,
+    READ_HANDOFFS,
+    WORK_HANDOFFS,
+    SUPERVISE,
+    READ_CITIZEN,
+    READ_CONVERSATIONS,
+    REVIEW_CONVERSATIONS,
+    READ_BROADCASTS,
+    SEND_BROADCAST,
+    SEND_ALERT,
+    READ_DASHBOARD,
+}
 _ROLE_ACTIONS: dict[str, set[str]] = {
-    "admin": {
-        USE_CONSOLE,
-        OWN_SESSIONS,
-        READ_GRIEVANCES,
-        WORK_GRIEVANCES,
-        READ_HANDOFFS,
-        WORK_HANDOFFS,
-        SUPERVISE,
-        READ_CITIZEN,
-        READ_CONVERSATIONS,
-        REVIEW_CONVERSATIONS,
-        READ_BROADCASTS,
-        SEND_BROADCAST,
-        SEND_ALERT,
-        READ_DASHBOARD,
-        MANAGE_ACCOUNTS,
-        MANAGE_SESSIONS,
-        READ_AUDIT,
-    },
-    "supervisor": {
-        USE_CONSOLE,
-        OWN_SESSIONS,
-        READ_GRIEVANCES,
-        WORK_GRIEVANCES,
-        READ_HANDOFFS,
-        WORK_HANDOFFS,
-        SUPERVISE,
-        READ_CITIZEN,
-        READ_CONVERSATIONS,
-        REVIEW_CONVERSATIONS,
-        READ_BROADCASTS,
-        SEND_BROADCAST,
-        SEND_ALERT,
-        READ_DASHBOARD,
-    },
+    "admin": _SUPERVISOR | {MANAGE_ACCOUNTS, MANAGE_SESSIONS, READ_AUDIT},
+    "supervisor": _SUPERVISOR,
     "department_officer": {
         USE_CONSOLE,
         OWN_SESSIONS,
