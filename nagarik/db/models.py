@@ -373,6 +373,11 @@ class Grievance(Base):
     # the department's work on it (nagarik.citizens.grievance_work): who works it, when it was acknowledged
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"), index=True)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # where it was filed (whatsapp | open311), and for Open311 the contact the filer gave: kept for the
+    # officials, never notified unless it is `phone` (a citizen who consented: nagarik.open311.requests)
+    source: Mapped[str] = mapped_column(String(16), default="whatsapp", server_default="whatsapp")
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    contact_name: Mapped[str | None] = mapped_column(String(128))
     events: Mapped[list[GrievanceEvent]] = relationship(
         back_populates="grievance", order_by="GrievanceEvent.id", cascade="all, delete-orphan"
     )

@@ -136,7 +136,9 @@ def recipients_of(session: Session, kind: str, audience: Audience) -> list[tuple
                 select(models.Citizen.phone, models.Citizen.language).where(models.Citizen.phone.in_(audience.phones))
             ).all()
         )
-        return [(phone, known.get(phone)) for phone in audience.phones]
+        # A grievance filed for someone else's system (Open311) without a consenting citizen names
+        # no number, only a placeholder: nobody to send to.
+        return [(phone, known.get(phone)) for phone in audience.phones if phone.isdigit()]
     return [(phone, language) for phone, language in session.execute(audience_query(kind, audience))]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from nagarik.web import api, console
+from nagarik.web import api, console, open311
 
 OPENAPI_URL = "/api/openapi.json"
 DESCRIPTION = (
@@ -34,4 +34,5 @@ def create_app(enqueue: api.Enqueue | None = None) -> FastAPI:
     )
     api.install(app, enqueue)
     console.install(app)
+    open311.install(app)  # /open311/v2/: GeoReport v2
     return app

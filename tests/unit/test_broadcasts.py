@@ -96,3 +96,14 @@ def test_a_good_broadcast_keeps_its_media_and_trimmed_texts(database):
             session, kind="announcement", texts={"en": " Water off Friday "}, media=media, audience=Audience(), created_by="t"
         )
         assert (broadcast.texts, broadcast.media) == ({"en": "Water off Friday"}, media)
+
+
+def test_a_notification_to_a_placeholder_instead_of_a_number_goes_to_nobody(database):
+    """An Open311 grievance without a consenting citizen carries `open311:<system>` as its phone."""
+    with db.session_scope() as session:
+        told = broadcasts.create(
+            session, kind="notification", texts={"en": "moved"}, audience=broadcasts.Audience(phones=("open311:city-app",)),
+            created_by="api", template="grievance_update", template_params={"en": ["GRV-1", "Resolved"]},
+        )  # fmt: skip
+        assert broadcasts.recipients_of(session, told.kind, broadcasts.Audience.from_dict(told.audience)) == []
+        assert broadcasts.materialize(session, told) == 0

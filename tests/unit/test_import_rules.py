@@ -82,7 +82,7 @@ def test_the_action_server_is_rasa_sdk_with_the_civic_settings() -> None:
 
 
 # nagarik/'s rooms, each importing only the rooms before it (settings is read by all).
-ROOMS = ("shared", "db", "catalog", "citizens", "conversations", "outbound", "staff", "officials", "web")
+ROOMS = ("shared", "db", "catalog", "citizens", "conversations", "outbound", "staff", "open311", "officials", "web")
 
 
 def test_each_room_of_nagarik_imports_only_the_rooms_before_it() -> None:
