@@ -289,6 +289,13 @@ def _anonymise_closed_grievances(session: Session, phone: str, stand_in: str) ->
                 grievance.notes.remove(note)  # delete-orphan
             else:
                 note.text = ""
+    # Filed for them by another system (Open311) with their number as the contact: the contact goes.
+    contact = models.Grievance.contact_phone == phone
+    session.execute(
+        update(models.Grievance)
+        .where(contact, models.Grievance.status.not_in(evidence.OPEN_STATUSES))
+        .values(contact_phone=None, contact_name=None)
+    )
     return media
 
 

@@ -367,6 +367,20 @@ def test_erasure_removes_the_officials_notes_on_closed_complaints_and_keeps_an_o
         assert notes_of(session, "GRV-2027-000003") == as_written  # someone else's
 
 
+def test_erasure_takes_the_citizen_as_the_contact_of_closed_complaints_another_system_filed(database):
+    """Open311: a city app filed it with the citizen's number as the contact (not the one notified)."""
+    with db.session_scope() as session:
+        for tracking_id, status in (("GRV-2027-000011", "resolved"), ("GRV-2027-000012", "open")):
+            row = grievance(tracking_id, "open311:city-app", status)
+            row.source, row.contact_phone, row.contact_name = "open311", DEMO_SENDER, "Asha"
+            session.add(row)
+    with db.session_scope() as session:
+        data_rights.erase(session, DEMO_SENDER, CUTOFF, now=NOW)
+    with db.session_scope() as session:
+        rows = session.execute(select(models.Grievance).order_by(models.Grievance.tracking_id)).scalars()
+        assert [(row.contact_phone, row.contact_name) for row in rows] == [(None, None), (DEMO_SENDER, "Asha")]
+
+
 def officer_reply(session, handoff: models.Handoff, status: str, text: str) -> int:
     reply = models.Broadcast(
         kind="reply", priority=10, texts={"en": text, "hi": text}, audience=Audience(phones=(handoff.phone,)).as_dict(),
