@@ -122,7 +122,7 @@ story-test: train
 	    --out results/stories --no-plot --quiet && echo "$$(cat tests/stories/*.yml | grep -c "^- story:") stories, all passed"'
 
 rest-test: train
-	@rm -f var/test/nagarik.db* var/test/tracker.db var/test/whatsapp.db* && mkdir -p var/test
+	@rm -f var/test/nagarik.db* var/test/tracker.db var/test/events.db* var/test/whatsapp.db* && mkdir -p var/test
 	@export DATABASE_URL=sqlite:///$(CURDIR)/var/test/nagarik.db WHATSAPP_STORE_URL=sqlite:///$(CURDIR)/var/test/whatsapp.db \
 	  NAGARIK_SAMPLE_DIR=$(CURDIR)/tests/fixtures/seed && \
 	  $(APP_PY) -m nagarik init >/dev/null && \

@@ -87,11 +87,15 @@ def sla_days(catalog: Catalog, now: dt.datetime | None = None) -> SlaDays:
 
 def sla_state(grievance: models.Grievance, days: SlaDays) -> str:
     """on_time, due_soon or overdue while the office works on it; "" once it is finished."""
-    if grievance.status not in OPEN_STATUSES:
+    return _sla(grievance.status, grievance.due_on, days)
+
+
+def _sla(status: str, due_on: dt.date, days: SlaDays) -> str:
+    if status not in OPEN_STATUSES:
         return ""
-    if grievance.due_on < days.today:
+    if due_on < days.today:
         return "overdue"
-    return "due_soon" if grievance.due_on <= days.soon else "on_time"
+    return "due_soon" if due_on <= days.soon else "on_time"
 
 
 # --- the queue ------------------------------------------------------------------------------------
@@ -159,6 +163,19 @@ def _filtered(query: Select[Any], departments: list[str] | None, chosen: QueueFi
     return query
 
 
+def _sorted(
+    query: Select[Any], departments: list[str] | None, chosen: QueueFilter, days: SlaDays, sort: str, descending: bool
+) -> Select[Any]:
+    """The query (of grievances) joined to their assignees, filtered and in the queue's order."""
+    column = SORTS.get(sort, SORTS["due"])
+    if sort == "age":  # the oldest first is the greatest age first
+        descending = not descending
+    # Unassigned (no value) last either way, on SQLite and PostgreSQL alike (their defaults differ).
+    order = (column.desc() if descending else column.asc()).nulls_last()
+    query = query.outerjoin(models.Official, models.Grievance.assignee_id == models.Official.id)
+    return _filtered(query, departments, chosen, days).order_by(order, models.Grievance.id)
+
+
 def queue(
     session: Session,
     departments: list[str] | None,
@@ -173,13 +190,7 @@ def queue(
     if departments == []:
         return QueuePage([], 0)
     total = session.execute(_filtered(select(func.count()).select_from(models.Grievance), departments, chosen, days))
-    column = SORTS.get(sort, SORTS["due"])
-    if sort == "age":  # the oldest first is the greatest age first
-        descending = not descending
-    # Unassigned (no value) last either way, on SQLite and PostgreSQL alike (their defaults differ).
-    order = (column.desc() if descending else column.asc()).nulls_last()
-    query = select(models.Grievance).outerjoin(models.Official, models.Grievance.assignee_id == models.Official.id)
-    query = _filtered(query, departments, chosen, days).order_by(order, models.Grievance.id)
+    query = _sorted(select(models.Grievance), departments, chosen, days, sort, descending)
     query = query.options(selectinload(models.Grievance.assignee)).offset(offset).limit(limit)
     now = clock.utcnow()
     rows = [QueueRow(row, sla_state(row, days), max(0, (now - row.created_at).days)) for row in session.execute(query).scalars()]
@@ -200,15 +211,39 @@ def csv_safe(value: str) -> str:
 
 def queue_csv(rows: Iterable[QueueRow]) -> str:
     """The rows as CSV, phones masked, every cell safe to open in a spreadsheet."""
+    return _csv(
+        (g.tracking_id, g.status, g.category_key, g.department_key, g.ward_key, g.created_at, g.due_on, row.sla,
+         g.assignee.username if g.assignee else None, g.phone, g.location_text, g.description)
+        for row in rows
+        for g in (row.grievance,)
+    )  # fmt: skip
+
+
+def export_csv(
+    session: Session, departments: list[str] | None, chosen: QueueFilter, days: SlaDays, sort: str = "due",
+    descending: bool = False,
+) -> tuple[str, int]:  # fmt: skip
+    """The whole filtered queue as queue_csv writes it, and its number of rows. Only the CSV's columns,
+    read as plain rows: a town's 10,000 grievances loaded as ORM objects took half a second."""
+    if departments == []:
+        return _csv([]), 0
+    g = models.Grievance
+    columns = (g.tracking_id, g.status, g.category_key, g.department_key, g.ward_key, g.created_at, g.due_on,
+               models.Official.username, g.phone, g.location_text, g.description)  # fmt: skip
+    rows = session.execute(_sorted(select(*columns), departments, chosen, days, sort, descending)).tuples().all()
+    cells = ((*row[:7], _sla(row[1], row[6], days), *row[7:]) for row in rows)
+    return _csv(cells), len(rows)
+
+
+def _csv(rows: Iterable[tuple[Any, ...]]) -> str:
+    """CSV_COLUMNS' cells (created_at naive UTC, due_on a date, phone whole: masked here)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        g = row.grievance
+    for tracking_id, status, category, department, ward, created_at, due_on, sla, assignee, phone, place, description in rows:
         cells = (
-            g.tracking_id, g.status, g.category_key, g.department_key, g.ward_key or "", clock.local_text(g.created_at),
-            g.due_on.isoformat(), row.sla, g.assignee.username if g.assignee else "", mask_phone(g.phone),
-            g.location_text, g.description,
+            tracking_id, status, category, department, ward or "", clock.local_text(created_at), due_on.isoformat(), sla,
+            assignee or "", mask_phone(phone), place, description,
         )  # fmt: skip
         writer.writerow([csv_safe(cell) for cell in cells])
     return out.getvalue()

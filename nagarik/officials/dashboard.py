@@ -19,6 +19,11 @@ one query shorter but would undercount exactly the conversations officials care 
 conversation gap the inbox uses is Rasa's own session expiry, so the two agree where both see a
 message.
 
+The page reads the inbox once for its messages, conversations and active citizens (message_figures)
+and groups the intents in SQL (conversation_intents): with 100,000 messages seeded, the three
+reads, a time-zone conversion per message and a Python object per turn took most of half a second
+(bench/console_pages.py).
+
 Times in the databases are UTC (naive datetimes in the civic one, epoch seconds in the channel's);
 a day is the office's local day (nagarik.shared.clock), bucketed here in Python, because time-zone
 arithmetic in SQL differs between SQLite and PostgreSQL.
@@ -26,13 +31,14 @@ arithmetic in SQL differs between SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from nagarik.citizens import stores
@@ -94,12 +100,20 @@ class Period:
 
     def per_day(self, moments: Iterable[dt.datetime]) -> dict[dt.date, int]:
         """How many of these UTC moments fall on each local day of the period (every day listed)."""
-        counts = dict.fromkeys(self.days, 0)
-        for moment in moments:
-            day = clock.to_local(moment).date()
-            if day in counts:
-                counts[day] += 1
-        return counts
+        return self.per_day_epoch(epoch(moment) for moment in moments)
+
+    def per_day_epoch(self, seconds: Iterable[float]) -> dict[dt.date, int]:
+        """The same for epoch seconds: each found between the local midnights around its day (a
+        bisection, not a time-zone conversion per moment: the dashboard counts tens of thousands)."""
+        days = self.days
+        midnights = [dt.datetime.combine(day, dt.time()) for day in [*days, self.last + dt.timedelta(days=1)]]
+        edges = [epoch(clock.from_local(midnight)) for midnight in midnights]
+        counts = [0] * len(days)
+        for moment in seconds:
+            index = bisect.bisect_right(edges, moment) - 1
+            if 0 <= index < len(days):
+                counts[index] += 1
+        return dict(zip(days, counts, strict=True))
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -111,10 +125,6 @@ def _date(text: str | None) -> dt.date | None:
 
 def epoch(moment: dt.datetime) -> float:
     return moment.replace(tzinfo=dt.timezone.utc).timestamp()
-
-
-def from_epoch(seconds: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).replace(tzinfo=None)
 
 
 # --- messages and conversations (the channel's store) ------------------------------------------
@@ -136,7 +146,7 @@ def _citizen_messages(store: Store, since: dt.datetime, until: dt.datetime) -> l
 
 def messages_per_day(store: Store, period: Period) -> dict[dt.date, int]:
     """Messages citizens sent, per local day."""
-    return period.per_day(from_epoch(at) for _, at in _citizen_messages(store, period.start, period.end))
+    return period.per_day_epoch(at for _, at in _citizen_messages(store, period.start, period.end))
 
 
 def replies_per_day(store: Store, period: Period) -> dict[dt.date, int]:
@@ -150,23 +160,28 @@ def replies_per_day(store: Store, period: Period) -> dict[dt.date, int]:
         outbox.c.created_at < epoch(period.end),
     )
     with store.engine.connect() as connection:
-        return period.per_day(from_epoch(at) for (at,) in connection.execute(query))
+        return period.per_day_epoch(connection.execute(query).scalars())
 
 
 def conversations_per_day(store: Store, period: Period) -> dict[dt.date, int]:
     """Conversations started on each local day: a message starts one when the same citizen's
     previous message is more than CONVERSATION_GAP older (or there is none). Messages up to a gap
     before the period are read too, so a conversation going on at its start is not counted again."""
+    return _conversation_starts(_citizen_messages(store, period.start - CONVERSATION_GAP, period.end), period)
+
+
+def _conversation_starts(messages: list[tuple[str, float]], period: Period) -> dict[dt.date, int]:
+    """Per local day, the conversations these messages (by sender then time) start in the period."""
     gap = CONVERSATION_GAP.total_seconds()
     begins = epoch(period.start)
-    starts: list[dt.datetime] = []
+    starts: list[float] = []
     previous: tuple[str, float] | None = None
-    for sender, at in _citizen_messages(store, period.start - CONVERSATION_GAP, period.end):
+    for sender, at in messages:
         new = previous is None or previous[0] != sender or at - previous[1] > gap
         if new and at >= begins:
-            starts.append(from_epoch(at))
+            starts.append(at)
         previous = (sender, at)
-    return period.per_day(starts)
+    return period.per_day_epoch(starts)
 
 
 def active_senders(store: Store, period: Period) -> list[str]:
@@ -178,6 +193,26 @@ def active_senders(store: Store, period: Period) -> list[str]:
     )
     with store.engine.connect() as connection:
         return sorted(connection.execute(query).scalars())
+
+
+@dataclass(frozen=True)
+class MessageFigures:
+    messages: dict[dt.date, int]
+    conversations: dict[dt.date, int]
+    senders: list[str]  # active citizens
+
+
+def message_figures(store: Store, period: Period) -> MessageFigures:
+    """messages_per_day, conversations_per_day and active_senders from one read of the inbox (the
+    dashboard's largest: every citizen's message of the period, and a gap's worth before it)."""
+    messages = _citizen_messages(store, period.start - CONVERSATION_GAP, period.end)
+    begins = epoch(period.start)
+    in_period = [(sender, at) for sender, at in messages if at >= begins]
+    return MessageFigures(
+        messages=period.per_day_epoch(at for _, at in in_period),
+        conversations=_conversation_starts(messages, period),
+        senders=sorted({sender for sender, _ in in_period}),
+    )
 
 
 def languages_of(session: Session, senders: list[str]) -> dict[str, str]:
@@ -227,37 +262,60 @@ def understood(turn: Turn) -> bool:
     return turn.confidence is None or turn.confidence >= FALLBACK_THRESHOLD
 
 
+# (intent, language, understood) -> turns: what both ways of counting below fold into IntentFigures
+Tally = Counter[tuple[str | None, str, bool]]
+
+
 def intent_figures(turns: Iterable[Turn], period: Period, top: int = TOP_INTENTS) -> IntentFigures:
     """The top intents and the share of turns the assistant did not understand, for the turns in
-    the period."""
-    intents: Counter[str] = Counter()
-    by_language: dict[str, list[int]] = {}
-    count = missed = 0
+    the period, from plain records (any source with these fields)."""
+    start, end = period.start, period.end
+    tally: Tally = Counter()
     for turn in turns:
-        if not period.start <= turn.at < period.end:
-            continue
-        count += 1
-        tally = by_language.setdefault(turn.language or UNKNOWN, [0, 0])
-        tally[1] += 1
-        if understood(turn):
-            intents[str(turn.intent)] += 1
-        else:
-            missed += 1
-            tally[0] += 1
-    ordered = sorted(intents.items(), key=lambda item: (-item[1], item[0]))[:top]
-    return IntentFigures(count, ordered, missed, {key: (a, b) for key, (a, b) in sorted(by_language.items())})
+        if start <= turn.at < end:
+            tally[(turn.intent, turn.language or UNKNOWN, understood(turn))] += 1
+    return _figures(tally, top)
 
 
-def conversation_turns(session: Session, period: Period) -> list[Turn]:
-    """The citizens' turns in the period as the console's conversation tables hold them (from
-    Rasa's event broker), each with its conversation's language (UNKNOWN when none was known)."""
+def conversation_intents(session: Session, period: Period, top: int = TOP_INTENTS) -> IntentFigures:
+    """The same figures for the citizens' turns of the period in the console's conversation tables
+    (which nagarik.conversations.consumer fills from Rasa's event broker), each in its
+    conversation's language: one query over the period's user turns, grouped by intent, language
+    and `understood` written in SQL (a unit test holds it to the Python one on the same rows).
+    Grouped in the database because fetching each turn cost more than the rest of the page."""
     turn, conversation = models.Turn, models.Conversation
+    is_understood = and_(
+        turn.intent.is_not(None),
+        turn.intent != "",
+        turn.intent != FALLBACK_INTENT,
+        or_(turn.confidence.is_(None), turn.confidence >= FALLBACK_THRESHOLD),
+    )
+    flag = case((is_understood, 1), else_=0)
     query = (
-        select(turn.sender, turn.at, turn.intent, turn.confidence, conversation.language)
+        select(turn.intent, conversation.language, flag, func.count())
         .join(conversation, conversation.id == turn.conversation_id)
         .where(turn.kind == "user", turn.at >= period.start, turn.at < period.end)
+        .group_by(turn.intent, conversation.language, flag)
     )
-    return [Turn(sender, at, intent, confidence, language) for sender, at, intent, confidence, language in session.execute(query)]
+    tally: Tally = Counter()
+    for intent, language, understood_flag, count in session.execute(query):
+        tally[(intent, language or UNKNOWN, bool(understood_flag))] += count
+    return _figures(tally, top)
+
+
+def _figures(tally: Tally, top: int) -> IntentFigures:
+    intents: Counter[str] = Counter()
+    by_language: dict[str, list[int]] = {}
+    for (intent, language, is_understood), count in tally.items():
+        counts = by_language.setdefault(language, [0, 0])
+        counts[1] += count
+        if is_understood:
+            intents[str(intent)] += count
+        else:
+            counts[0] += count
+    ordered = sorted(intents.items(), key=lambda item: (-item[1], item[0]))[:top]
+    missed = sum(missed for missed, _ in by_language.values())
+    return IntentFigures(sum(tally.values()), ordered, missed, {key: (a, b) for key, (a, b) in sorted(by_language.items())})
 
 
 # --- handoffs ------------------------------------------------------------------------------------
@@ -459,16 +517,16 @@ def sources() -> Store:
 
 
 def dashboard(session: Session, store: Store, period: Period, now: dt.datetime) -> Dashboard:
-    senders = active_senders(store, period)
-    languages = languages_of(session, senders)
+    inbox_figures = message_figures(store, period)
+    languages = languages_of(session, inbox_figures.senders)
     return Dashboard(
         period=period,
-        messages=messages_per_day(store, period),
+        messages=inbox_figures.messages,
         replies=replies_per_day(store, period),
-        conversations=conversations_per_day(store, period),
-        active_citizens=len(senders),
+        conversations=inbox_figures.conversations,
+        active_citizens=len(inbox_figures.senders),
         languages=language_counts(languages),
-        intents=intent_figures(conversation_turns(session, period), period),
+        intents=conversation_intents(session, period),
         handoffs=handoff_figures(session, period),
         grievances=grievance_figures(session, period, now),
         department_names=department_names(session),

@@ -113,11 +113,15 @@ def thread(session: Session, store: Store, handoff: models.Handoff) -> list[Turn
 
 def window_left(store: Store, phone: str) -> dt.timedelta | None:
     """How long the citizen's 24-hour window stays open (None: closed; replies go as the template)."""
-    last = store.last_inbound(phone)
-    if last is None:
-        return None
-    left = last + limits.CUSTOMER_SERVICE_WINDOW_SECONDS - clock.epoch_of(clock.utcnow())
-    return dt.timedelta(seconds=int(left)) if left > 0 else None
+    return windows_left(store, [phone])[phone]
+
+
+def windows_left(store: Store, phones: list[str]) -> dict[str, dt.timedelta | None]:
+    """The same for a queue of citizens, in one read of the channel's store."""
+    last = store.last_inbound_of(phones)
+    now = clock.epoch_of(clock.utcnow())
+    left = {phone: last[phone] + limits.CUSTOMER_SERVICE_WINDOW_SECONDS - now for phone in phones if phone in last}
+    return {phone: dt.timedelta(seconds=int(left[phone])) if left.get(phone, 0) > 0 else None for phone in phones}
 
 
 def _citizen_turn(row: dict[str, Any]) -> Turn:

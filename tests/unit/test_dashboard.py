@@ -92,19 +92,32 @@ def add_turn(sender: str, at: dt.datetime, intent: str | None, confidence: float
         ))  # fmt: skip
 
 
+# Six turns in the period, two not understood (a fallback and 0.5 < 0.55): 33.3 %. Top intents:
+# greet 2, then apply_certificate 1 and file_grievance 1 (0.55 is understood).
+TURNS = [
+    (A, local(1, 0, 10), "greet", 0.9),
+    (A, local(1, 0, 50), "greet", 0.95),
+    (A, local(3, 9, 0), "apply_certificate", 0.8),
+    (B, local(1, 0, 20), "nlu_fallback", 0.4),
+    (B, local(7, 23, 59), "greet", 0.5),
+    (C, local(5, 12, 0), "file_grievance", 0.55),
+    (A, local(8, 0, 0), "greet", 0.99),  # outside
+    (C, local(31, 23, 59, month=12, year=2029), "greet", 0.99),  # outside, before
+]
+# Edge cases on Jan 9 (after JAN, so the page's figures stay those above): no confidence recorded
+# (understood), no intent, an empty one, just under the threshold, a fallback sure of itself.
+EDGE_TURNS = [
+    (A, local(9, 10), "check_status", None),
+    (A, local(9, 11), None, None),
+    (B, local(9, 12), "", 0.9),
+    (B, local(9, 13), "check_status", 0.5499),
+    (C, local(9, 14), "nlu_fallback", 0.99),
+    (C, local(9, 15), "check_status", 0.55),
+]
+
+
 def seed_turns() -> None:
-    """Six turns in the period, two not understood (a fallback and 0.5 < 0.55): 33.3 %. Top intents:
-    greet 2, then apply_certificate 1 and file_grievance 1 (0.55 is understood)."""
-    for sender, at, intent, confidence in [
-        (A, local(1, 0, 10), "greet", 0.9),
-        (A, local(1, 0, 50), "greet", 0.95),
-        (A, local(3, 9, 0), "apply_certificate", 0.8),
-        (B, local(1, 0, 20), "nlu_fallback", 0.4),
-        (B, local(7, 23, 59), "greet", 0.5),
-        (C, local(5, 12, 0), "file_grievance", 0.55),
-        (A, local(8, 0, 0), "greet", 0.99),  # outside
-        (C, local(31, 23, 59, month=12, year=2029), "greet", 0.99),  # outside, before
-    ]:
+    for sender, at, intent, confidence in TURNS:
         add_turn(sender, at, intent, confidence)
     add_turn(A, local(1, 0, 11), None, None, kind="bot")  # not a citizen's turn
     add_turn(A, local(1, 0, 12), None, None, kind="action")  # nor is an action
@@ -220,6 +233,15 @@ def test_messages_replies_and_conversations_per_local_day(seeded: Stores) -> Non
     assert dashboard.replies_per_day(seeded.channel, JAN) == zero | {day(2): 1}
 
 
+@pytest.mark.parametrize("period", [JAN, Period(day(1), day(1)), Period(dt.date(2029, 12, 31), day(1)), Period(day(8), day(8))])
+def test_one_read_of_the_inbox_gives_what_the_three_queries_give(seeded: Stores, period: Period) -> None:
+    """The dashboard reads the inbox once (message_figures); the figures are those of the functions above."""
+    figures = dashboard.message_figures(seeded.channel, period)
+    assert figures.messages == dashboard.messages_per_day(seeded.channel, period)
+    assert figures.conversations == dashboard.conversations_per_day(seeded.channel, period)
+    assert figures.senders == dashboard.active_senders(seeded.channel, period)
+
+
 def test_active_citizens_and_their_languages(seeded: Stores) -> None:
     senders = dashboard.active_senders(seeded.channel, JAN)
     assert senders == [A, B, C]
@@ -242,14 +264,33 @@ def test_the_period_edges_are_local_midnights(seeded: Stores) -> None:
 
 def test_the_conversation_tables_feed_the_intent_figures(seeded: Stores) -> None:
     with db.session_scope() as session:
-        turns = dashboard.conversation_turns(session, JAN)
-        assert dashboard.conversation_turns(session, Period(day(9), day(9))) == []  # none recorded: no data
-    assert len(turns) == 6 and {turn.sender for turn in turns} == {A, B, C}
-    figures = dashboard.intent_figures(turns, JAN)
+        figures = dashboard.conversation_intents(session, JAN)
+        empty = dashboard.conversation_intents(session, Period(day(9), day(9)))  # none recorded: no data
+    assert empty.turns == 0 and empty.top == [] and empty.share_not_understood is None
     assert figures.turns == 6 and figures.not_understood == 2
     assert f"{figures.share_not_understood:.1%}" == "33.3%"
     assert figures.top == [("greet", 2), ("apply_certificate", 1), ("file_grievance", 1)]
     assert figures.not_understood_by_language == {"hi": (0, 3), "kn": (2, 2), "unknown": (0, 1)}
+
+
+def records(rows: list[tuple[str, dt.datetime, str | None, float | None]]) -> list[Turn]:
+    """The seeded turns as plain records, in their conversation's language as add_turn gives it."""
+    return [Turn(sender, at, intent, confidence, {A: "hi", B: "kn"}.get(sender)) for sender, at, intent, confidence in rows]
+
+
+def test_the_grouped_query_counts_as_the_plain_records_do(seeded: Stores) -> None:
+    """conversation_intents writes `understood` in SQL: held to the Python one on the same turns."""
+    for sender, at, intent, confidence in EDGE_TURNS:
+        add_turn(sender, at, intent, confidence)
+    ninth, both = Period(day(9), day(9)), Period(day(1), day(9))
+    with db.session_scope() as session:
+        grouped = {period: dashboard.conversation_intents(session, period) for period in (JAN, ninth, both)}
+        assert dashboard.conversation_intents(session, both, top=1).top == [("greet", 3)]
+    for period, figures in grouped.items():
+        assert figures == dashboard.intent_figures(records(TURNS + EDGE_TURNS), period)
+    edges = grouped[ninth]
+    assert edges.turns == 6 and edges.top == [("check_status", 2)] and edges.not_understood == 4
+    assert edges.not_understood_by_language == {"hi": (1, 2), "kn": (2, 2), "unknown": (1, 2)}
 
 
 def test_intent_figures_from_plain_turns() -> None:

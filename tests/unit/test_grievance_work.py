@@ -135,6 +135,28 @@ def test_the_csv_masks_phones_and_defuses_formulas(catalog: Catalog, people: Non
     assert grievance_work.csv_safe("Garbage") == "Garbage"
 
 
+def test_the_export_reads_plain_rows_and_writes_what_queue_csv_writes(catalog: Catalog, people: None) -> None:
+    """export_csv (the console's CSV, columns only) against queue_csv over the whole queue's rows."""
+    with frozen(START), db.session_scope() as session:
+        days = grievance_work.sla_days(catalog)
+        add(session, "GRV-2030-000001", due_on=dt.date(2030, 1, 4), created_at=START - dt.timedelta(days=5))
+        add(session, "GRV-2030-000002", due_on=dt.date(2030, 1, 8), ward="btm_layout", description="=1+1")
+        add(session, "GRV-2030-000003", due_on=dt.date(2030, 1, 20), status="resolved")
+        add(session, "GRV-2030-000004", "water_supply", "water", due_on=dt.date(2030, 1, 20))
+        ravi = worker(session, "ravi")
+        grievance_work.assign(session, ravi, grievances.grievance_by_tracking_id(session, "GRV-2030-000002"), ravi.official)
+        for departments, chosen, sort, descending in [
+            (None, QueueFilter(), "due", False), (["health"], QueueFilter(), "assignee", True),
+            (None, QueueFilter(sla="overdue"), "age", False), (None, QueueFilter(ward="btm_layout"), "status", True),
+            ([], QueueFilter(), "due", False),
+        ]:  # fmt: skip
+            found = grievance_work.queue(session, departments, chosen, days, sort, descending, limit=None)
+            exported = grievance_work.export_csv(session, departments, chosen, days, sort, descending)
+            assert exported == (grievance_work.queue_csv(found.rows), found.total)
+        everything = grievance_work.export_csv(session, None, QueueFilter(), days)[0]
+        assert ",ravi," in everything and "'=1+1" in everything and "91987•••3210" in everything
+
+
 # --- one grievance --------------------------------------------------------------------------------
 
 

@@ -124,15 +124,15 @@ def grievance_csv(request: Request) -> Response:
         render.require(visit, policy.READ_GRIEVANCES)
         chosen, (sort, descending) = chosen_filter(request), sort_of(request)
         days = grievance_work.sla_days(current_catalog(session))
-        found = grievance_work.queue(
-            session, policy.visible_departments(visit.official), chosen, days, sort, descending, limit=None
+        body, total = grievance_work.export_csv(
+            session, policy.visible_departments(visit.official), chosen, days, sort, descending
         )
         audit.record(
             session, visit.official.username, "grievances.export", chosen.status, visit.ip,
-            f"{urlencode(chosen.as_query())} rows={found.total}",
+            f"{urlencode(chosen.as_query())} rows={total}",
         )  # fmt: skip
         headers = {"Content-Disposition": 'attachment; filename="grievances.csv"'}
-        return Response(grievance_work.queue_csv(found.rows), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
     return render.with_visit(request, export)
 

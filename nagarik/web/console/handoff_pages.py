@@ -32,7 +32,7 @@ def handoff_list(request: Request) -> HTMLResponse:
         render.require(visit, policy.READ_HANDOFFS)
         rows = handoffs.open_handoffs(session, policy.visible_departments(visit.official, policy.READ_HANDOFFS))
         now, store, minutes = clock.utcnow(), window_store(), settings.handoff_unanswered_minutes()
-        windows = {row.phone: live_handoffs.window_left(store, row.phone) for row in rows}
+        windows = live_handoffs.windows_left(store, [row.phone for row in rows])
         late = {row.id for row in rows if handoffs.unanswered(row, now, minutes)}
         supervising = policy.can(visit.official, policy.SUPERVISE)
         return render.page(
