@@ -30,7 +30,7 @@ ENDPOINTS ?= endpoints.yml
 CHAT ?= $(APP_PY) -m simulator.chat --as 919876543210
 TRAINING_FILES := config.yml $(shell find domain data -name '*.yml' 2>/dev/null)
 
-.PHONY: help setup nginx chromium spacy train seed demo test test-begin lint unit validate story-test rest-test e2e-test attack-test browser-test demo-test bench bench-broadcast bench-http-clients bench-compare clean
+.PHONY: help setup nginx chromium spacy train seed demo test test-begin lint unit validate story-test rest-test e2e-test attack-test browser-test demo-test bench bench-broadcast bench-http-clients bench-compare screenshots clean
 
 help:
 	@echo "make demo    set up, build, train if needed, seed, and chat with the assistant on (simulated) WhatsApp"
@@ -40,6 +40,7 @@ help:
 	@echo "make bench   measure NLU accuracy per language, latency, memory, training time and broadcast throughput"
 	@echo "make bench-broadcast   only the broadcast throughput (100,000 recipients at 1000/s and 80/s, then the HTTP clients at 800/s; about 35 minutes)"
 	@echo "make bench-compare   cross-validate config.yml against the pipelines in bench/configs/"
+	@echo "make screenshots   the README's console screenshots (docs/screenshots/) from seed/screenshots.yml"
 
 # --- environments ---------------------------------------------------------------------------
 setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed nginx chromium
@@ -166,6 +167,12 @@ bench-compare: setup spacy
 	@mkdir -p var/bench
 	@$(RASA_VENV)/bin/python -m bench.nlu_cv --folds 3 config.yml bench/configs/word_only.yml bench/configs/transformer.yml \
 	  2>var/bench/compare.log
+
+# --- docs -----------------------------------------------------------------------------------
+# The README's pictures of the console: a database of sample rows (seed/screenshots.yml) of its
+# own, the console on a free port, Debian's Chromium. Not part of `make test`.
+screenshots: setup
+	@$(APP_PY) -m scripts.console_screenshots --out docs/screenshots
 
 clean:
 	rm -rf build models results var/test .pytest_cache

@@ -11,24 +11,18 @@ failed test opened is saved to var/test/screenshots/), and `dialogs` (every aler
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page
 
 from harness.ports import free_port
 from harness.servers import PYTHON, ROOT, StartError, simulator_settings
 from harness.servers import console as console_server
-from tests.browser.support import ACCOUNTS, Console, Login
+from tests.browser.support import ACCOUNTS, Console, Login, chromium, page_opener
 from tests.unit.staff_helpers import PASSWORD, add_official
 
-# Debian's Chromium: the real binary, else the wrapper script. Playwright's own download is never used.
-CHROMIUM = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
-SCREENSHOTS = ROOT / "var" / "test" / "screenshots"
 SAMPLES = ROOT / "tests" / "fixtures" / "seed"  # the tests' own sample rows, never the demo's
 
 
@@ -65,57 +59,17 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
             server.stop()
 
 
-def chromium_path() -> str:
-    for path in CHROMIUM:
-        if os.access(path, os.X_OK):
-            return path
-    pytest.fail("Debian's chromium is missing: run `make chromium` (deploy/install-chromium, as root)")
-
-
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), headless=True)
+    with chromium() as launched:
         yield launched
-        launched.close()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
-    """Keeps each phase's report on the test, so the `page` fixture knows whether it failed."""
-    outcome = yield
-    report = outcome.get_result()
-    setattr(item, f"report_{report.when}", report)
-
-
-def screenshot_path(nodeid: str, number: int) -> Path:
-    """var/test/screenshots/<test name>[-N].png: the test's name without its file, made safe for a file name."""
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1])[:150]
-    return SCREENSHOTS / f"{name}{f'-{number}' if number else ''}.png"
 
 
 @pytest.fixture
 def new_page(browser: Browser, console: Console, request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
     """`new_page(**context_options)`: a page in a fresh browser context (bypass_csp=True, a viewport, ...).
     When the test fails, every page it opened is saved to var/test/screenshots/."""
-    contexts: list[BrowserContext] = []
-
-    def open_page(**options: Any) -> Page:
-        context = browser.new_context(**{"base_url": console.base_url, "viewport": {"width": 1280, "height": 900}, **options})
-        contexts.append(context)
-        opened = context.new_page()
-        opened.set_default_timeout(10_000)
-        return opened
-
-    yield open_page
-    report = getattr(request.node, "report_call", None)
-    shown = [opened for context in contexts for opened in context.pages]
-    if report is not None and report.failed:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for number, opened in enumerate(shown):
-            opened.screenshot(path=screenshot_path(request.node.nodeid, number), full_page=True)
-    for context in contexts:
-        context.close()
+    yield from page_opener(browser, console.base_url, request)
 
 
 @pytest.fixture

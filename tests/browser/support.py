@@ -1,12 +1,25 @@
-"""What the browser tests share besides fixtures: the accounts, the running console, the login type."""
+"""What the browser tests share besides fixtures: the accounts, the running console, the login type,
+and Debian's Chromium with screenshots of a failed test's pages (tests/e2e/test_console_browser.py
+uses these too)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from playwright.sync_api import Page
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+# Debian's Chromium: the real binary, else the wrapper script. Playwright's own download is never used.
+CHROMIUM = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+SCREENSHOTS = ROOT / "var" / "test" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 900}
 
 
 @dataclass(frozen=True)
@@ -45,3 +58,55 @@ class Console:
 
 
 Login = Callable[[Page, str], None]
+
+
+# --- Chromium, and screenshots when a test fails ------------------------------------------------
+
+
+def chromium_path() -> str:
+    for path in CHROMIUM:
+        if os.access(path, os.X_OK):
+            return path
+    pytest.fail("Debian's chromium is missing: run `make chromium` (deploy/install-chromium, as root)")
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright (a session fixture's body)."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def screenshot_path(nodeid: str, number: int) -> Path:
+    """var/test/screenshots/<test name>[-N].png: the test's name without its file, made safe for a file name."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1])[:150]
+    return SCREENSHOTS / f"{name}{f'-{number}' if number else ''}.png"
+
+
+def page_opener(browser: Browser, base_url: str, request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
+    """A fixture's body: `open_page(**context_options)` gives a page in a fresh browser context
+    (bypass_csp=True, a viewport, ...); when the test fails, every page it opened is saved to
+    var/test/screenshots/. Contexts are closed after."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(**options: Any) -> Page:
+        context = browser.new_context(**{"base_url": base_url, "viewport": VIEWPORT, **options})
+        contexts.append(context)
+        opened = context.new_page()
+        opened.set_default_timeout(10_000)
+        return opened
+
+    failures_before = request.session.testsfailed
+    yield open_page
+    # The test's own report is counted before its fixtures are torn down: no hook needed.
+    if request.session.testsfailed > failures_before:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shown = [opened for context in contexts for opened in context.pages]
+        for number, opened in enumerate(shown):
+            opened.screenshot(path=screenshot_path(request.node.nodeid, number), full_page=True)
+    for context in contexts:
+        context.close()

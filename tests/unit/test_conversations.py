@@ -538,3 +538,11 @@ def test_a_department_officer_and_a_broadcaster_get_404_and_a_viewer_only_reads(
     assert client.post(f"/console/conversations/{filed}/note", data={"csrf_token": token, "note": "x"}).status_code == 404
     with db.session_scope() as session:
         assert session.execute(select(func.count()).select_from(models.ConversationNote)).scalar() == 0
+
+
+def test_every_filter_box_of_the_list_has_its_words_in_each_language() -> None:
+    from nagarik.web.console import conversation_pages
+    from nagarik.web.console.words import words
+
+    for language in ("en", "hi", "kn"):
+        assert all(words(language).get(f"conv_{check}") for check in conversation_pages.CHECKS), language
