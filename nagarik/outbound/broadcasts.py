@@ -22,6 +22,7 @@ from nagarik.db import models
 from nagarik.outbound import checks
 from nagarik.shared import clock
 from nagarik.shared.seed_files import LANGUAGES
+from whatsapp import messages
 
 # Order of priority: emergency, an officer's reply to a citizen waiting in the chat (the assistant's
 # own replies never queue), notifications and reminders about one's own business, then bulk.
@@ -137,9 +138,14 @@ def recipients_of(session: Session, kind: str, audience: Audience) -> list[tuple
             ).all()
         )
         # A grievance filed for someone else's system (Open311) without a consenting citizen names
-        # no number, only a placeholder: nobody to send to.
-        return [(phone, known.get(phone)) for phone in audience.phones if phone.isdigit()]
+        # no number or WhatsApp user id, only a placeholder: nobody to send to.
+        return [(phone, known.get(phone)) for phone in audience.phones if addressable(phone)]
     return [(phone, language) for phone, language in session.execute(audience_query(kind, audience))]
+
+
+def addressable(recipient: str) -> bool:
+    """A phone number (digits) or a WhatsApp business-scoped user id; not a placeholder."""
+    return recipient.isdigit() or messages.USER_ID.fullmatch(recipient) is not None
 
 
 def create(
