@@ -298,8 +298,9 @@ class WhatsAppInput(InputChannel):
             attempts = await asyncio.to_thread(self.store.attempts, row_id)
             if attempts >= MAX_ATTEMPTS:
                 logger.exception("message %s from %s failed %d times; giving up", message.id, mask(message.sender), attempts)
-                await asyncio.to_thread(self.store.finish, row_id, "failed", repr(exc))
+                # Apologise before recording the failure, so a message marked failed has had its apology.
                 await self._apologise(message)
+                await asyncio.to_thread(self.store.finish, row_id, "failed", repr(exc))
             else:
                 logger.warning("message %s from %s failed (%r); retrying", message.id, mask(message.sender), exc)
                 delay = self.settings.retry_seconds * 2 ** (attempts - 1)
