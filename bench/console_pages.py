@@ -40,6 +40,7 @@ from harness import servers
 from harness.deployment import POSTGRES
 from harness.ports import free_port
 from harness.servers import ROOT
+from nagarik.conversations.events import fallback_threshold
 
 VAR = ROOT / "var" / "bench" / "console-pages"
 DATABASE_NAME = "nagarik_bench_console"
@@ -169,7 +170,7 @@ def seed(url: str, store_url: str, args: argparse.Namespace, now: dt.datetime) -
             citizen = t % 2 == 0
             intent, confidence = INTENTS[rng.randrange(len(INTENTS))] if citizen else (None, None)
             fallbacks += intent == "nlu_fallback"
-            low += intent is not None and intent != "nlu_fallback" and confidence < 0.55
+            low += intent is not None and intent != "nlu_fallback" and confidence < fallback_threshold()
             words = (
                 (f"{SEARCH_WORD} near the school" if rng.randrange(14) == 0 else rng.choice(CITIZEN_WORDS))
                 if citizen

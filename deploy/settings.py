@@ -114,6 +114,7 @@ def checks() -> list[str]:
     """Everything wrong with this environment for production, each naming its setting; [] is ready."""
     from harness.servers import SIMULATOR_SETTINGS
     from nagarik import settings as civic
+    from nagarik.shared import clock
     from whatsapp.cloud.settings import REQUIRED, MissingSettingError, WhatsAppSettings
 
     problems: list[str] = []
@@ -144,4 +145,6 @@ def checks() -> list[str]:
         problems.append("WHATSAPP_STORE_URL must name a PostgreSQL database (every Rasa process reads the inbox)")
     if not _get("NAGARIK_QUEUE_URL").startswith(("redis://", "rediss://")):
         problems.append("NAGARIK_QUEUE_URL must be a redis:// URL (the workers of several processes share the queue)")
+    if os.environ.get(clock.DEMO_CLOCK_VARIABLE):
+        problems.append(f"{clock.DEMO_CLOCK_VARIABLE} is the demo's movable clock: unset it (deadlines must run on real time)")
     return problems

@@ -26,7 +26,11 @@ SAMPLE_DIR_VARIABLE = "NAGARIK_SAMPLE_DIR"
 TIERS = {"250": 250, "2000": 2_000, "10000": 10_000, "100000": 100_000, "unlimited": None}
 MAX_MESSAGES_PER_SECOND = 1000  # a business number's highest throughput on the Cloud API
 # What an officials' API token may do (nagarik.web.api lists each route's scope).
-API_SCOPES = ("broadcast", "alert", "applications", "grievances", "dates", "polls", "campaigns", "certificates", "open311")
+# grievance_appeals: deciding citizens' appeals (the appellate authority); a scope holds no ':' (the token's separator)
+API_SCOPES = (
+    "broadcast", "alert", "applications", "grievances", "grievance_appeals", "dates", "polls", "campaigns",
+    "certificates", "open311",
+)  # fmt: skip
 MAX_WHO = 64  # the columns that keep who made a change (created_by, changed_by, updated_by)
 
 

@@ -118,9 +118,9 @@ class Rows:
                     grievance_work.change_status(session, worker, found, item["status"], item.get("remark", ""))
 
     @staticmethod
-    def moved(session: Any, tracking_id: str, status: str, note: str, *, by: str) -> None:
+    def moved(session: Any, tracking_id: str, status: str, note: str, *, by: str, actor: str = "official") -> None:
         """A status change without the citizen's message (nobody sends anything here)."""
-        grievances.change_status(session, tracking_id, status, note, by=by)
+        grievances.change_status(session, tracking_id, status, note, by=by, actor=actor)
 
     def inbound(self, phone: str, text: str, at: dt.datetime) -> None:
         """The citizen's message as the channel stored it (the handoff thread and the dashboard read these)."""

@@ -16,6 +16,8 @@ from nagarik import db, settings
 from nagarik.db import models
 from nagarik.shared import clock
 from nagarik.shared.catalog import (
+    DEFAULT_APPELLATE,
+    Authority,
     Catalog,
     Department,
     GrievanceCategory,
@@ -26,6 +28,8 @@ from nagarik.shared.catalog import (
     Service,
     Stage,
     Ward,
+    ladder_as_list,
+    ladder_from_list,
     parse_applications,
     parse_catalog,
 )
@@ -50,6 +54,7 @@ def write_catalog(session: Session, catalog: Catalog) -> None:
             opens=office.opens.strftime("%H:%M"),
             closes=office.closes.strftime("%H:%M"),
             timezone=office.timezone,
+            appellate=office.appellate.as_dict(),
         )
     )
     for language in catalog.languages:
@@ -86,6 +91,7 @@ def write_catalog(session: Session, catalog: Catalog) -> None:
                 sla_days=category.sla_days,
                 names=category.names,
                 synonyms=list(category.synonyms),
+                escalation=ladder_as_list(category.escalation),
             )
         )
     for ward in catalog.wards:
@@ -161,6 +167,7 @@ def read_catalog(session: Session) -> Catalog:
         opens=dt.time.fromisoformat(office_row.opens),
         closes=dt.time.fromisoformat(office_row.closes),
         timezone=office_row.timezone,
+        appellate=Authority.from_dict(office_row.appellate) if office_row.appellate else DEFAULT_APPELLATE,
     )
     return Catalog(
         office=office,
@@ -193,7 +200,14 @@ def read_catalog(session: Session) -> Catalog:
             for row in session.execute(select(models.ServiceRow).order_by(models.ServiceRow.position)).scalars()
         ),
         grievance_categories=tuple(
-            GrievanceCategory(row.key, row.department_key, row.sla_days, row.names, tuple(row.synonyms))
+            GrievanceCategory(
+                row.key,
+                row.department_key,
+                row.sla_days,
+                row.names,
+                tuple(row.synonyms),
+                ladder_from_list(row.escalation, row.sla_days),
+            )
             for row in session.execute(
                 select(models.GrievanceCategoryRow).order_by(models.GrievanceCategoryRow.position)
             ).scalars()

@@ -4,7 +4,8 @@ about their number, and to have it erased.
 Erasure has two parts. At once, in the turn that confirmed it (`erase`): the civic database: the
 name, ward, language and choices go, STOP is recorded, reminder dates and opt-outs go, answers to
 open polls go, and what must stay for others (closed complaints, answers to closed polls, copies
-of finished broadcasts, certificates sent, closed handoffs and the officers' replies in them)
+of finished broadcasts, certificates sent, closed handoffs and the officers' replies in them,
+grievances they joined as one more reporter)
 stays without the number, closed complaints also without the officials' notes on them. A little
 later, from the workers (`run_due_erasures`): Rasa's conversation and the channel's texts up to the
 request, the console's copy of the conversation (nagarik.conversations: its turns, links and the
@@ -211,6 +212,10 @@ def erase(session: Session, phone: str, cutoff: float, now: dt.datetime | None =
     _status_checks(session, phone, stand_in, now)
     media = _anonymise_closed_grievances(session, phone, stand_in)
     _anonymise_closed_handoffs(session, phone, stand_in)
+    # Grievances the citizen joined ("me too", nagarik.citizens.me_too): the join stays without the
+    # number, so "reported by N citizens" stays true and nothing more is sent to them about it.
+    reporter = models.GrievanceReporter
+    session.execute(update(reporter).where(reporter.phone == phone).values(phone=stand_in))
     handoff, failure = models.Handoff, models.StatusCheckFailure
     kept = Kept(
         open_grievances=db.count(session, select(models.Grievance).where(models.Grievance.phone == phone)),

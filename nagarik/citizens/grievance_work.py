@@ -25,6 +25,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from nagarik.catalog.office_hours import add_working_days, local_now
+from nagarik.citizens import grievance_lifecycle as lifecycle
 from nagarik.citizens.grievances import OPEN_STATUSES, STATUSES, grievance_by_tracking_id
 from nagarik.db import models
 from nagarik.shared import clock
@@ -43,20 +44,29 @@ MayWork = Callable[[models.Official, models.Grievance], bool]
 
 
 class Mover(Protocol):
-    def __call__(self, session: Session, tracking_id: str, status: str, note: str = "", *, by: str) -> Any: ...
+    def __call__(
+        self, session: Session, tracking_id: str, status: str, note: str = "", *, by: str, actor: str = "official"
+    ) -> Any: ...
 
 
 @dataclass(frozen=True)
 class Worker:
-    """Who acts, whether an official may work a grievance, and how a status moves (see above)."""
+    """Who acts, whether an official may work a grievance, how a status moves (see above), and
+    whether they act as a supervisor (the console: policy.can(..., SUPERVISE)), who may do more."""
 
     official: models.Official
     may_work: MayWork
     move: Mover
+    supervisor: bool = False
 
     @property
     def name(self) -> str:
         return self.official.username
+
+    @property
+    def actor(self) -> str:
+        """Their part in the lifecycle (grievance_lifecycle.ACTORS)."""
+        return "supervisor" if self.supervisor else "official"
 
 
 class WorkError(ValueError):
@@ -297,6 +307,13 @@ def _check(worker: Worker, grievance: models.Grievance) -> None:
         raise NotYoursError(grievance.tracking_id)
 
 
+def _advance(session: Session, worker: Worker, grievance: models.Grievance, target: str) -> None:
+    """Acknowledging and assigning move the status too when the lifecycle allows it (a newly
+    registered grievance becomes acknowledged, then assigned); otherwise the status stays."""
+    if target in lifecycle.allowed_targets(grievance.status, worker.actor):
+        lifecycle.transition(session, grievance, target, by=worker.name, actor=worker.actor)
+
+
 def acknowledge(session: Session, worker: Worker, grievance: models.Grievance) -> bool:
     """The department has seen it; False (nothing changes) if it already had."""
     _check(worker, grievance)
@@ -304,6 +321,7 @@ def acknowledge(session: Session, worker: Worker, grievance: models.Grievance) -
         return False
     grievance.acknowledged_at = clock.utcnow()
     _record(grievance, worker, "acknowledged")
+    _advance(session, worker, grievance, "acknowledged")
     session.flush()
     return True
 
@@ -317,6 +335,8 @@ def assign(session: Session, worker: Worker, grievance: models.Grievance, assign
         return False
     grievance.assignee = assignee
     _record(grievance, worker, "assigned", detail=assignee.username if assignee else "")
+    if assignee is not None:
+        _advance(session, worker, grievance, "assigned")
     session.flush()
     return True
 
@@ -327,8 +347,10 @@ def change_status(session: Session, worker: Worker, grievance: models.Grievance,
     _check(worker, grievance)
     if status not in STATUSES:
         raise WorkError("grv_error_unknown_status")
+    if status not in lifecycle.allowed_targets(grievance.status, worker.actor):
+        raise WorkError("grv_error_illegal_transition")
     remark = _text(remark, required=status in NEEDS_REMARK)
-    return worker.move(session, grievance.tracking_id, status, remark, by=worker.name)
+    return worker.move(session, grievance.tracking_id, status, remark, by=worker.name, actor=worker.actor)
 
 
 def resolve(session: Session, worker: Worker, grievance: models.Grievance, note: str) -> Any:
@@ -339,16 +361,26 @@ def reject(session: Session, worker: Worker, grievance: models.Grievance, reason
     return change_status(session, worker, grievance, "rejected", reason)
 
 
+def transfers_left(grievance: models.Grievance) -> int:
+    """How many more transfers an official may make (a supervisor may make more)."""
+    return max(0, lifecycle.MAX_TRANSFERS - (grievance.transfer_count or 0))
+
+
 def transfer(
     session: Session, worker: Worker, grievance: models.Grievance, department: str, reason: str, catalog: Catalog
 ) -> None:
-    """To another department, with a reason; it arrives unassigned and not yet acknowledged there."""
+    """To another department, with a reason; it arrives unassigned and not yet acknowledged there.
+    After MAX_TRANSFERS only a supervisor may move it on (it should not bounce between offices).
+    The due date stays as it was: the citizen's clock does not restart at each office."""
     _check(worker, grievance)
     known = {row.key for row in catalog.departments}
     if department not in known or department == grievance.department_key:
         raise WorkError("grv_error_unknown_department")
+    if not worker.supervisor and transfers_left(grievance) == 0:
+        raise WorkError("transfer_limit")
     reason = _text(reason, required=True)
     _record(grievance, worker, "transferred", reason, f"{grievance.department_key} -> {department}")
+    grievance.transfer_count = (grievance.transfer_count or 0) + 1
     grievance.department_key = department
     grievance.assignee = None
     grievance.acknowledged_at = None
@@ -424,6 +456,9 @@ def bulk_change_status(session: Session, worker: Worker, tracking_ids: Iterable[
     _text(remark, required=status in NEEDS_REMARK)  # refuse before changing any
     bulk = Bulk()
     for grievance in _each(session, worker, tracking_ids, bulk):
+        if status not in lifecycle.allowed_targets(grievance.status, worker.actor):
+            bulk.refused.append(grievance.tracking_id)  # e.g. already resolved: left as it is
+            continue
         bulk.notifications.append(change_status(session, worker, grievance, status, remark))
         bulk.changed.append(grievance.tracking_id)
     return bulk

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from nagarik import db
 from nagarik.catalog.office_hours import add_working_days, local_now
+from nagarik.citizens import grievance_lifecycle as lifecycle
 from nagarik.db import models
 from nagarik.shared import clock
 from nagarik.shared.catalog import Catalog
@@ -21,8 +22,10 @@ from whatsapp.cloud.media import stored_evidence
 from whatsapp.cloud.settings import evidence_dir
 
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
-STATUSES = ("open", "in_progress", "resolved", "closed", "rejected")
-OPEN_STATUSES = STATUSES[:2]  # grievances the office still works on (their evidence stays, they count as open)
+# Aliases of the lifecycle's names, for the callers that know them by these
+STATUSES = lifecycle.STATES
+OPEN_STATUSES = lifecycle.OPEN_STATES  # grievances the office still works on (their evidence stays, they count as open)
+Grievance = models.Grievance  # the record callers outside the services (actions) name in type hints
 EVIDENCE_FILE = "file:"  # evidence_ref prefix of a file in the channel's evidence store (WHATSAPP_EVIDENCE_DIR)
 
 
@@ -124,12 +127,12 @@ def file_grievance(
         longitude=longitude,
         evidence_ref=evidence,
         language=language,
-        status="open",
+        status="registered",
         created_at=now,
         due_on=add_working_days(catalog, today, category_row.sla_days),
     )
     # No note: the history shows the status itself, in the reply language.
-    grievance.events.append(models.GrievanceEvent(status="open", note="", changed_by="citizen", created_at=now))
+    grievance.events.append(models.GrievanceEvent(status="registered", note="", changed_by="citizen", created_at=now))
     session.add(grievance)
     session.flush()
     return Filing(grievance, duplicate=False)
@@ -156,18 +159,23 @@ def recent_grievances(session: Session, phone: str, limit: int = 5) -> list[mode
 
 
 def change_status(
-    session: Session, tracking_id: str, status: str, note: str = "", now: dt.datetime | None = None, *, by: str
+    session: Session,
+    tracking_id: str,
+    status: str,
+    note: str = "",
+    now: dt.datetime | None = None,
+    *,
+    by: str,
+    actor: str = "official",
 ) -> models.Grievance:
-    """Officials move a grievance along; every change is kept as history, with who made it (`by`)."""
+    """Officials move a grievance along, as the lifecycle allows `actor` (IllegalTransition if not);
+    every change is kept as history, with who made it (`by`)."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status}; use one of {', '.join(STATUSES)}")
     grievance = grievance_by_tracking_id(session, tracking_id)
     if grievance is None:
         raise KeyError(tracking_id)
-    now = now or clock.utcnow()
-    grievance.status = status
-    grievance.events.append(models.GrievanceEvent(status=status, note=note, changed_by=by, created_at=now))
-    session.flush()
+    lifecycle.transition(session, grievance, status, by=by, actor=actor, remark=note, now=now)
     return grievance
 
 

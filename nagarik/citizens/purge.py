@@ -7,7 +7,8 @@ The console's copy of the conversations (nagarik.conversations: conversations, t
 and officials' notes) goes by Rasa's period, a whole conversation once it began before it, so the
 console never shows a conversation Rasa has forgotten; so does a released hold the channel never
 forgot (the citizen did not write again) once Rasa has nothing left of them. Grievances are not
-purged (they stay as the office's record), so neither are the officials' notes on them.
+purged (they stay as the office's record), so neither are the officials' notes on them; the numbers
+of citizens who joined one ("me too") go once it has been finished for the broadcast copies' period.
 
 The workers run it once a day (nagarik.outbound.queue); `python -m nagarik purge [--dry-run]` runs
 it at once, or only counts. What is due is decided against one moment, `now`, so a test can hold
@@ -45,6 +46,7 @@ class Purged:
     failed_checks: int  # of citizens who had their data erased: the number goes once the sender's limit is past
     conversations: int = 0  # the console's, with their turns, links and notes
     released_holds: int = 0  # the channel's, of citizens who never wrote again and Rasa has forgotten
+    reporters: int = 0  # numbers of citizens who joined a grievance ("me too") finished long ago
 
     def lines(self) -> list[str]:
         return [f"{name.replace('_', ' ')}: {value}" for name, value in vars(self).items()]
@@ -72,10 +74,29 @@ def purge(
         copies = _broadcast_copies(session, now - periods.broadcast_copies, dry_run)
         checks = _failed_checks_of_erased(session, now - applications.FAILED_CHECK_WINDOW, dry_run)
         conversations = _console_conversations(session, now - periods.conversations, dry_run)
+        reporters = _finished_reporters(session, now - periods.broadcast_copies, dry_run)
     if not dry_run:
         for path in files:
             path.unlink(missing_ok=True)
-    return Purged(texts.inbox, texts.outbox, events, len(files), copies, quota, checks, conversations, holds)
+    return Purged(texts.inbox, texts.outbox, events, len(files), copies, quota, checks, conversations, holds, reporters)
+
+
+# No change can come to these any more (a closed one's appeal is the filer's, within 30 days).
+FINISHED_GRIEVANCES = ("closed", "rejected", "appeal_decided")
+
+
+def _finished_reporters(session: Session, before: dt.datetime, dry_run: bool) -> int:
+    """A citizen who joined a grievance (nagarik.citizens.me_too) is kept to be told of its changes;
+    once it is finished and unchanged since `before` (the broadcast copies' period: a join is one
+    more copy of its news) the number goes and the join stays, counted in "reported by N"."""
+    reporter, grievance = models.GrievanceReporter, models.Grievance
+    finished = select(grievance.id).where(grievance.status.in_(FINISHED_GRIEVANCES), grievance.updated_at < before)
+    due = (reporter.grievance_id.in_(finished), *(reporter.phone.not_like(pattern) for pattern in ANONYMOUS))
+    if dry_run:
+        return session.execute(select(func.count()).select_from(reporter).where(*due)).scalar_one()
+    stand_in = literal("purged:", String) + cast(reporter.id, String)
+    anonymised = update(reporter).where(*due).values(phone=stand_in)
+    return session.execute(anonymised, execution_options={"synchronize_session": False}).rowcount
 
 
 def _console_conversations(session: Session, before: dt.datetime, dry_run: bool) -> int:

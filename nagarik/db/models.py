@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from nagarik.shared.clock import utcnow
@@ -37,6 +37,7 @@ class OfficeRow(Base):
     opens: Mapped[str] = mapped_column(String(5))
     closes: Mapped[str] = mapped_column(String(5))
     timezone: Mapped[str] = mapped_column(String(64))
+    appellate: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"role": ...} or {"officer": ...}; None: the default
 
 
 class LanguageRow(Base):
@@ -83,6 +84,8 @@ class GrievanceCategoryRow(Base):
     sla_days: Mapped[int] = mapped_column(Integer)
     names: Mapped[dict[str, Any]]
     synonyms: Mapped[list[Any]]
+    # the escalation ladder: [{"days": 7, "role": "department_head"}, {"days": 12, "officer": "..."}]
+    escalation: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class WardRow(Base):
@@ -353,6 +356,8 @@ class StatusCheckPass(Base):
 
 class Grievance(Base):
     __tablename__ = "grievances"
+    # the SLA sweep's queries: open grievances of one category filed before a cutoff
+    __table_args__ = (Index("ix_grievances_sweep", "status", "category_key", "created_at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tracking_id: Mapped[str] = mapped_column(String(32), unique=True)
     phone: Mapped[str] = mapped_column(String(32), index=True)
@@ -366,9 +371,19 @@ class Grievance(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     evidence_ref: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default="registered")  # grievance_lifecycle.STATES
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     due_on: Mapped[dt.date] = mapped_column(Date)
+    # the lifecycle's end (nagarik.citizens.grievance_lifecycle): resolution, the citizen's rating, appeal
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    rating: Mapped[str | None] = mapped_column(String(16))  # good | average | poor
+    rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    appeal_reason: Mapped[str | None] = mapped_column(Text)
+    appealed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    appeal_due_on: Mapped[dt.date | None] = mapped_column(Date)  # to appeal by; once appealed, to decide by
+    transfer_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reopened_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     # the department's work on it (nagarik.citizens.grievance_work): who works it, when it was acknowledged
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"), index=True)
@@ -378,6 +393,12 @@ class Grievance(Base):
     source: Mapped[str] = mapped_column(String(16), default="whatsapp", server_default="whatsapp")
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     contact_name: Mapped[str | None] = mapped_column(String(128))
+    # the SLA sweep (nagarik.outbound.sla_sweep): the ladder's level reached, and each step's mark, so
+    # that every step happens once
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    ack_reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    interim_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     events: Mapped[list[GrievanceEvent]] = relationship(
         back_populates="grievance", order_by="GrievanceEvent.id", cascade="all, delete-orphan"
     )
@@ -385,6 +406,24 @@ class Grievance(Base):
         back_populates="grievance", order_by="GrievanceNote.id", cascade="all, delete-orphan"
     )
     assignee: Mapped[Official | None] = relationship()
+    # citizens who reported the same problem and joined this one ("me too": nagarik.citizens.me_too)
+    reporters: Mapped[list[GrievanceReporter]] = relationship(
+        back_populates="grievance", order_by="GrievanceReporter.id", cascade="all, delete-orphan"
+    )
+
+
+class GrievanceReporter(Base):
+    """A citizen who joined an open grievance instead of filing the same one again: counted as one
+    more reporter and told of its changes like the filer (nagarik.citizens.me_too)."""
+
+    __tablename__ = "grievance_reporters"
+    __table_args__ = (UniqueConstraint("grievance_id", "phone"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grievance_id: Mapped[int] = mapped_column(ForeignKey("grievances.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)  # "erased:..." / "purged:..." once forgotten
+    language: Mapped[str] = mapped_column(String(8))
+    joined_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    grievance: Mapped[Grievance] = relationship(back_populates="reporters")
 
 
 class GrievanceEvent(Base):
@@ -406,7 +445,8 @@ class GrievanceNote(Base):
     __tablename__ = "grievance_notes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     grievance_id: Mapped[int] = mapped_column(ForeignKey("grievances.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16), default="note")  # note | acknowledged | assigned | transferred
+    # note | acknowledged | assigned | transferred; the SLA sweep's ack_reminder | escalated
+    kind: Mapped[str] = mapped_column(String(16), default="note")
     author: Mapped[str] = mapped_column(String(64))  # the official's username
     text: Mapped[str] = mapped_column(Text, default="")  # what they wrote: the note, or the reason
     detail: Mapped[str] = mapped_column(String(128), default="")  # the assignee's username; "from -> to" departments

@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from nagarik.citizens import stores
 from nagarik.citizens.grievances import OPEN_STATUSES
+from nagarik.conversations.events import fallback_threshold
 from nagarik.db import models
 from nagarik.shared import clock
 from whatsapp.cloud import settings as channel_settings
@@ -54,9 +55,9 @@ MOST_DAYS = 366  # a longer period is cut to this (the page stays quick)
 # (domain/core.yml session_config.session_expiration_time: 60 minutes; a unit test keeps them equal).
 CONVERSATION_GAP = dt.timedelta(minutes=60)
 # "Not understood": Rasa's FallbackClassifier predicted nlu_fallback, or the intent's confidence is
-# under its threshold (config.yml, 0.55; a unit test keeps them equal).
+# under its threshold (read from config.yml, as the conversations' tables count it).
 FALLBACK_INTENT = "nlu_fallback"
-FALLBACK_THRESHOLD = 0.55
+FALLBACK_THRESHOLD = fallback_threshold()
 TOP_INTENTS = 10
 RESOLVED = ("resolved", "closed")  # a grievance is resolved at its first event with one of these
 UNKNOWN = "unknown"  # a citizen whose language is not known (yet)
@@ -400,7 +401,7 @@ def grievances_resolved(session: Session, period: Period) -> dict[str, tuple[int
 
 def grievances_overdue(session: Session, at: dt.datetime) -> dict[str, int]:
     """Per department, grievances open at `at` (their last status then, from their history, was
-    open or in progress) whose due date had passed by then (local)."""
+    one the office works on: OPEN_STATUSES) whose due date had passed by then (local)."""
     event, grievance = models.GrievanceEvent, models.Grievance
     status_then = (
         select(event.status)
@@ -414,7 +415,7 @@ def grievances_overdue(session: Session, at: dt.datetime) -> dict[str, int]:
         .where(
             grievance.created_at <= at,
             grievance.due_on < clock.to_local(at).date(),
-            func.coalesce(status_then, "open").in_(OPEN_STATUSES),
+            func.coalesce(status_then, "registered").in_(OPEN_STATUSES),
         )
         .group_by(grievance.department_key)
     )

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from nagarik.db import models
-from nagarik.outbound import polls, reminders
+from nagarik.outbound import notifications, polls, reminders
 from whatsapp import messages
 
 
@@ -27,6 +27,8 @@ def message_body(broadcast: models.Broadcast, language: str, in_window: bool, wa
         return polls.broadcast_message(broadcast, language, in_window)
     if broadcast.kind == "reminder":  # the text with a button that stops this kind of reminder
         return reminders.message_body(broadcast, language, in_window)
+    if broadcast.template == notifications.RESOLVED_TEMPLATE:  # the resolution with its rating buttons
+        return notifications.resolution_message(broadcast, language, in_window)
     language = language if language in broadcast.texts else "en"
     text = broadcast.texts[language]
     media = broadcast.media or {}

@@ -7,17 +7,20 @@ the same inside the 24-hour window (free-form) and outside it (the template itse
 from __future__ import annotations
 
 import datetime as dt
+import json
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from nagarik import settings
 from nagarik.catalog.store import current_catalog
-from nagarik.citizens import applications, grievances
+from nagarik.citizens import applications, grievance_lifecycle, grievances, me_too
 from nagarik.db import models
 from nagarik.outbound import broadcasts
-from nagarik.outbound.templates import render
+from nagarik.outbound.templates import quick_replies, render
 from nagarik.shared.seed_files import LANGUAGES, load_yaml
+from whatsapp import messages
 
 GRIEVANCE_RESPONSES = settings.PROJECT_ROOT / "domain" / "responses" / "grievances.yml"
 
@@ -58,9 +61,63 @@ def application_moved(
     return _notify(session, "application_update", application.phone, parameters, by)
 
 
-def grievance_moved(session: Session, tracking_id: str, status: str, note: str = "", *, by: str) -> models.Broadcast:
-    """Change the grievance's status and tell the citizen; `by` is kept in its history and on the message."""
-    grievance = grievances.change_status(session, tracking_id, status, note, by=by)
+DECISION_CHARS = 900  # an appeal's decision in a template parameter (Meta's limit is 1,024)
+RESOLVED_TEMPLATE = "grievance_resolved"  # {{1}} tracking id, {{2}} the resolution note; Good / Average / Poor
+
+
+def grievance_moved(
+    session: Session, tracking_id: str, status: str, note: str = "", *, by: str, actor: str = "official"
+) -> models.Broadcast:
+    """Change the grievance's status (as the lifecycle lets `actor`: IllegalTransition if not) and
+    tell the citizen; `by` is kept in its history and on the message. A resolution carries its note
+    and the rating buttons (resolution_message)."""
+    grievance = grievances.change_status(session, tracking_id, status, note, by=by, actor=actor)
     labels = grievance_status_labels()[status]
+    if status == "appeal_decided" and note.strip():
+        # The decision is what the citizen waited for: their status line carries it.
+        decision = messages.cut(" ".join(note.split()), DECISION_CHARS)
+        labels = {lang: f"{label}: {decision}" for lang, label in labels.items()}
+    tell_followers(session, grievance, labels, by)
+    if status == "resolved":
+        # The officer's photo is not sent: grievances keep no resolution photo yet, and a reply-button
+        # message takes no image (it would need an interactive header, which whatsapp.messages lacks).
+        parameters = {lang: [tracking_id, note.strip() or labels[lang]] for lang in LANGUAGES}
+        return _notify(session, RESOLVED_TEMPLATE, grievance.phone, parameters, by)
     parameters = {lang: [tracking_id, labels[lang]] for lang in LANGUAGES}
     return _notify(session, "grievance_update", grievance.phone, parameters, by)
+
+
+def tell_followers(session: Session, grievance: models.Grievance, labels: dict[str, str], by: str) -> models.Broadcast | None:
+    """The citizens who joined the grievance (nagarik.citizens.me_too) are told of the change too, as
+    news of their own case (so after STOP too, as the filer), each in their language, without the
+    filer's rating buttons; a broadcast of its own, which the workers' sweep starts."""
+    phones = tuple(phone for phone, _ in me_too.followers(session, grievance))
+    if not phones:
+        return None
+    parameters = {lang: [grievance.tracking_id, labels[lang]] for lang in LANGUAGES}
+    return broadcasts.create(
+        session,
+        kind="notification",
+        texts={lang: render("grievance_update", lang, parameters[lang]) for lang in LANGUAGES},
+        audience=broadcasts.Audience(phones=phones),
+        created_by=by,
+        template="grievance_update",
+        template_params=parameters,
+    )
+
+
+def rating_payload(tracking_id: str, rating: str) -> str:
+    """What a rating button sends back: /rate_grievance{"tracking_id":...,"rating":...} (compact JSON)."""
+    return "/rate_grievance" + json.dumps({"tracking_id": tracking_id, "rating": rating}, separators=(",", ":"))
+
+
+def resolution_message(broadcast: models.Broadcast, language: str, in_window: bool) -> dict[str, Any]:
+    """Inside the window the resolution with Good / Average / Poor reply buttons in the citizen's
+    language; outside it the grievance_resolved template, whose quick replies carry the same payloads."""
+    language = language if language in broadcast.texts else "en"
+    parameters = (broadcast.template_params or {}).get(language) or broadcast.template_params["en"]
+    payloads = [rating_payload(parameters[0], rating) for rating in grievance_lifecycle.RATINGS]
+    if in_window:
+        titles = quick_replies()[(RESOLVED_TEMPLATE, language)]
+        return messages.reply_buttons(broadcast.texts[language], list(zip(payloads, titles, strict=True)))
+    return messages.template(RESOLVED_TEMPLATE, language, parameters, quick_replies=payloads)

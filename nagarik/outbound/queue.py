@@ -130,6 +130,7 @@ def sweep_at_start() -> None:
     """Once per worker process (Huey calls start-up hooks in every worker thread)."""
     if _started.acquire(blocking=False):
         sweep(with_queued=True)
+        run_sla_sweep()
 
 
 @huey.periodic_task(crontab(minute="*"))
@@ -161,6 +162,40 @@ def conversations_every_minute() -> None:
     from nagarik.conversations import consumer
 
     consumer.run_from_endpoints()
+
+
+# The SLA sweep's claim: the queue's storage, like the purge's, because every worker that runs the
+# periodic task shares it, put_if_empty is atomic there (SQLite or Redis) and it needs no table of its
+# own. A lost claim (a worker killed mid-sweep) costs only that slot: the next one catches up, and the
+# sweep's conditional updates make a second run at once harmless anyway, so a lease would buy nothing.
+SLA_SWEEP_CLAIM = "sla-sweep:"  # + the 5-minute slot (UTC)
+SLA_SWEEP_EVERY = dt.timedelta(minutes=5)
+
+
+def claim_sla_sweep(now: dt.datetime) -> bool:
+    """True for the first caller in this 5-minute slot across every worker sharing the queue."""
+    slot = now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
+    if not huey.put_if_empty(SLA_SWEEP_CLAIM + slot.isoformat(), "claimed"):
+        return False
+    huey.delete(SLA_SWEEP_CLAIM + (slot - SLA_SWEEP_EVERY).isoformat())  # the last slot's is no longer needed
+    return True
+
+
+def run_sla_sweep() -> None:
+    """The SLA sweep (nagarik.outbound.sla_sweep), by one worker per slot; its messages are
+    scheduled notifications, which the broadcasts' sweep starts."""
+    from nagarik.catalog.store import current_catalog
+    from nagarik.outbound import sla_sweep
+
+    now = clock.utcnow()
+    if claim_sla_sweep(now):
+        with db.session_scope() as session:
+            sla_sweep.run_sweep(session, current_catalog(session), now)
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def sla_sweep_every_five_minutes() -> None:
+    run_sla_sweep()
 
 
 PURGE_CLAIM = "retention-purge:"  # + the UTC day: which worker purges that day, in the queue's storage

@@ -33,3 +33,16 @@ def render(name: str, language: str, parameters: list[str]) -> str:
     if body is None:
         raise SeedFileError(f"{TEMPLATES_FILE}: no approved template {name!r} in {language!r}")
     return re.sub(r"\{\{(\d+)\}\}", lambda m: parameters[int(m.group(1)) - 1], body)
+
+
+@lru_cache(maxsize=2)
+def quick_replies(path: Path = TEMPLATES_FILE) -> dict[tuple[str, str], list[str]]:
+    """(name, language) -> its quick-reply buttons' titles, in order (the same words go on the
+    free-form message's reply buttons inside the window)."""
+    data = load_yaml(path)
+    entries = data.get("templates", data) if isinstance(data, dict) else data
+    return {
+        (entry["name"], entry["language"]): [b["text"] for b in entry.get("buttons") or [] if b.get("type") == "QUICK_REPLY"]
+        for entry in entries or []
+        if isinstance(entry, dict) and entry.get("status", "APPROVED") == "APPROVED"
+    }

@@ -18,6 +18,62 @@ from nagarik.shared.seed_files import LANGUAGES, Reader, SeedFileError, Text, lo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+# CPGRAMS's defaults where a grievance category says nothing: 21 working days to resolve, then up
+# to the department's head at the deadline and to the supervisor a week of working days later.
+DEFAULT_SLA_DAYS = 21
+DEFAULT_SECOND_LEVEL_AFTER = 7
+# Whom a grievance may be escalated (or appealed) to, besides a named officer (a console username).
+AUTHORITY_ROLES = ("department_head", "supervisor", "commissioner")
+MAX_ESCALATION_LEVELS = 5
+
+
+@dataclass(frozen=True)
+class Authority:
+    """A role of the office, or one named officer (their console username)."""
+
+    role: str | None = None
+    officer: str | None = None
+
+    def describe(self) -> str:
+        return f"officer {self.officer}" if self.officer else str(self.role)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"officer": self.officer} if self.officer else {"role": str(self.role)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> Authority:
+        return cls(role=data.get("role"), officer=data.get("officer"))
+
+
+DEFAULT_APPELLATE = Authority(role="commissioner")
+
+
+@dataclass(frozen=True)
+class EscalationLevel:
+    """Level n of a category's ladder: `days` working days after filing, the grievance goes to `to`."""
+
+    level: int
+    days: int
+    to: Authority
+
+
+def default_ladder(sla_days: int) -> tuple[EscalationLevel, ...]:
+    return (
+        EscalationLevel(1, sla_days, Authority(role="department_head")),
+        EscalationLevel(2, sla_days + DEFAULT_SECOND_LEVEL_AFTER, Authority(role="supervisor")),
+    )
+
+
+def ladder_as_list(ladder: tuple[EscalationLevel, ...]) -> list[dict[str, Any]]:
+    """The ladder as the database keeps it (grievance_categories.escalation)."""
+    return [{"days": level.days, **level.to.as_dict()} for level in ladder]
+
+
+def ladder_from_list(items: list[dict[str, Any]] | None, sla_days: int) -> tuple[EscalationLevel, ...]:
+    if not items:
+        return default_ladder(sla_days)
+    return tuple(EscalationLevel(n, int(item["days"]), Authority.from_dict(item)) for n, item in enumerate(items, start=1))
+
 
 @dataclass(frozen=True)
 class Office:
@@ -32,6 +88,7 @@ class Office:
     opens: dt.time
     closes: dt.time
     timezone: str
+    appellate: Authority = DEFAULT_APPELLATE  # who decides citizens' appeals, office-wide
 
 
 @dataclass(frozen=True)
@@ -69,6 +126,11 @@ class GrievanceCategory:
     sla_days: int
     names: Text
     synonyms: tuple[str, ...]
+    escalation: tuple[EscalationLevel, ...] = ()  # the ladder, lowest level first (default_ladder if none given)
+
+    def __post_init__(self) -> None:
+        if not self.escalation:
+            object.__setattr__(self, "escalation", default_ladder(self.sla_days))
 
 
 @dataclass(frozen=True)
@@ -89,6 +151,21 @@ class Stage:
 
 
 @dataclass(frozen=True)
+class ExcludedSubject:
+    """A subject the office does not take up as a grievance (RTI, court matters, private
+    disputes, policy), and where the citizen should go instead."""
+
+    key: str
+    names: Text
+    keywords: tuple[str, ...]
+    where: Text
+
+    @property
+    def synonyms(self) -> tuple[str, ...]:
+        return self.keywords  # so text matching treats it like any other catalog item
+
+
+@dataclass(frozen=True)
 class Language:
     key: str
     name: str
@@ -105,10 +182,11 @@ class Catalog:
     grievance_categories: tuple[GrievanceCategory, ...]
     wards: tuple[Ward, ...]
     stages: tuple[Stage, ...]
+    excluded_subjects: tuple[ExcludedSubject, ...] = ()
     _index: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        for name in ("departments", "services", "grievance_categories", "wards", "stages", "languages"):
+        for name in ("departments", "services", "grievance_categories", "wards", "stages", "languages", "excluded_subjects"):
             self._index[name] = {item.key: item for item in getattr(self, name)}
 
     def department(self, key: str) -> Department:
@@ -129,6 +207,9 @@ class Catalog:
     def language(self, key: str) -> Language | None:
         return self._index["languages"].get(key)
 
+    def excluded_subject(self, key: str) -> ExcludedSubject | None:
+        return self._index["excluded_subjects"].get(key)
+
 
 def _time(reader: Reader, key: str) -> dt.time:
     value = reader.get(key, str)
@@ -137,6 +218,41 @@ def _time(reader: Reader, key: str) -> dt.time:
     except ValueError:
         reader.fail(f"{reader.what}: {key} '{value}' must be HH:MM", key)
         raise  # unreachable: fail raises
+
+
+USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+def _authority(reader: Reader) -> Authority:
+    """`role: supervisor` or `officer: a-username`, exactly one of them."""
+    role = reader.get("role", str, required=False)
+    officer = reader.get("officer", str, required=False)
+    if (role is None) == (officer is None):
+        reader.fail(f"{reader.what}: give either a role ({', '.join(AUTHORITY_ROLES)}) or an officer's username")
+    if role is not None and role not in AUTHORITY_ROLES:
+        reader.fail(f"{reader.what}: unknown role '{role}' (use {', '.join(AUTHORITY_ROLES)})", "role")
+    if officer is not None and not (0 < len(officer) <= 64 and set(officer) <= USERNAME_CHARS):
+        reader.fail(f"{reader.what}: officer '{officer}' is not a console username", "officer")
+    return Authority(role=role, officer=officer)
+
+
+def _ladder(path: Path, reader: Reader, sla: int) -> tuple[EscalationLevel, ...]:
+    """A category's escalation ladder: levels with strictly increasing working days."""
+    if reader.get("escalation", list, required=False) is None:
+        return default_ladder(sla)
+    levels: list[EscalationLevel] = []
+    items = reader.data["escalation"]
+    if not items or len(items) > MAX_ESCALATION_LEVELS:
+        reader.fail(f"{reader.what}: escalation has 1 to {MAX_ESCALATION_LEVELS} levels", "escalation")
+    for number, item in enumerate(items, start=1):
+        level_r = Reader(path, item, f"{reader.what}: escalation level {number}", reader.line_of("escalation"))
+        days = level_r.get("days", int)
+        if days < 1:
+            level_r.fail(f"{level_r.what}: days must be at least 1", "days")
+        if levels and days <= levels[-1].days:
+            level_r.fail(f"{level_r.what}: days must be more than level {number - 1}'s {levels[-1].days}", "days")
+        levels.append(EscalationLevel(number, days, _authority(level_r)))
+    return tuple(levels)
 
 
 def parse_catalog(path: Path) -> Catalog:
@@ -162,6 +278,9 @@ def parse_catalog(path: Path) -> Catalog:
         opens=_time(office_r, "opens"),
         closes=_time(office_r, "closes"),
         timezone=office_r.get("timezone", str, required=False) or "Asia/Kolkata",
+        appellate=_authority(Reader(path, office_r.data["appellate"], "office: appellate", office_r.line_of("appellate")))
+        if office_r.get("appellate", dict, required=False) is not None
+        else DEFAULT_APPELLATE,
     )
 
     languages_r = Reader(path, root.get("languages", dict), "languages")
@@ -219,7 +338,8 @@ def parse_catalog(path: Path) -> Catalog:
     for reader in category_readers:
         key = reader.key()
         reader.what = f"grievance category '{key}'"
-        sla = reader.get("sla_days", int)
+        sla = reader.get("sla_days", int, required=False)
+        sla = DEFAULT_SLA_DAYS if sla is None else sla
         if sla < 1:
             reader.fail(f"{reader.what}: sla_days must be at least 1", "sla_days")
         categories.append(
@@ -229,6 +349,7 @@ def parse_catalog(path: Path) -> Catalog:
                 sla_days=sla,
                 names=reader.text("names"),
                 synonyms=tuple(reader.synonyms("synonyms")),
+                escalation=_ladder(path, reader, sla),
             )
         )
     unique([(r, c.key) for r, c in zip(category_readers, categories, strict=True)], "grievance category")
@@ -260,6 +381,14 @@ def parse_catalog(path: Path) -> Catalog:
         stages.append(Stage(key, reader.text("names"), reader.text("next_step"), bool(reader.get("done", bool, required=False))))
     unique([(r, s.key) for r, s in zip(stage_readers, stages, strict=True)], "stage")
 
+    excluded = []
+    excluded_readers = mappings(path, root, "excluded_subjects") if "excluded_subjects" in root.data else []
+    for reader in excluded_readers:
+        key = reader.key()
+        reader.what = f"excluded subject '{key}'"
+        excluded.append(ExcludedSubject(key, reader.text("names"), tuple(reader.synonyms("keywords")), reader.text("where")))
+    unique([(r, e.key) for r, e in zip(excluded_readers, excluded, strict=True)], "excluded subject")
+
     return Catalog(
         office=office,
         languages=tuple(languages),
@@ -269,6 +398,7 @@ def parse_catalog(path: Path) -> Catalog:
         grievance_categories=tuple(categories),
         wards=tuple(wards),
         stages=tuple(stages),
+        excluded_subjects=tuple(excluded),
     )
 
 

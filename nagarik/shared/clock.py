@@ -2,27 +2,70 @@
 local time, in the catalog's timezone (`office.timezone`, Asia/Kolkata unless it says otherwise).
 
 Services take `now=` where a caller picks the moment; everything else asks `utcnow()`, which a
-test can hold still with `frozen(...)`. Standard library only.
+test can hold still with `frozen(...)`. The demo can move it ahead (`python -m nagarik clock
+advance 11d`): an offset in var/demo-clock, honoured only by processes started with
+NAGARIK_DEMO_CLOCK=1 (`make demo` sets it; production never does). Standard library only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 DEFAULT_TIMEZONE = "Asia/Kolkata"
 
+DEMO_CLOCK_VARIABLE = "NAGARIK_DEMO_CLOCK"
+DEMO_CLOCK_FILE = Path(__file__).resolve().parents[2] / "var" / "demo-clock"  # seconds ahead of the real clock
+DEMO_CLOCK_RECHECK = 1.0  # seconds between reads of the file: utcnow() is called often
+
 _frozen_at: dt.datetime | None = None
 _office_zone = ZoneInfo(DEFAULT_TIMEZONE)
+_demo_offset: tuple[float, dt.timedelta] | None = None  # (monotonic time read, offset)
+
+
+def demo_clock_on() -> bool:
+    return os.environ.get(DEMO_CLOCK_VARIABLE) == "1"
+
+
+def demo_offset() -> dt.timedelta:
+    """How far the demo's clock is ahead: zero unless NAGARIK_DEMO_CLOCK=1 and the file says so."""
+    global _demo_offset
+    if not demo_clock_on():
+        return dt.timedelta(0)
+    if _demo_offset is None or time.monotonic() - _demo_offset[0] > DEMO_CLOCK_RECHECK:
+        try:
+            offset = dt.timedelta(seconds=float(DEMO_CLOCK_FILE.read_text(encoding="utf-8").strip() or 0))
+        except (OSError, ValueError):
+            offset = dt.timedelta(0)
+        _demo_offset = (time.monotonic(), offset)
+    return _demo_offset[1]
+
+
+def set_demo_offset(offset: dt.timedelta) -> None:
+    """Store the demo clock's offset for every demo process (zero removes it)."""
+    global _demo_offset
+    if offset:
+        DEMO_CLOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
+        DEMO_CLOCK_FILE.write_text(f"{offset.total_seconds():.0f}\n", encoding="utf-8")
+    else:
+        DEMO_CLOCK_FILE.unlink(missing_ok=True)
+    _demo_offset = None
+
+
+def _real_utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 def utcnow() -> dt.datetime:
-    """Now, as naive UTC."""
+    """Now, as naive UTC (the demo's clock, if it is on and moved ahead)."""
     if _frozen_at is not None:
         return _frozen_at
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return _real_utcnow() + demo_offset()
 
 
 def epoch_of(moment: dt.datetime) -> float:

@@ -22,6 +22,10 @@ Scopes, by route:
                    notification: applications or grievances, after what it tells)
     applications   POST /api/applications/<number>/stage {"stage", "expected_on"}
     grievances     POST /api/grievances/<tracking_id>/status {"status", "note"}
+                   POST /api/grievances/<tracking_id>/transitions {"to", "remark"}  (the same, in the lifecycle's words)
+                   GET  /api/grievances/<tracking_id>/transitions  -> the state and where it may go next
+                   (a move the lifecycle does not allow: 409 {"error", "current", "target", "allowed"})
+    grievance_appeals  POST /api/grievances/<tracking_id>/appeal-decision {"decision"}  (the appellate authority)
     certificates   GET  /api/certificates/<code>
     (public)       GET  /verify/<code>  (what a genuine certificate copy shows)
     polls          POST /api/polls {"question": {"en", "hi", "kn"}, "options": [{"key", "names"}], "allow_comments",
@@ -52,7 +56,8 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from nagarik import db, settings
-from nagarik.citizens import documents
+from nagarik.citizens import documents, grievance_lifecycle, grievances, me_too
+from nagarik.citizens.grievance_lifecycle import IllegalTransition
 from nagarik.db import models
 from nagarik.outbound import broadcasts, campaigns, checks, notifications, polls, reminders
 from nagarik.outbound.broadcasts import Audience
@@ -60,7 +65,9 @@ from nagarik.web import bodies
 
 # The scope that makes (and so may follow or cancel) each kind of broadcast.
 KIND_SCOPES = {"announcement": "broadcast", "emergency": "alert", "poll": "polls", "campaign": "campaigns", "reminder": "dates"}
-NOTIFICATION_SCOPES = {"application_update": "applications", "grievance_update": "grievances"}  # by template
+NOTIFICATION_SCOPES = {  # by template
+    "application_update": "applications", "grievance_update": "grievances", "grievance_resolved": "grievances",
+}  # fmt: skip
 AUDIENCE_KINDS = ("announcement", "emergency", "poll", "campaign")
 LONGEST_NOTE = 2000
 UNKNOWN_PATH = "/api/{path:path}"
@@ -73,14 +80,21 @@ ScopeRule = str | Callable[..., str | None] | None  # None: any known token
 class ApiError(Exception):
     """An answer of the API's own: {"error": message} with `status`."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, detail: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.detail = detail or {}
 
 
 async def answer_api_error(request: Request, exc: ApiError) -> JSONResponse:
-    return JSONResponse({"error": exc.message}, status_code=exc.status)
+    return JSONResponse({"error": exc.message, **exc.detail}, status_code=exc.status)
+
+
+def refused_transition(exc: IllegalTransition) -> ApiError:
+    """409: the grievance is not in a state that may move there (a conflict with its state, not bad input)."""
+    allowed = grievance_lifecycle.allowed_targets(exc.current, exc.actor) if exc.actor else ()
+    return ApiError(409, str(exc), {"current": exc.current, "target": exc.target, "allowed": list(allowed)})
 
 
 class ServiceRoute(APIRoute):
@@ -99,6 +113,8 @@ class ServiceRoute(APIRoute):
                 if not_found is None:
                     raise
                 raise ApiError(404, not_found) from None
+            except IllegalTransition as exc:
+                raise refused_transition(exc) from None
             except (ValueError, TypeError) as exc:
                 raise ApiError(400, str(exc)) from None
 
@@ -315,6 +331,67 @@ def grievance_status(tracking_id: str, body: JsonObject, token: Token, start: St
         broadcast = notifications.grievance_moved(session, tracking_id, status, note, by=token.who)
         start(broadcast)
         return {"tracking_id": tracking_id, "status": status, "notification": broadcast.id}
+
+
+def _grievance(session: Any, tracking_id: str) -> models.Grievance:
+    grievance = grievances.grievance_by_tracking_id(session, tracking_id)
+    if grievance is None:
+        raise KeyError(tracking_id)
+    return grievance
+
+
+@router.get(
+    "/api/grievances/{tracking_id}/transitions",
+    summary="A grievance's state and the states an official may move it to",
+    dependencies=[needs("grievances")],
+    responses=missing("no such grievance"),
+)
+def grievance_transitions(tracking_id: str) -> dict[str, Any]:
+    with db.session_scope() as session:
+        grievance = _grievance(session, tracking_id)
+        return {
+            "tracking_id": tracking_id, "status": grievance.status,
+            "allowed": list(grievance_lifecycle.allowed_targets(grievance.status, "official")),
+            "transfer_count": grievance.transfer_count, "rating": grievance.rating,
+            "reported_by": me_too.reporter_count(grievance),  # the filer and the citizens who joined ("me too")
+        }  # fmt: skip
+
+
+@router.post(
+    "/api/grievances/{tracking_id}/transitions",
+    summary="Move a grievance along its lifecycle (the citizen is told); 409 if it may not go there",
+    dependencies=[needs("grievances")],
+    responses={**missing("no such grievance"), 409: {"model": bodies.Error, "description": "not allowed from its state"}},
+    openapi_extra=bodies.request_body(bodies.Transition),
+)
+def grievance_transition(tracking_id: str, body: JsonObject, token: Token, start: Start) -> dict[str, Any]:
+    target = checks.text(body.get("to"), "to", 16)
+    if not target:
+        raise ApiError(400, f"to: expected one of {', '.join(grievance_lifecycle.STATES)}")
+    remark = checks.text(body.get("remark"), "remark", LONGEST_NOTE)
+    with db.session_scope() as session:
+        broadcast = notifications.grievance_moved(session, tracking_id, target, remark, by=token.who, actor="official")
+        start(broadcast)
+        return {"tracking_id": tracking_id, "status": target, "notification": broadcast.id}
+
+
+@router.post(
+    "/api/grievances/{tracking_id}/appeal-decision",
+    summary="Decide a citizen's appeal (the citizen is told); 409 if it is not appealed",
+    dependencies=[needs("grievance_appeals")],
+    responses={**missing("no such grievance"), 409: {"model": bodies.Error, "description": "not an appeal waiting"}},
+    openapi_extra=bodies.request_body(bodies.AppealDecision),
+)
+def grievance_appeal_decision(tracking_id: str, body: JsonObject, token: Token, start: Start) -> dict[str, Any]:
+    decision = checks.text(body.get("decision"), "decision", LONGEST_NOTE)
+    if not decision.strip():
+        raise ApiError(400, "decision: expected the decision's text")
+    with db.session_scope() as session:
+        broadcast = notifications.grievance_moved(
+            session, tracking_id, "appeal_decided", decision, by=token.who, actor="appellate"
+        )
+        start(broadcast)
+        return {"tracking_id": tracking_id, "status": "appeal_decided", "notification": broadcast.id}
 
 
 NO_CERTIFICATE = "no certificate with this code"

@@ -54,8 +54,17 @@ class StageChange(BaseModel):
 
 
 class StatusChange(BaseModel):
-    status: str = Field(description="open, in_progress, resolved, ...", max_length=16)
+    status: str = Field(description="registered, acknowledged, assigned, in_progress, resolved, ...", max_length=16)
     note: str | None = Field(None, description="shown to the citizen", max_length=2000)
+
+
+class Transition(BaseModel):
+    to: str = Field(description="the state to move to (nagarik.citizens.grievance_lifecycle.STATES)", max_length=16)
+    remark: str | None = Field(None, description="shown to the citizen (a resolution's or rejection's reason)", max_length=2000)
+
+
+class AppealDecision(BaseModel):
+    decision: str = Field(description="the appellate authority's decision, shown to the citizen", max_length=2000)
 
 
 class PollOption(BaseModel):

@@ -24,7 +24,7 @@ CONTROL_ROOM = "test-token-control-room"  # emergency alerts only
 REVENUE = "test-token-revenue"  # the revenue department's system: application stages only
 TOKENS = ",".join(
     [
-        f"{TOKEN}:ward-office:broadcast+alert+applications+grievances+dates+polls+campaigns+certificates",
+        f"{TOKEN}:ward-office:broadcast+alert+applications+grievances+grievance_appeals+dates+polls+campaigns+certificates",
         f"{OLD_FORMAT}:old-format",
         f"{COMMS}:comms:broadcast",
         f"{CONTROL_ROOM}:control-room:alert",
@@ -84,6 +84,9 @@ SCOPED = [
     ("post", "/api/broadcasts", {"kind": "emergency", "texts": {"en": "Flood"}, "wards": ["jayanagar"]}, "alert"),
     ("post", "/api/applications/BC-2026-001234/stage", {"stage": "approval"}, "applications"),
     ("post", "/api/grievances/GRV-2026-999999/status", {"status": "resolved"}, "grievances"),
+    ("post", "/api/grievances/GRV-2026-999999/transitions", {"to": "assigned"}, "grievances"),
+    ("get", "/api/grievances/GRV-2026-999999/transitions", None, "grievances"),
+    ("post", "/api/grievances/GRV-2026-999999/appeal-decision", {"decision": "Upheld"}, "grievance_appeals"),
     ("get", "/api/certificates/NGK-2222-2222", None, "certificates"),
     ("post", "/api/polls", {}, "polls"),
     ("get", "/api/polls/1/results", None, "polls"),
@@ -147,17 +150,55 @@ def test_status_changes_keep_who_made_them(api, catalog):
         tracking_id = filing.grievance.tracking_id
     moved = api.post("/api/applications/BC-2026-001234/stage", json={"stage": "approval"}, headers=bearer(REVENUE))
     assert moved.status_code == 200
-    changed = api.post(f"/api/grievances/{tracking_id}/status", json={"status": "in_progress", "note": "Electrician sent"})
+    changed = api.post(f"/api/grievances/{tracking_id}/status", json={"status": "assigned", "note": "Electrician sent"})
     assert changed.status_code == 200
     with db.session_scope() as session:
         assert session.get(models.Application, "BC-2026-001234").updated_by == "revenue"
         assert session.get(models.Broadcast, moved.json()["notification"]).created_by == "revenue"
         grievance = session.execute(select(models.Grievance).where(models.Grievance.tracking_id == tracking_id)).scalar_one()
         assert [(event.status, event.changed_by) for event in grievance.events] == [
-            ("open", "citizen"),
-            ("in_progress", "ward-office"),
+            ("registered", "citizen"),
+            ("assigned", "ward-office"),
         ]
         assert session.get(models.Broadcast, changed.json()["notification"]).created_by == "ward-office"
+
+
+def test_the_lifecycle_refuses_an_illegal_move_with_409_and_appeals_need_their_scope(api, catalog):
+    with db.session_scope() as session:
+        filing = grievances.file_grievance(
+            session, catalog, phone="919845012345", category="streetlight", description="Light off for a week",
+            location="5th cross jayanagar", language="en",
+        )  # fmt: skip
+        tracking_id = filing.grievance.tracking_id
+    path = f"/api/grievances/{tracking_id}"
+    assert api.get(f"{path}/transitions").json()["allowed"] == ["acknowledged", "assigned", "rejected"]
+    refused = api.post(f"{path}/transitions", json={"to": "resolved", "remark": "Fixed"})
+    assert refused.status_code == 409
+    assert refused.json() | {"error": ""} == {
+        "error": "", "current": "registered", "target": "resolved", "allowed": ["acknowledged", "assigned", "rejected"],
+    }  # fmt: skip
+    assert "registered cannot become resolved" in refused.json()["error"]
+    assert api.post(f"{path}/status", json={"status": "closed"}).status_code == 409  # the old route too
+    assert api.post(f"{path}/transitions", json={"to": "teleported"}).status_code == 400
+    for target in ("assigned", "in_progress", "resolved"):
+        moved = api.post(f"{path}/transitions", json={"to": target, "remark": "Lamp replaced"})
+        assert moved.status_code == 200, moved.text
+    resolved = api.get(f"/api/broadcasts/{moved.json()['notification']}")  # the resolution is a grievances' notification
+    assert resolved.status_code == 200
+    assert api.post(f"{path}/appeal-decision", json={"decision": "Upheld"}).status_code == 409  # nothing appealed
+    assert api.post(f"{path}/appeal-decision", json={"decision": "Upheld"}, headers=bearer(REVENUE)).status_code == 403
+    with db.session_scope() as session:
+        grievance = grievances.grievance_by_tracking_id(session, tracking_id)
+        assert grievance.status == "resolved" and grievance.resolved_at is not None
+        assert grievance.events[-1].note == "Lamp replaced"
+        broadcast = session.get(models.Broadcast, moved.json()["notification"])
+        assert broadcast.template == "grievance_resolved" and broadcast.template_params["en"] == [tracking_id, "Lamp replaced"]
+        grievance.status, grievance.rating = "appealed", "poor"
+    decided = api.post(f"{path}/appeal-decision", json={"decision": "Upheld: the lamp works"})
+    assert decided.status_code == 200 and decided.json()["status"] == "appeal_decided"
+    with db.session_scope() as session:
+        event = grievances.grievance_by_tracking_id(session, tracking_id).events[-1]
+        assert (event.status, event.changed_by, event.note) == ("appeal_decided", "ward-office", "Upheld: the lamp works")
 
 
 def test_audience_broadcast_progress_and_cancel(api):
@@ -292,7 +333,7 @@ def test_the_openapi_description_lists_every_route_and_needs_no_token(api):
     routes = [route for route in (*web_api.router.routes, *web_api.public.routes) if isinstance(route, APIRoute)]
     expected = {(method.lower(), route.path_format) for route in routes if route.include_in_schema for method in route.methods}
     assert expected == {(method, path) for path, operations in paths.items() for method in operations}
-    assert len(expected) == 17  # every route of the table in nagarik/web/api.py's docstring
+    assert len(expected) == 20  # every route of the table in nagarik/web/api.py's docstring
     for path, operations in paths.items():
         for method, operation in operations.items():
             assert operation["summary"], (method, path)

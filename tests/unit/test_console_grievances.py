@@ -61,13 +61,15 @@ def web(database: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
 
 def add(session, tracking_id: str, category: str = "sanitation", department: str = "health", *,
         phone: str = "919876543210", ward: str = "jayanagar", due_on: dt.date | None = None,
-        description: str = "Garbage not collected", **more) -> None:  # fmt: skip
+        description: str = "Garbage not collected", status: str = "assigned", **more) -> None:  # fmt: skip
     grievance = models.Grievance(
         tracking_id=tracking_id, phone=phone, category_key=category, department_key=department, description=description,
-        location_text="9th main", location_key="9th main", ward_key=ward, status="open", created_at=START,
+        location_text="9th main", location_key="9th main", ward_key=ward, status=status, created_at=START,
         due_on=due_on or START.date(), **{"language": "en", **more},
     )  # fmt: skip
-    grievance.events.append(models.GrievanceEvent(status="open", note="", changed_by="citizen", created_at=START))
+    grievance.events.append(models.GrievanceEvent(status="registered", note="", changed_by="citizen", created_at=START))
+    if status != "registered":  # the office has taken it on (the lifecycle allows work from there)
+        grievance.events.append(models.GrievanceEvent(status=status, note="", changed_by="asha", created_at=START))
     session.add(grievance)
 
 
@@ -99,7 +101,8 @@ def audited(action: str) -> list[tuple[str, str, str]]:
 
 def notices() -> list[models.Broadcast]:
     with db.session_scope() as session:
-        query = select(models.Broadcast).where(models.Broadcast.template == "grievance_update").order_by(models.Broadcast.id)
+        templates = ("grievance_update", notifications.RESOLVED_TEMPLATE)
+        query = select(models.Broadcast).where(models.Broadcast.template.in_(templates)).order_by(models.Broadcast.id)
         return list(session.execute(query).scalars())
 
 
@@ -149,7 +152,7 @@ def test_the_queues_filters_and_sorting(web: Console) -> None:
 
     assert shown(sla="due_soon") == [HEALTH] and shown(sla="on_time") == [HEALTH_TOO] and shown(sla="overdue") == []
     assert shown(ward="btm_layout") == [HEALTH_TOO] and shown(category="water_supply") == []
-    assert shown(status="resolved") == [] and shown(status="open") == [HEALTH, HEALTH_TOO]
+    assert shown(status="resolved") == [] and shown(status="assigned") == [HEALTH, HEALTH_TOO]
     assert shown(sort="due", order="desc") == [HEALTH_TOO, HEALTH]
     assert shown(sort="nonsense", order="sideways") == [HEALTH, HEALTH_TOO]  # the default: the deadline first
     assert shown(department="water") == []  # another department's, even asked for by name
@@ -234,7 +237,7 @@ def test_acknowledge_assign_and_note_change_the_row_and_history_not_the_citizens
     assert [(n.kind, n.author, n.text, n.detail) for n in grievance.notes] == [
         ("acknowledged", "ravi", "", ""), ("assigned", "ravi", "", "uma"), ("note", "ravi", "Called the contractor", ""),
     ]  # fmt: skip
-    assert [e.status for e in grievance.events] == ["open"] and notices() == [] and web.started == []
+    assert [e.status for e in grievance.events] == ["registered", "assigned"] and notices() == [] and web.started == []
     assert audited("grievance.acknowledge") == [("ravi", HEALTH, "")]
     assert audited("grievance.assign") == [("ravi", HEALTH, str(official_id("uma")))]
     assert audited("grievance.note") == [("ravi", HEALTH, "")]
@@ -264,7 +267,7 @@ def test_resolve_and_reject_need_their_note_and_tell_the_citizen(web: Console) -
     token = csrf(web.client)
     refused = web.client.post(f"/console/grievances/{HEALTH}/resolve", data={"csrf_token": token, "note": "  "})
     assert refused.status_code == 400 and "Write the note or the reason first." in refused.text
-    assert row(HEALTH).status == "open" and notices() == []
+    assert row(HEALTH).status == "assigned" and notices() == []
     assert (
         web.client.post(f"/console/grievances/{HEALTH}/resolve", data={"csrf_token": token, "note": "Cleared"}).status_code == 303
     )
@@ -279,6 +282,90 @@ def test_resolve_and_reject_need_their_note_and_tell_the_citizen(web: Console) -
     assert [n.audience["phones"] for n in notices()] == [["919876543210"], ["919811112222"]]
     assert web.started == [n.id for n in notices()]
     assert [a[1] for a in audited("grievance.resolve") + audited("grievance.reject")] == [HEALTH, HEALTH_TOO]
+    # the resolution reaches the citizen (Hindi) with its note and Good / Average / Poor to rate it
+    body = message_body(notices()[0], "hi", in_window=True, wards={})
+    assert "Cleared" in body["interactive"]["body"]["text"]
+    buttons = [(b["reply"]["id"], b["reply"]["title"]) for b in body["interactive"]["action"]["buttons"]]
+    assert buttons == [
+        (f'/rate_grievance{{"tracking_id":"{HEALTH}","rating":"{rating}"}}', title)
+        for rating, title in (("good", "अच्छा"), ("average", "ठीक-ठाक"), ("poor", "खराब"))
+    ]
+    outside = message_body(notices()[0], "hi", in_window=False, wards={})
+    assert outside["template"]["name"] == "grievance_resolved"
+    assert [c["parameters"][0]["payload"] for c in outside["template"]["components"][1:]] == [b[0] for b in buttons]
+
+
+def test_an_illegal_change_is_a_clear_message_and_the_page_offers_only_what_is_allowed(web: Console) -> None:
+    login(web.client, "ravi")
+    token = csrf(web.client)
+    page = web.client.get(f"/console/grievances/{HEALTH}").text
+    offered = re.findall(r'<option value="(\w+)"', page.split('name="status"')[1].split("</select>")[0])
+    assert offered == ["in_progress", "resolved", "rejected"]
+    assert "Transfers left" in page and "Not rated" in page
+    refused = web.client.post(f"/console/grievances/{HEALTH}/status", data={"csrf_token": token, "status": "closed"})
+    assert refused.status_code == 400 and "not allowed from the grievance" in refused.text
+    assert row(HEALTH).status == "assigned" and notices() == []
+
+
+def test_acknowledging_a_registered_grievance_moves_it_on(web: Console) -> None:
+    with db.session_scope() as session:
+        add(session, "GRV-2030-000009", status="registered")
+    login(web.client, "ravi")
+    token = csrf(web.client)
+    assert web.client.post("/console/grievances/GRV-2030-000009/acknowledge", data={"csrf_token": token}).status_code == 303
+    assert [e.status for e in row("GRV-2030-000009").events] == ["registered", "acknowledged"]
+    assign = {"csrf_token": token, "assignee": str(official_id("ravi"))}
+    assert web.client.post("/console/grievances/GRV-2030-000009/assign", data=assign).status_code == 303
+    assert [e.status for e in row("GRV-2030-000009").events] == ["registered", "acknowledged", "assigned"]
+    assert notices() == []  # the work, not a status the citizen is messaged about
+
+
+def test_the_fourth_transfer_is_a_supervisors(web: Console) -> None:
+    add_official("asha", "supervisor")
+    with db.session_scope() as session:
+        grievance = session.execute(select(models.Grievance).where(models.Grievance.tracking_id == HEALTH)).scalar_one()
+        grievance.transfer_count = 3
+    login(web.client, "ravi")
+    page = web.client.get(f"/console/grievances/{HEALTH}").text
+    assert "only a supervisor may transfer it" in page and f"/console/grievances/{HEALTH}/transfer" not in page
+    transfer = f"/console/grievances/{HEALTH}/transfer"
+    refused = web.client.post(transfer, data={"csrf_token": csrf(web.client), **form_for("transfer")})
+    assert refused.status_code == 400 and "only a supervisor may transfer it again" in refused.text
+    assert row(HEALTH).department_key == "health"
+    login(web.client, "asha")
+    moved = web.client.post(transfer, data={"csrf_token": csrf(web.client), **form_for("transfer")})
+    assert moved.status_code == 303
+    assert (row(HEALTH).department_key, row(HEALTH).transfer_count, row(HEALTH).due_on) == ("engineering", 4, START.date())
+
+
+def test_supervisors_see_the_appeals_oldest_first_and_decide_them(web: Console) -> None:
+    add_official("asha", "supervisor")
+    with db.session_scope() as session:
+        for tracking_id, days in ((HEALTH, 2), (WATER, 5)):
+            grievance = session.execute(select(models.Grievance).where(models.Grievance.tracking_id == tracking_id)).scalar_one()
+            grievance.status, grievance.rating, grievance.appeal_reason = "appealed", "poor", f"Still bad {tracking_id}"
+            grievance.appealed_at = START - dt.timedelta(days=days)
+            grievance.appeal_due_on = (START + dt.timedelta(days=30 - days)).date()
+    login(web.client, "ravi")
+    assert web.client.get("/console/grievances/appeals").status_code == 404  # an officer is no appellate
+    assert web.client.post(f"/console/grievances/{HEALTH}/appeal-decision",
+                           data={"csrf_token": csrf(web.client), "decision": "Upheld"}).status_code == 400  # fmt: skip
+    login(web.client, "asha")
+    page = web.client.get("/console/grievances/appeals")
+    assert page.status_code == 200 and page.text.index(WATER) < page.text.index(HEALTH)  # the oldest appeal first
+    assert str((START + dt.timedelta(days=25)).date()) in page.text and f"Still bad {WATER}" in page.text
+    token = csrf(web.client)
+    empty = web.client.post(f"/console/grievances/{WATER}/appeal-decision", data={"csrf_token": token, "decision": " "})
+    assert empty.status_code == 400 and row(WATER).status == "appealed"
+    decided = web.client.post(f"/console/grievances/{WATER}/appeal-decision", data={"csrf_token": token, "decision": "Relaid"})
+    assert decided.status_code == 303
+    event = row(WATER).events[-1]
+    assert row(WATER).status == "appeal_decided"
+    assert (event.status, event.changed_by, event.note) == ("appeal_decided", "asha", "Relaid")
+    assert [n.audience["phones"] for n in notices()] == [["919833334444"]]
+    again = web.client.post(f"/console/grievances/{WATER}/appeal-decision", data={"csrf_token": token, "decision": "Again"})
+    assert again.status_code == 409 and "not allowed from the grievance" in again.text
+    assert WATER not in web.client.get("/console/grievances/appeals").text
 
 
 def test_a_transfer_hands_it_to_the_other_department(web: Console) -> None:
@@ -309,8 +396,8 @@ def test_an_assignee_of_another_department_is_refused(web: Console) -> None:
 def unchanged(tracking_id: str) -> None:
     grievance = row(tracking_id)
     assert (grievance.status, grievance.department_key, grievance.assignee_id, grievance.acknowledged_at) == (
-        "open", "health", None, None)  # fmt: skip
-    assert grievance.notes == [] and [e.status for e in grievance.events] == ["open"]
+        "assigned", "health", None, None)  # fmt: skip
+    assert grievance.notes == [] and [e.status for e in grievance.events] == ["registered", "assigned"]
 
 
 def test_another_departments_officer_gets_404_for_the_page_the_evidence_and_every_action(web: Console) -> None:
@@ -364,17 +451,18 @@ def test_bulk_work_touches_only_the_officials_grievances_and_says_how_many_were_
     chosen = [HEALTH, HEALTH_TOO, WATER, "GRV-2030-999999"]
     assigned = web.client.post("/console/grievances/bulk", data={
         "csrf_token": token, "ids": chosen, "do": "assign", "bulk_assignee": str(official_id("uma")), "ward": "jayanagar",
-        "status": "open",  # the queue's filter, kept for the way back
+        "status": "assigned",  # the queue's filter, kept for the way back
     })  # fmt: skip
     assert assigned.status_code == 303
-    assert assigned.headers["location"] == "/console/grievances?status=open&ward=jayanagar&changed=2&refused=2"  # the filter kept
+    kept = "/console/grievances?status=assigned&ward=jayanagar&changed=2&refused=2"
+    assert assigned.headers["location"] == kept  # the filter kept
     assert row(HEALTH).assignee_id == row(HEALTH_TOO).assignee_id == official_id("uma") and row(WATER).assignee_id is None
     moved = web.client.post("/console/grievances/bulk", data={
         "csrf_token": token, "ids": chosen, "do": "status", "bulk_status": "in_progress", "bulk_remark": "Crew on the way",
     })  # fmt: skip
     assert moved.headers["location"] == "/console/grievances?changed=2&refused=2"
-    assert (row(HEALTH).status, row(HEALTH_TOO).status, row(WATER).status) == ("in_progress", "in_progress", "open")
-    assert row(HEALTH).events[-1].changed_by == "ravi" and [e.status for e in row(WATER).events] == ["open"]
+    assert (row(HEALTH).status, row(HEALTH_TOO).status, row(WATER).status) == ("in_progress", "in_progress", "assigned")
+    assert row(HEALTH).events[-1].changed_by == "ravi" and [e.status for e in row(WATER).events] == ["registered", "assigned"]
     assert sorted(n.audience["phones"][0] for n in notices()) == ["919811112222", "919876543210"]
     assert web.started == [n.id for n in notices()]
     assert {a[1] for a in audited("grievance.status")} == {HEALTH, HEALTH_TOO}
@@ -383,3 +471,13 @@ def test_bulk_work_touches_only_the_officials_grievances_and_says_how_many_were_
     nothing = web.client.post("/console/grievances/bulk", data={"csrf_token": token, "do": "status", "bulk_status": "closed"})
     assert nothing.headers["location"] == "/console/grievances?error=grv_error_nothing_selected"
     assert "Select at least one grievance." in web.client.get(nothing.headers["location"]).text
+
+
+def test_the_page_shows_the_escalation_level_the_sweep_reached(web: Console) -> None:
+    login(web.client, "ravi")
+    assert "Not escalated" in web.client.get(f"/console/grievances/{HEALTH}").text
+    with db.session_scope() as session:
+        found = grievances.grievance_by_tracking_id(session, HEALTH)
+        found.escalation_level, found.escalated_at = 2, dt.datetime(2026, 12, 1, 6, 0)
+    page = web.client.get(f"/console/grievances/{HEALTH}").text
+    assert "level 2 since 01-12-2026 11:30" in page  # office time

@@ -51,9 +51,9 @@ def a_full_record(phone: str = DEMO_SENDER) -> int:
         subscriptions.set_ward(session, phone, "jayanagar")
         profiles.remember_language(session, phone, "kn", chosen=True)
         profiles.set_name(session, phone, "Asha Rao")
-        session.add(grievance("GRV-2027-000001", phone, "open", "file:" + stored_name("open")))
+        session.add(grievance("GRV-2027-000001", phone, "registered", "file:" + stored_name("open")))
         session.add(grievance("GRV-2027-000002", phone, "resolved", "file:" + stored_name("closed")))
-        session.add(grievance("GRV-2027-000003", OTHER_SENDER, "open"))
+        session.add(grievance("GRV-2027-000003", OTHER_SENDER, "registered"))
         handoffs.request_handoff(session, phone, "kn", "please call me about my tax", now=NOW)
         closed = handoffs.request_handoff(session, OTHER_SENDER, "en", "x", now=NOW).handoff
         closed.phone, closed.status = phone, "closed"  # an earlier request of theirs, answered
@@ -349,7 +349,7 @@ def notes_of(session, tracking_id: str) -> list[tuple[str, str, str, str]]:
 
 def test_erasure_removes_the_officials_notes_on_closed_complaints_and_keeps_an_open_ones(database):
     with db.session_scope() as session:
-        session.add(grievance("GRV-2027-000001", DEMO_SENDER, "open"))
+        session.add(grievance("GRV-2027-000001", DEMO_SENDER, "registered"))
         session.add(grievance("GRV-2027-000002", DEMO_SENDER, "resolved"))
         session.add(grievance("GRV-2027-000003", OTHER_SENDER, "resolved"))
         session.flush()
@@ -371,7 +371,7 @@ def test_erasure_removes_the_officials_notes_on_closed_complaints_and_keeps_an_o
 def test_erasure_takes_the_citizen_as_the_contact_of_closed_complaints_another_system_filed(database):
     """Open311: a city app filed it with the citizen's number as the contact (not the one notified)."""
     with db.session_scope() as session:
-        for tracking_id, status in (("GRV-2027-000011", "resolved"), ("GRV-2027-000012", "open")):
+        for tracking_id, status in (("GRV-2027-000011", "resolved"), ("GRV-2027-000012", "registered")):
             row = grievance(tracking_id, "open311:city-app", status)
             row.source, row.contact_phone, row.contact_name = "open311", DEMO_SENDER, "Asha"
             session.add(row)

@@ -77,6 +77,11 @@ def test_sqlite_is_refused_where_several_processes_share_a_database(production: 
     assert any("WHATSAPP_STORE_URL" in p for p in settings.checks())
 
 
+def test_the_demos_movable_clock_is_refused(production: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NAGARIK_DEMO_CLOCK", "1")
+    assert settings.checks() == ["NAGARIK_DEMO_CLOCK is the demo's movable clock: unset it (deadlines must run on real time)"]
+
+
 def test_two_processes_on_one_port_are_refused(production: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NAGARIK_RASA_PORT", "5054")
     monkeypatch.setenv("NAGARIK_RASA_PROCESSES", "2")  # 5054 and 5055, the action server's

@@ -35,21 +35,24 @@ def worker(session, username: str, move=notifications.grievance_moved) -> Worker
 
 
 def add(session, tracking_id: str, category: str = "sanitation", department: str = "health", *, due_on: dt.date = MONDAY,
-        status: str = "open", ward: str | None = "jayanagar", created_at: dt.datetime = START, language: str = "en",
+        status: str = "registered", ward: str | None = "jayanagar", created_at: dt.datetime = START, language: str = "en",
         description: str = "Garbage not collected", phone: str = "919876543210") -> models.Grievance:  # fmt: skip
     grievance = models.Grievance(
         tracking_id=tracking_id, phone=phone, category_key=category, department_key=department, description=description,
         location_text="9th main", location_key="9th main", ward_key=ward, language=language, status=status,
         created_at=created_at, due_on=due_on,
     )  # fmt: skip
-    grievance.events.append(models.GrievanceEvent(status="open", note="", changed_by="citizen", created_at=created_at))
+    grievance.events.append(models.GrievanceEvent(status="registered", note="", changed_by="citizen", created_at=created_at))
+    if status != "registered":  # the office took it on before the test
+        grievance.events.append(models.GrievanceEvent(status=status, note="", changed_by="asha", created_at=created_at))
     session.add(grievance)
     session.flush()
     return grievance
 
 
 def notices(session) -> list[models.Broadcast]:
-    query = select(models.Broadcast).where(models.Broadcast.template == "grievance_update").order_by(models.Broadcast.id)
+    templates = ("grievance_update", notifications.RESOLVED_TEMPLATE)
+    query = select(models.Broadcast).where(models.Broadcast.template.in_(templates)).order_by(models.Broadcast.id)
     return list(session.execute(query).scalars())
 
 
@@ -68,14 +71,14 @@ def people(database: str) -> None:
 def test_the_sla_state_counts_the_offices_working_days(catalog: Catalog) -> None:
     monday = grievance_work.sla_days(catalog, START)
     assert (monday.today, monday.soon) == (MONDAY, dt.date(2030, 1, 9))
-    state = {due: grievance_work.sla_state(models.Grievance(status="open", due_on=due), monday)
+    state = {due: grievance_work.sla_state(models.Grievance(status="registered", due_on=due), monday)
              for due in (dt.date(2030, 1, 6), MONDAY, dt.date(2030, 1, 9), dt.date(2030, 1, 10))}  # fmt: skip
     assert list(state.values()) == ["overdue", "due_soon", "due_soon", "on_time"]
     # Friday 11 January: the 2nd Saturday and the Sunday are closed, so Tuesday is 2 working days away
     friday = grievance_work.sla_days(catalog, START + dt.timedelta(days=4))
     assert friday.soon == dt.date(2030, 1, 15)
     assert grievance_work.sla_state(models.Grievance(status="in_progress", due_on=dt.date(2030, 1, 15)), friday) == "due_soon"
-    assert grievance_work.sla_state(models.Grievance(status="open", due_on=dt.date(2030, 1, 16)), friday) == "on_time"
+    assert grievance_work.sla_state(models.Grievance(status="reopened", due_on=dt.date(2030, 1, 16)), friday) == "on_time"
     assert grievance_work.sla_state(models.Grievance(status="resolved", due_on=dt.date(2030, 1, 1)), friday) == ""
 
 
@@ -168,7 +171,9 @@ def test_acknowledging_is_kept_once_with_who_and_the_citizen_is_not_messaged(peo
         assert grievance_work.acknowledge(session, ravi, grievance) is False
         assert grievance.acknowledged_at == START
         assert [(n.kind, n.author) for n in grievance.notes] == [("acknowledged", "ravi")]
-        assert [e.status for e in grievance.events] == ["open"] and notices(session) == []
+        # the status moves on (the citizen may read it in the chat), but nobody is messaged
+        assert [(e.status, e.changed_by) for e in grievance.events] == [("registered", "citizen"), ("acknowledged", "ravi")]
+        assert notices(session) == []
 
 
 def test_assigning_only_to_an_official_who_may_work_it(people: None) -> None:
@@ -194,7 +199,7 @@ def test_assigning_only_to_an_official_who_may_work_it(people: None) -> None:
 
 def test_a_status_change_is_public_history_and_tells_the_citizen_in_their_language(people: None) -> None:
     with frozen(START), db.session_scope() as session:
-        grievance = add(session, "GRV-2030-000001", language="kn")
+        grievance = add(session, "GRV-2030-000001", language="kn", status="assigned")
         session.add(models.Citizen(phone="919876543210", language="kn"))
         sent = grievance_work.change_status(session, worker(session, "ravi"), grievance, "in_progress", "Truck sent")
         assert grievance.status == "in_progress"
@@ -205,16 +210,20 @@ def test_a_status_change_is_public_history_and_tells_the_citizen_in_their_langua
         assert "GRV-2030-000001" in body and notifications.grievance_status_labels()["in_progress"]["kn"] in body
         with pytest.raises(WorkError, match="grv_error_unknown_status"):
             grievance_work.change_status(session, worker(session, "ravi"), grievance, "vanished")
+        for illegal in ("registered", "closed", "appealed", "appeal_decided"):  # not the office's to make from here
+            with pytest.raises(WorkError, match="grv_error_illegal_transition"):
+                grievance_work.change_status(session, worker(session, "ravi"), grievance, illegal, "x")
+        assert grievance.status == "in_progress" and len(notices(session)) == 1
 
 
 def test_resolving_and_rejecting_need_their_note_and_tell_the_citizen(people: None) -> None:
     with frozen(START), db.session_scope() as session:
-        first, second = add(session, "GRV-2030-000001"), add(session, "GRV-2030-000002")
+        first, second = add(session, "GRV-2030-000001", status="assigned"), add(session, "GRV-2030-000002", status="assigned")
         ravi = worker(session, "ravi")
         for act, grievance in ((grievance_work.resolve, first), (grievance_work.reject, second)):
             with pytest.raises(WorkError, match="grv_error_needs_text"):
                 act(session, ravi, grievance, "   ")
-        assert notices(session) == [] and first.status == second.status == "open"
+        assert notices(session) == [] and first.status == second.status == "assigned"
         with pytest.raises(WorkError, match="grv_error_too_long"):
             grievance_work.resolve(session, ravi, first, "x" * 2001)
         grievance_work.resolve(session, ravi, first, "Cleared on Tuesday")
@@ -248,8 +257,29 @@ def test_a_transfer_moves_it_unassigned_with_its_reason_and_out_of_the_officers_
             grievance_work.add_note(session, ravi, grievance, "still here?")
         grievance_work.add_note(session, worker(session, "wasim"), grievance, "On it")
         assert [n.text for n in grievance_work.internal_notes(grievance)] == ["On it"]
-        assert [item.kind for item in grievance_work.history(grievance)] == ["status", "acknowledged", "assigned", "transferred"]
-        assert notices(session) == [] and [e.status for e in grievance.events] == ["open"]  # the citizen's history is unchanged
+        kinds = [item.kind for item in grievance_work.history(grievance)]
+        assert kinds == ["status", "status", "status", "acknowledged", "assigned", "transferred"]
+        # the transfer itself is not the citizen's news, and their clock does not restart
+        assert notices(session) == [] and [e.status for e in grievance.events] == ["registered", "acknowledged", "assigned"]
+        assert (grievance.transfer_count, grievance.due_on, grievance.status) == (1, MONDAY, "assigned")
+
+
+def test_the_fourth_transfer_is_refused_to_an_officer_but_not_to_a_supervisor(catalog: Catalog, people: None) -> None:
+    with frozen(START), db.session_scope() as session:
+        grievance = add(session, "GRV-2030-000001", status="assigned")
+        asha = worker(session, "asha")
+        supervisor = Worker(asha.official, may_work, notifications.grievance_moved, supervisor=True)
+        route = ["water", "health", "water"]
+        for number, department in enumerate(route):  # asha, acting as an officer (supervisor=False)
+            assert grievance_work.transfers_left(grievance) == 3 - number
+            grievance_work.transfer(session, asha, grievance, department, "wrong office", catalog)
+        assert (grievance.transfer_count, grievance_work.transfers_left(grievance)) == (3, 0)
+        with pytest.raises(WorkError, match="transfer_limit"):
+            grievance_work.transfer(session, asha, grievance, "health", "again", catalog)
+        assert (grievance.department_key, grievance.transfer_count) == ("water", 3)
+        grievance_work.transfer(session, supervisor, grievance, "health", "the supervisor decides", catalog)
+        assert (grievance.department_key, grievance.transfer_count, grievance.due_on) == ("health", 4, MONDAY)
+        assert [n.kind for n in grievance.notes].count("transferred") == 4
 
 
 def test_every_action_refuses_an_official_who_may_not_work_it(catalog: Catalog, people: None) -> None:
@@ -271,7 +301,7 @@ def test_every_action_refuses_an_official_who_may_not_work_it(catalog: Catalog, 
                     attempt(worker(session, name))
         with pytest.raises(NotYoursError):
             grievance_work.workable(session, worker(session, "ravi"), "GRV-2030-999999")
-        assert (grievance.status, grievance.department_key, grievance.notes, notices(session)) == ("open", "health", [], [])
+        assert (grievance.status, grievance.department_key, grievance.notes, notices(session)) == ("registered", "health", [], [])
 
 
 # --- in bulk --------------------------------------------------------------------------------------
@@ -279,9 +309,9 @@ def test_every_action_refuses_an_official_who_may_not_work_it(catalog: Catalog, 
 
 def test_bulk_work_changes_only_what_the_official_may_work_and_reports_the_rest(people: None) -> None:
     with frozen(START), db.session_scope() as session:
-        add(session, "GRV-2030-000001")
-        add(session, "GRV-2030-000002", phone="919811112222")
-        add(session, "GRV-2030-000003", "water_supply", "water", phone="919833334444")
+        add(session, "GRV-2030-000001", status="assigned")
+        add(session, "GRV-2030-000002", phone="919811112222", status="assigned")
+        add(session, "GRV-2030-000003", "water_supply", "water", phone="919833334444", status="assigned")
         ravi, uma = worker(session, "ravi"), worker(session, "uma").official
         chosen = ["GRV-2030-000001", "GRV-2030-000002", "GRV-2030-000003", "GRV-2030-999999", "GRV-2030-000001"]
         assigned = grievance_work.bulk_assign(session, ravi, chosen, uma)
@@ -292,12 +322,18 @@ def test_bulk_work_changes_only_what_the_official_may_work_and_reports_the_rest(
         assert sorted(n.audience["phones"][0] for n in notices(session)) == ["919811112222", "919876543210"]
         assert moved.notifications == notices(session)
         water = grievances.grievance_by_tracking_id(session, "GRV-2030-000003")
-        assert (water.status, water.assignee_id, [e.status for e in water.events]) == ("open", None, ["open"])
+        assert (water.status, water.assignee_id) == ("assigned", None)
+        assert [e.status for e in water.events] == ["registered", "assigned"]
         # the supervisor may work the water grievance, but not give it to a health officer
         refused = grievance_work.bulk_assign(session, worker(session, "asha"), ["GRV-2030-000003"], uma)
         assert (refused.changed, refused.refused) == ([], ["GRV-2030-000003"])
         with pytest.raises(WorkError, match="grv_error_needs_text"):  # refused before any is changed
             grievance_work.bulk_change_status(session, ravi, chosen, "resolved", "")
+        # one already resolved is left as it is (the lifecycle allows no "in_progress" from there)
+        grievance_work.resolve(session, ravi, grievances.grievance_by_tracking_id(session, "GRV-2030-000002"), "Done")
+        again = grievance_work.bulk_change_status(session, ravi, ["GRV-2030-000001", "GRV-2030-000002"], "resolved", "Done")
+        assert (again.changed, again.refused) == (["GRV-2030-000001"], ["GRV-2030-000002"])
+        assert grievances.grievance_by_tracking_id(session, "GRV-2030-000001").status == "resolved"
         with pytest.raises(WorkError, match="grv_error_nothing_selected"):
             grievance_work.bulk_assign(session, ravi, ["", " "], uma)
-        assert grievances.grievance_by_tracking_id(session, "GRV-2030-000001").status == "in_progress"
+        assert grievances.grievance_by_tracking_id(session, "GRV-2030-000001").status == "resolved"

@@ -9,6 +9,7 @@ from helpers import DEMO_SENDER, OTHER_SENDER
 from nagarik import db
 from nagarik.catalog.office_hours import closure_reason
 from nagarik.citizens import grievances
+from nagarik.citizens.grievance_lifecycle import IllegalTransition
 
 NOW = dt.datetime(2026, 11, 25, 5, 30)  # 11:00 IST, a Wednesday
 
@@ -38,7 +39,7 @@ def test_filing_gives_id_department_deadline_and_ward(catalog):
     # The deadline is sla_days working days later: never sooner, never on a closed day.
     assert grievance.due_on >= NOW.date() + dt.timedelta(days=category.sla_days)
     assert closure_reason(catalog, grievance.due_on) is None
-    assert [event.status for event in grievance.events] == ["open"]
+    assert [event.status for event in grievance.events] == ["registered"] and grievance.status == "registered"
 
 
 def test_tracking_ids_are_sequential(catalog):
@@ -81,16 +82,22 @@ def test_only_the_filer_can_look_it_up(catalog):
 def test_status_changes_keep_history(catalog):
     tracking_id, _, _ = file(catalog)
     with db.session_scope() as session:
-        grievances.change_status(session, tracking_id, "in_progress", "Electrician assigned", by="bescom-desk")
+        grievances.change_status(session, tracking_id, "assigned", "Electrician assigned", by="bescom-desk")
     with db.session_scope() as session:
         grievance = grievances.grievance_for_filer(session, tracking_id, DEMO_SENDER)
-        assert grievance.status == "in_progress"
+        assert grievance.status == "assigned"
         assert [(e.status, e.note, e.changed_by) for e in grievance.events] == [
-            ("open", "", "citizen"),
-            ("in_progress", "Electrician assigned", "bescom-desk"),
+            ("registered", "", "citizen"),
+            ("assigned", "Electrician assigned", "bescom-desk"),
         ]
         with pytest.raises(ValueError):
             grievances.change_status(session, tracking_id, "teleported", by="bescom-desk")
+        with pytest.raises(IllegalTransition):  # the lifecycle decides; closing is the citizen's (a rating)
+            grievances.change_status(session, tracking_id, "closed", by="bescom-desk")
+        with pytest.raises(IllegalTransition):  # an appeal is decided by the appellate, not an official
+            grievances.change_status(session, tracking_id, "appeal_decided", by="bescom-desk")
+        grievances.change_status(session, tracking_id, "rejected", "Not ours", by="head", actor="supervisor")
+        assert (grievance.status, grievance.events[-1].changed_by) == ("rejected", "head")
 
 
 def test_unknown_category_is_refused(catalog):

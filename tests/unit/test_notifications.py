@@ -3,7 +3,7 @@
 import datetime as dt
 
 from nagarik import db
-from nagarik.citizens import grievances, subscriptions
+from nagarik.citizens import grievance_lifecycle, grievances, subscriptions
 from nagarik.db import models
 from nagarik.outbound import broadcasts, notifications
 from nagarik.outbound.messages import message_body
@@ -41,6 +41,7 @@ def test_a_grievance_status_change_tells_the_filer_in_hindi(database, catalog):
             language="hi",
         )
         tracking_id = filing.grievance.tracking_id
+        notifications.grievance_moved(session, tracking_id, "assigned", by="bescom")  # the lifecycle's way to in progress
         broadcast = notifications.grievance_moved(session, tracking_id, "in_progress", "Electrician assigned", by="bescom")
         assert broadcast.created_by == "bescom" and filing.grievance.events[-1].changed_by == "bescom"
         body = message_body(broadcast, "hi", in_window=True, wards={})
@@ -54,3 +55,51 @@ def test_an_applicant_who_never_wrote_is_still_told(database):
         broadcast = notifications.application_moved(session, "TL-2026-000981", "approval", by="t")
         assert broadcasts.materialize(session, broadcast) == 1
         assert broadcasts.audience_size(session, "notification", broadcasts.Audience(phones=("919845012345",))) == 1
+
+
+def test_every_lifecycle_state_has_a_label_in_every_language():
+    from nagarik.citizens.grievance_lifecycle import STATES
+
+    labels = notifications.grievance_status_labels()
+    assert set(labels) == set(STATES)  # "open" is gone: it is "registered" now
+    assert all(set(labels[state]) == {"en", "hi", "kn"} and all(labels[state].values()) for state in STATES)
+
+
+def test_a_resolution_carries_its_note_and_the_rating_buttons_inside_and_outside_the_window(database, catalog):
+    with db.session_scope() as session:
+        filing = grievances.file_grievance(
+            session, catalog, phone="919845012345", category="streetlight", description="Light off for a week",
+            location="5th cross jayanagar", language="kn",
+        )  # fmt: skip
+        tracking_id = filing.grievance.tracking_id
+        notifications.grievance_moved(session, tracking_id, "assigned", by="bescom")
+        broadcast = notifications.grievance_moved(session, tracking_id, "resolved", "Lamp replaced", by="bescom")
+        assert broadcast.template == "grievance_resolved" and broadcast.audience["phones"] == ["919845012345"]
+        inside = message_body(broadcast, "kn", in_window=True, wards={})
+        assert inside["type"] == "interactive" and "Lamp replaced" in inside["interactive"]["body"]["text"]
+        buttons = [b["reply"] for b in inside["interactive"]["action"]["buttons"]]
+        assert [b["title"] for b in buttons] == ["ಉತ್ತಮ", "ಸಾಧಾರಣ", "ಕಳಪೆ"]
+        assert buttons[2]["id"] == f'/rate_grievance{{"tracking_id":"{tracking_id}","rating":"poor"}}'
+        outside = message_body(broadcast, "kn", in_window=False, wards={})["template"]
+        assert outside["name"] == "grievance_resolved" and outside["language"] == {"code": "kn"}
+        body, *quick = outside["components"]
+        assert [p["text"] for p in body["parameters"]] == [tracking_id, "Lamp replaced"]
+        assert [q["parameters"][0]["payload"] for q in quick] == [b["id"] for b in buttons]
+
+
+def test_an_appeals_decision_reaches_the_citizen_with_its_words(database, catalog):
+    with db.session_scope() as session:
+        filing = grievances.file_grievance(
+            session, catalog, phone="919845012345", category="streetlight", description="Light off for a week",
+            location="5th cross jayanagar", language="hi",
+        )  # fmt: skip
+        tracking_id = filing.grievance.tracking_id
+        notifications.grievance_moved(session, tracking_id, "assigned", by="bescom")
+        notifications.grievance_moved(session, tracking_id, "resolved", "Lamp replaced", by="bescom")
+        grievance_lifecycle.rate(session, filing.grievance, "poor")
+        grievance_lifecycle.appeal(session, filing.grievance, "It went off again the next day")
+        broadcast = notifications.grievance_moved(
+            session, tracking_id, "appeal_decided", "A new   pole will be\n put up by Friday", by="ae", actor="appellate"
+        )
+        label = notifications.grievance_status_labels()["appeal_decided"]["hi"]
+        assert broadcast.template_params["hi"] == [tracking_id, f"{label}: A new pole will be put up by Friday"]

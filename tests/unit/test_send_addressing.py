@@ -97,7 +97,7 @@ def test_a_bsuid_filers_grievance_notification_is_addressed_by_recipient(sender,
             filing = grievances.file_grievance(session, catalog, phone=filer, category="streetlight",
                                                description="Light off for a week", location=f"5th cross {filer[-4:]}",
                                                language="en")  # fmt: skip
-            broadcast = notifications.grievance_moved(session, filing.grievance.tracking_id, "in_progress", by="bescom-desk")
+            broadcast = notifications.grievance_moved(session, filing.grievance.tracking_id, "acknowledged", by="bescom-desk")
             broadcasts.materialize(session, broadcast)
             ids += broadcasts.unfinished(session, broadcast.id, with_queued=True)
     asyncio.run(sender.send_many(ids))

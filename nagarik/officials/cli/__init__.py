@@ -18,6 +18,7 @@
     python -m nagarik form trade_licence [--out PATH]     python -m nagarik verify NGK-7F3K-9QXA [--pdf PATH]
     python -m nagarik purge [--dry-run] [--now ...]   (what is past config/retention.yml; workers run it daily)
     python -m nagarik user add NAME --role ROLE [--department CODE ...]   (the console's accounts: users.py)
+    python -m nagarik clock advance 11d | show | reset   (the demo's clock, NAGARIK_DEMO_CLOCK=1; runs the SLA sweep)
 
 Exit status: 0 done, 1 refused, not found or a seed file to fix (said why), 2 an error in what was asked.
 """
@@ -27,9 +28,21 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nagarik.officials.cli import broadcasts, campaigns, database, documents, notify, polls, purge, queue, reminders, users
+from nagarik.officials.cli import (
+    broadcasts,
+    campaigns,
+    clock,
+    database,
+    documents,
+    notify,
+    polls,
+    purge,
+    queue,
+    reminders,
+    users,
+)
 
-GROUPS = (database, broadcasts, notify, polls, reminders, campaigns, documents, queue, purge, users)
+GROUPS = (database, broadcasts, notify, polls, reminders, campaigns, documents, queue, purge, users, clock)
 
 
 def parser() -> argparse.ArgumentParser:

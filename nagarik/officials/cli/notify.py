@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 
 from nagarik import db
+from nagarik.citizens.grievance_lifecycle import ACTORS
 from nagarik.officials.cli.common import start
 from nagarik.outbound import notifications
 
@@ -22,6 +23,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     status.add_argument("status")
     status.add_argument("--note", default="")
     status.add_argument("--by", default="cli", help="who changed it (kept in the grievance's history)")
+    status.add_argument(
+        "--as", dest="actor", default="official", choices=[a for a in ACTORS if a != "citizen"],
+        help="their part in the lifecycle: an appeal is decided as appellate, a 4th transfer as supervisor",
+    )  # fmt: skip
     status.set_defaults(func=grievance_status)
 
 
@@ -34,7 +39,7 @@ def stage(args: argparse.Namespace) -> None:
 
 def grievance_status(args: argparse.Namespace) -> None:
     with db.session_scope() as session:
-        broadcast = notifications.grievance_moved(session, args.tracking_id, args.status, args.note, by=args.by)
+        broadcast = notifications.grievance_moved(session, args.tracking_id, args.status, args.note, by=args.by, actor=args.actor)
         told = (broadcast.id, broadcast.priority)
     tell(*told)
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from nagarik.officials import dashboard
+from nagarik.officials import dashboard, grievance_reports
 from nagarik.shared import clock, svg_chart
-from nagarik.staff import policy
+from nagarik.staff import audit, policy
 from nagarik.web.console import render, security
 from nagarik.web.console.security import Visit
 from nagarik.web.console.words import words
@@ -30,6 +30,7 @@ def dashboard_page(
         period = dashboard.Period.parse(first, last, now)
         figures = dashboard.dashboard(session, dashboard.sources(), period, now)
         t = words(visit.official.language)
+        categories = grievance_reports.category_names(session)
         return render.page(
             request,
             "dashboard.html",
@@ -39,9 +40,33 @@ def dashboard_page(
             percent=percent,
             duration=lambda delta: duration(delta, t),
             name_of=lambda key: _name(figures.department_names.get(key), visit.official.language) or key,
+            report=grievance_reports.report(session, period, policy.visible_departments(visit.official, policy.READ_DASHBOARD)),
+            category_of=lambda key: _name(categories.get(key), visit.official.language) or key,
+            days=lambda value: "–" if value is None else f"{value:.1f}",
         )
 
     return render.with_visit(request, page)
+
+
+@router.get("/dashboard/grievance-report.csv")
+def grievance_report_csv(
+    request: Request, first: str | None = Query(None, alias="from"), last: str | None = Query(None, alias="to")
+) -> Response:
+    """The dashboard's grievance lifecycle section as CSV (nagarik.officials.grievance_reports), to
+    whoever may read the dashboard, for the departments they may see."""
+
+    def export(session: Session, visit: Visit) -> Response:
+        render.require(visit, policy.READ_DASHBOARD)
+        period = dashboard.Period.parse(first, last, clock.utcnow())
+        departments = policy.visible_departments(visit.official, policy.READ_DASHBOARD)
+        body = grievance_reports.report_csv(grievance_reports.report(session, period, departments))
+        shown = f"{period.first.isoformat()}..{period.last.isoformat()}"
+        audit.record(session, visit.official.username, "dashboard.grievance_report", "", visit.ip, shown)
+        name = f"grievance-report-{period.first.isoformat()}-{period.last.isoformat()}.csv"
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+
+    return render.with_visit(request, export)
 
 
 def charts(figures: dashboard.Dashboard, t: dict[str, str]) -> dict[str, Markup]:

@@ -15,7 +15,8 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from nagarik.catalog.store import current_catalog
-from nagarik.citizens import evidence, grievance_work, grievances
+from nagarik.citizens import evidence, grievance_lifecycle, grievance_work, grievances, me_too
+from nagarik.citizens.grievance_lifecycle import IllegalTransition
 from nagarik.citizens.grievance_work import QueueFilter, Worker, WorkError
 from nagarik.db import models
 from nagarik.outbound import notifications
@@ -39,7 +40,12 @@ def may_work(official: models.Official, grievance: models.Grievance) -> bool:
 
 
 def worker(visit: Visit) -> Worker:
-    return Worker(visit.official, may_work, notifications.grievance_moved)
+    """A supervisor acts as one in the lifecycle (a transfer past the limit, an appeal's decision)."""
+    supervisor = policy.can(visit.official, policy.SUPERVISE)
+    return Worker(visit.official, may_work, notifications.grievance_moved, supervisor=supervisor)
+
+
+ILLEGAL = "grv_error_illegal_transition"  # the console's words for a move the lifecycle refuses
 
 
 def start_notifications(request: Request, sent: list[Any]) -> None:
@@ -108,6 +114,7 @@ def grievance_list(request: Request) -> HTMLResponse:
             request, "grievances.html", visit, rows=found.rows, total=found.total, chosen=chosen, sort=sort,
             descending=descending, number=number, pages=max(1, -(-found.total // grievance_work.PAGE_SIZE)),
             link=link, statuses=grievances.STATUSES,
+            reported_by=me_too.reporter_counts(session, [row.grievance.id for row in found.rows]),
             sla_states=grievance_work.SLA_STATES, catalog=catalog, names=Names(catalog, visit.official.language),
             departments=shown, workers=grievance_work.workers_of(session, shown, may_work),
             may_work_any=policy.can(visit.official, policy.WORK_GRIEVANCES),
@@ -167,6 +174,8 @@ async def grievance_bulk(request: Request) -> Response:
                 action, detail = "grievance.status", status
         except WorkError as refused:
             return to_list(form, error=refused.key), []
+        except IllegalTransition:
+            return to_list(form, error=ILLEGAL), []
         for tracking_id in done.changed:
             audit.record(session, visit.official.username, action, tracking_id, visit.ip, f"bulk {detail}")
         return to_list(form, changed=str(len(done.changed)), refused=str(len(done.refused))), done.notifications
@@ -206,15 +215,39 @@ def detail_page(
     catalog = current_catalog(session)
     works = may_work(visit.official, grievance)
     name = evidence.file_name(grievance.evidence_ref)
+    acting = worker(visit)
     return render.page(
         request, "grievance.html", visit, status_code=status_code, grievance=grievance, whole_phone=whole_phone,
         sla=grievance_work.sla_state(grievance, grievance_work.sla_days(catalog)), names=Names(catalog, visit.official.language),
         history=grievance_work.history(grievance), notes=grievance_work.internal_notes(grievance),
         evidence_kind=name.rsplit(".", 1)[-1] if name else "", evidence_text="" if name else (grievance.evidence_ref or ""),
         works=works, assignable=grievance_work.assignable(session, grievance, may_work) if works else [],
-        statuses=grievances.STATUSES, departments=[d.key for d in catalog.departments if d.key != grievance.department_key],
+        statuses=grievance_lifecycle.allowed_targets(grievance.status, acting.actor),
+        departments=[d.key for d in catalog.departments if d.key != grievance.department_key],
+        transfers_left=grievance_work.transfers_left(grievance),
+        may_transfer=acting.supervisor or grievance_work.transfers_left(grievance) > 0,
+        may_decide=acting.supervisor and grievance.status == "appealed",
+        reported_by=me_too.reporter_count(grievance),
         error=error,
     )  # fmt: skip
+
+
+@router.get("/grievances/appeals")
+def appeals_queue(request: Request) -> HTMLResponse:
+    """Appealed grievances for supervisors (the appellate desk), the oldest appeal first, with the
+    day each must be decided by (appeal_due_on)."""
+
+    def page(session: Session, visit: Visit) -> HTMLResponse:
+        render.require(visit, policy.SUPERVISE)
+        catalog = current_catalog(session)
+        rows = grievance_lifecycle.appealed(session, policy.visible_departments(visit.official))
+        audit.record(session, visit.official.username, "grievances.appeals", "", visit.ip)
+        return render.page(
+            request, "grievance_appeals.html", visit, rows=rows, names=Names(catalog, visit.official.language),
+            today=grievance_work.sla_days(catalog).today,
+        )  # fmt: skip
+
+    return render.with_visit(request, page)
 
 
 @router.get("/grievances/{tracking_id}")
@@ -258,6 +291,8 @@ async def act(request: Request, tracking_id: str, name: str, action: Action, det
             outcome = action(session, worker(visit), grievance, form)
         except WorkError as refused:
             return detail_page(request, session, visit, grievance, refused.key, 400), []
+        except IllegalTransition:  # e.g. another official moved it first
+            return detail_page(request, session, visit, grievance, ILLEGAL, 409), []
         audit.record(session, visit.official.username, name, tracking_id, visit.ip, detail(form)[:500])
         sent = [outcome] if isinstance(outcome, models.Broadcast) else []
         still_readable = policy.can(visit.official, policy.READ_GRIEVANCES, grievance)  # not after a transfer away
@@ -326,3 +361,20 @@ async def add_note(request: Request, tracking_id: str) -> Response:
         return grievance_work.add_note(session, acting, grievance, form.get("text", ""))
 
     return await act(request, tracking_id, "grievance.note", work, _nothing)
+
+
+@router.post("/grievances/{tracking_id}/appeal-decision")
+async def decide_appeal(request: Request, tracking_id: str) -> Response:
+    """A supervisor decides an appeal (the citizen is told the decision)."""
+
+    def work(session: Session, acting: Worker, grievance: models.Grievance, form: Form) -> Any:
+        if not acting.supervisor:
+            raise WorkError(ILLEGAL)
+        decision = form.get("decision", "").strip()
+        if not decision:
+            raise WorkError("grv_error_needs_text")
+        if len(decision) > grievance_work.MAX_TEXT:
+            raise WorkError("grv_error_too_long")
+        return acting.move(session, grievance.tracking_id, "appeal_decided", decision, by=acting.name, actor=acting.actor)
+
+    return await act(request, tracking_id, "grievance.appeal_decision", work, _nothing)
