@@ -31,6 +31,7 @@ from actions.common import (
     row,
     sender,
 )
+from actions.excluded_subjects import stop_filing
 from actions.media import pin
 from nagarik import db
 from nagarik.citizens import grievances
@@ -45,7 +46,10 @@ FIELD_SLOTS = {
     "location": "grievance_location",
     "evidence": "grievance_evidence",
 }
-GRIEVANCE_SLOTS = (*FIELD_SLOTS.values(), "grievance_latitude", "grievance_longitude", "grievance_confirmed")
+# me_too_grievance_id: the open grievance offered to join instead (actions.me_too)
+GRIEVANCE_SLOTS = (
+    *FIELD_SLOTS.values(), "grievance_latitude", "grievance_longitude", "grievance_confirmed", "me_too_grievance_id"
+)  # fmt: skip
 NO_EVIDENCE = "none"
 EVIDENCE_FILE = grievances.EVIDENCE_FILE  # evidence_ref prefix for a file the channel stored (sent on WhatsApp)
 MIN_DESCRIPTION_CHARS = 8
@@ -245,6 +249,9 @@ class ValidateGrievanceForm(FormValidationAction):
         if len(text) < MIN_DESCRIPTION_CHARS:
             dispatcher.utter_message(response="utter_grievance_description_too_short")
             return {"grievance_description": None}
+        stopped = stop_filing(dispatcher, tracker, text)  # RTI, court, private dispute, policy: not filed
+        if stopped:
+            return stopped
         return {"grievance_description": text[:2000]}
 
     async def extract_grievance_location(
@@ -361,12 +368,20 @@ def evidence_label(evidence: str | None, domain: dict[str, Any], language: str) 
 
 
 class ActionSubmitGrievance(Action):
+    offers_me_too = True  # first offer another citizen's matching open grievance to join (actions.me_too)
+
     def name(self) -> str:
         return "action_submit_grievance"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         catalog = load_catalog()
         language = reply_language(tracker)
+        if self.offers_me_too:
+            from actions import me_too  # here, not above: actions.me_too builds on this module
+
+            offered = me_too.offer(dispatcher, tracker, domain, catalog, language)
+            if offered is not None:
+                return offered
         evidence = tracker.get_slot("grievance_evidence")
         with db.session_scope() as session:
             filing = grievances.file_grievance(

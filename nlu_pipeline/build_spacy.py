@@ -63,6 +63,8 @@ def catalog_patterns(nlp: Language, catalog: Catalog) -> list[dict[str, Any]]:
         groups.append(("ward", ward.key, (*ward.synonyms, *ward.names.values())))
     for language in catalog.languages:
         groups.append(("language", language.key, (*language.synonyms, language.name)))
+    for subject in catalog.excluded_subjects:  # RTI, court matters, private disputes, policy
+        groups.append(("excluded_subject", subject.key, (*subject.keywords, *subject.names.values())))
 
     patterns = []
     seen: set[tuple[str, str]] = set()

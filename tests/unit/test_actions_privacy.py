@@ -58,7 +58,7 @@ def test_what_is_held_is_told_in_the_citizens_language(database, domain, languag
     given = response_text(domain, "utter_consent_given", language).split("{date}")[0].replace("{purpose}", WATER[language])
     assert given.strip() in head["consents"]
     assert "GRV-2026-000042" in records["grievances"]
-    assert response_text(domain, "utter_grievance_status_open", language) in records["grievances"]
+    assert response_text(domain, "utter_grievance_status_registered", language) in records["grievances"]
     assert response_text(domain, "utter_handoff_status_open", language) in records["handoffs"]
     assert "BC-2026-001234" in records["applications"]  # registered to this number (tests/fixtures/seed)
     assert (rights["messages_days"], rights["media_days"]) == (365, 7)  # config/retention.yml

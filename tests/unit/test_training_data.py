@@ -10,9 +10,12 @@ from rasa_sdk import Action
 
 import actions.application_status
 import actions.documents
+import actions.excluded_subjects
+import actions.grievance_feedback
 import actions.grievances
 import actions.handoff
 import actions.language
+import actions.me_too
 import actions.media
 import actions.polls
 import actions.privacy
@@ -118,9 +121,12 @@ def test_every_domain_action_is_implemented(domain):
     modules = (
         actions.application_status,
         actions.documents,
+        actions.excluded_subjects,
+        actions.grievance_feedback,
         actions.grievances,
         actions.handoff,
         actions.language,
+        actions.me_too,
         actions.media,
         actions.polls,
         actions.privacy,
@@ -139,7 +145,9 @@ def test_every_domain_action_is_implemented(domain):
     assert all(count == 1 for count in implemented.values())
 
 
-@pytest.mark.parametrize("form", ["application_status_form", "grievance_form", "poll_comment_form"])
+@pytest.mark.parametrize(
+    "form", ["application_status_form", "grievance_form", "poll_comment_form", "grievance_appeal_form", "grievance_info_form"]
+)
 def test_form_slots_are_extracted_by_its_validation_action(domain, form):
     for slot in domain["forms"][form]["required_slots"]:
         assert domain["slots"][slot]["mappings"] == [{"type": "custom"}], slot
