@@ -96,7 +96,7 @@ demo: setup train seed
 	@echo "==> chat on WhatsApp (the local Cloud API simulator) as the citizen 919876543210, who owns BC-2026-001234."
 	@echo "    Type a message; numbers pick buttons; /photo, /location, /voice, /document; /quit to leave."
 	@echo "    As an official, in another terminal: see README.md, 'The demo as an official'."
-	@RASA_ENDPOINTS=$(ENDPOINTS) $(APP_PY) -m harness --simulator --rasa --worker --console $(CHAT)
+	@NAGARIK_DEMO_CLOCK=1 RASA_ENDPOINTS=$(ENDPOINTS) $(APP_PY) -m harness --simulator --rasa --worker --console $(CHAT)
 
 # --- tests ----------------------------------------------------------------------------------
 test: setup test-begin lint unit validate train story-test rest-test e2e-test attack-test browser-test demo-test

@@ -134,6 +134,8 @@ def office(stack, monkeypatch):
     workers: list[subprocess.Popen[bytes]] = []
 
     class Office:
+        environment = env  # what cli() and start_worker() run with (a test may add to it)
+
         def citizen(self, phone: str, topics: tuple[str, ...], ward: str, language: str = "en", stop: bool = False) -> None:
             add_subscriber(phone, topics, ward, language, stop)
 
