@@ -55,6 +55,7 @@ SIDE_QUESTIONS = frozenset(
         "ask_service",
         "ask_documents",
         "ask_fee",
+        "ask_deadline",
         "ask_processing_time",
         "ask_where_to_apply",
         "ask_office_hours",

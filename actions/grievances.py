@@ -189,6 +189,42 @@ def asks_which_field(tracker: Tracker, catalog: Catalog) -> bool:
     )
 
 
+def first_words(tracker: Tracker) -> str | None:
+    """The message that started the complaint when it already described the problem (it named
+    the category: "streetlight near the temple off for a week"), else None."""
+    events = tracker.events
+    opened = [i for i, e in enumerate(events) if e.get("event") == "active_loop" and e.get("name") == "grievance_form"]
+    started = opened[-1] if opened else None
+    if started is None:
+        return None
+    # The answer is the latest user event; rasa_sdk appends the slots it extracts after it.
+    answering = max(i for i, e in enumerate(events) if e.get("event") == "user")
+    if any(
+        e.get("event") == "slot" and e.get("name") == "grievance_description" and e.get("value")
+        for e in events[started:answering]
+    ):
+        return None  # a description was given already: this answer corrects it
+    opening = next((e for e in reversed(events[:started]) if e.get("event") == "user"), None)
+    text = (opening or {}).get("text") or ""
+    if text.startswith("/") or len(text.strip()) < MIN_DESCRIPTION_CHARS:
+        return None  # a button, or too short to say anything
+    named = [e for e in (opening.get("parse_data") or {}).get("entities") or [] if e.get("entity") == "grievance_category"]
+    if not named and grievances.category_in_text(load_catalog(), text) is None:
+        return None  # "I want to complain": the problem comes in the answer
+    return " ".join(text.split())
+
+
+def with_first_words(tracker: Tracker, answer: str) -> str:
+    """The description as the citizen gave it across both messages: what they said when they
+    started (if it described the problem) and their answer, once each."""
+    first = first_words(tracker)
+    if not first or fold(first) in fold(answer):
+        return answer
+    if fold(answer) in fold(first):
+        return first
+    return f"{first}. {answer}"
+
+
 class ValidateGrievanceForm(FormValidationAction):
     def name(self) -> str:
         return "validate_grievance_form"
@@ -252,7 +288,7 @@ class ValidateGrievanceForm(FormValidationAction):
         stopped = stop_filing(dispatcher, tracker, text)  # RTI, court, private dispute, policy: not filed
         if stopped:
             return stopped
-        return {"grievance_description": text[:2000]}
+        return {"grievance_description": with_first_words(tracker, text)[:2000]}
 
     async def extract_grievance_location(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

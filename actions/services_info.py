@@ -5,6 +5,7 @@ Everything factual comes from the catalog in the database; the wording from the 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -25,6 +26,7 @@ from actions.common import (
     response_text,
     row,
 )
+from nagarik.catalog import named_days
 from nagarik.catalog.office_hours import closure_reason, holiday_on, local_now, upcoming_holidays
 from nagarik.shared import clock
 from nagarik.shared.catalog import Catalog, Service
@@ -36,6 +38,7 @@ ASPECT_BY_INTENT = {
     "ask_service": "overview",
     "ask_documents": "documents",
     "ask_fee": "fee",
+    "ask_deadline": "deadline",
     "ask_processing_time": "processing_time",
     "ask_where_to_apply": "where",
 }
@@ -84,6 +87,13 @@ def render_aspect(dispatcher: CollectingDispatcher, service: Service, aspect: st
         )
     elif aspect == "fee":
         dispatcher.utter_message(response="utter_service_fee", service_name=name, fee=in_language(service.fee, language))
+    elif aspect == "deadline":
+        if service.deadline:
+            dispatcher.utter_message(
+                response="utter_service_deadline", service_name=name, deadline=in_language(service.deadline, language)
+            )
+        else:
+            dispatcher.utter_message(response="utter_service_no_deadline", service_name=name)
     elif aspect == "processing_time":
         dispatcher.utter_message(
             response="utter_service_processing_time",
@@ -143,30 +153,58 @@ class ActionServiceInfo(Action):
         return [SlotSet("service", key), SlotSet("service_aspect", None)]
 
 
+def closure_label(domain: dict[str, Any], catalog: Catalog, day: dt.date, reason: str, language: str) -> str:
+    holiday = holiday_on(catalog, day)
+    return in_language(holiday, language) if holiday else response_text(domain, f"utter_closed_{reason}", language)
+
+
+def today_status_text(domain: dict[str, Any], catalog: Catalog, today: dt.date, language: str) -> str:
+    reason = closure_reason(catalog, today)
+    if reason is None:
+        return response_text(domain, "utter_office_open_today", language)
+    label = closure_label(domain, catalog, today, reason, language)
+    return response_text(domain, "utter_office_closed_today", language).replace("{reason}", label)
+
+
+def day_status(domain: dict[str, Any], catalog: Catalog, day: dt.date, language: str) -> str:
+    """Whether the office opens on a day the citizen named, and why not."""
+    name = named_days.day_label(day, language)
+    reason = closure_reason(catalog, day)
+    if reason is None:
+        return response_text(domain, "utter_office_open_on", language).replace("{day}", name)
+    label = closure_label(domain, catalog, day, reason, language)
+    return response_text(domain, "utter_office_closed_on", language).replace("{day}", name).replace("{reason}", label)
+
+
+def office_hours_reply(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], catalog: Catalog, language: str, days: list[dt.date], today: dt.date
+) -> None:
+    """The office's address and hours, with whether it opens today, or on the days asked about."""
+    if days and days != [today]:
+        # "Open on Saturday?": that day's answer, not today's.
+        status = "\n".join(day_status(domain, catalog, day, language) for day in days)
+    else:
+        status = today_status_text(domain, catalog, today, language)
+    office = catalog.office
+    dispatcher.utter_message(
+        response="utter_office_hours",
+        office_name=in_language(office.name, language),
+        office_address=in_language(office.address, language),
+        office_hours=in_language(office.hours, language),
+        office_phone=office.phone,
+        today_status=status,
+    )
+
+
 class ActionOfficeHours(Action):
     def name(self) -> str:
         return "action_office_hours"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         catalog = load_catalog()
-        language = reply_language(tracker)
-        office = catalog.office
         today = local_now(catalog, clock.utcnow()).date()
-        reason = closure_reason(catalog, today)
-        if reason is None:
-            today_status = response_text(domain, "utter_office_open_today", language)
-        else:
-            holiday = holiday_on(catalog, today)
-            label = in_language(holiday, language) if holiday else response_text(domain, f"utter_closed_{reason}", language)
-            today_status = response_text(domain, "utter_office_closed_today", language).replace("{reason}", label)
-        dispatcher.utter_message(
-            response="utter_office_hours",
-            office_name=in_language(office.name, language),
-            office_address=in_language(office.address, language),
-            office_hours=in_language(office.hours, language),
-            office_phone=office.phone,
-            today_status=today_status,
-        )
+        days = named_days.days_named(catalog, latest_text(tracker), today)
+        office_hours_reply(dispatcher, domain, catalog, reply_language(tracker), days, today)
         return []
 
 
@@ -178,6 +216,10 @@ class ActionHolidays(Action):
         catalog = load_catalog()
         language = reply_language(tracker)
         today = local_now(catalog, clock.utcnow()).date()
+        days = named_days.days_named(catalog, latest_text(tracker), today)
+        if days:  # "is the office closed on Monday?", "ನಾಳೆ ರಜೆನಾ?": that day, not the list
+            office_hours_reply(dispatcher, domain, catalog, language, days, today)
+            return []
         holidays = upcoming_holidays(catalog, today, within_days=90)
         if not holidays:
             dispatcher.utter_message(response="utter_no_holidays")

@@ -30,14 +30,13 @@ import shutil
 import statistics
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert, text
 
+from bench.databases import drop_database, fresh_database
 from bench.stats import percentile
 from harness import servers
-from harness.deployment import POSTGRES
 from harness.ports import free_port
 from harness.servers import ROOT
 from nagarik.conversations.events import fallback_threshold
@@ -68,27 +67,6 @@ def phone(number: int) -> str:
 
 
 # --- the databases ---------------------------------------------------------------------------
-
-
-def fresh_database(choice: str, directory: Path) -> str:
-    """SQLite in the bench's folder, or a database of the bench's own on a PostgreSQL server."""
-    if choice == "sqlite":
-        return f"sqlite:///{directory / 'nagarik.db'}"
-    server = (POSTGRES if choice == "postgresql" else choice).rstrip("/")
-    server = server.rsplit("/", 1)[0] if server.count("/") > 2 else server
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE_NAME} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {DATABASE_NAME}"))
-    admin.dispose()
-    return f"{server}/{DATABASE_NAME}"
-
-
-def drop_database(url: str) -> None:
-    admin = create_engine(f"{url.rsplit('/', 1)[0]}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE_NAME} WITH (FORCE)"))
-    admin.dispose()
 
 
 def chunks(rows: list[dict[str, object]], size: int = 5000) -> Iterator[list[dict[str, object]]]:
@@ -321,7 +299,7 @@ def main() -> None:
     args = parser.parse_args()
     shutil.rmtree(VAR, ignore_errors=True)
     VAR.mkdir(parents=True)
-    url = fresh_database(args.database, VAR)
+    url = fresh_database(args.database, VAR, DATABASE_NAME)
     store_url = url if url.startswith("postgresql") else f"sqlite:///{VAR / 'whatsapp.db'}"
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     started = time.monotonic()

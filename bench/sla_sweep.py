@@ -17,37 +17,15 @@ import random
 import shutil
 import time
 
-from sqlalchemy import create_engine, insert, text, update
+from sqlalchemy import insert, update
 
-from harness.deployment import POSTGRES
+from bench.databases import drop_database, fresh_database
 from harness.servers import ROOT
 
 VAR = ROOT / "var" / "bench" / "sla-sweep"
 DATABASE_NAME = "nagarik_bench_sla"
 NOW = dt.datetime(2026, 12, 2, 6, 0)  # Wednesday 11:30 in Bengaluru: the office is open
 LANGUAGES = ("en", "hi", "kn")
-
-
-def fresh_database(choice: str) -> str:
-    if choice == "sqlite":
-        shutil.rmtree(VAR, ignore_errors=True)
-        VAR.mkdir(parents=True)
-        return f"sqlite:///{VAR / 'nagarik.db'}"
-    server = (POSTGRES if choice == "postgresql" else choice).rstrip("/")
-    server = server.rsplit("/", 1)[0] if server.count("/") > 2 else server
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE_NAME} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {DATABASE_NAME}"))
-    admin.dispose()
-    return f"{server}/{DATABASE_NAME}"
-
-
-def drop_database(url: str) -> None:
-    admin = create_engine(f"{url.rsplit('/', 1)[0]}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE_NAME} WITH (FORCE)"))
-    admin.dispose()
 
 
 def seed(url: str, count: int) -> None:
@@ -100,7 +78,10 @@ def main() -> None:
     from nagarik import db
     from nagarik.db import models
 
-    url = fresh_database(args.database)
+    if args.database == "sqlite":
+        shutil.rmtree(VAR, ignore_errors=True)
+        VAR.mkdir(parents=True)
+    url = fresh_database(args.database, VAR, DATABASE_NAME)
     backend = url.split(":", 1)[0].split("+", 1)[0]
     try:
         seed(url, args.grievances)

@@ -18,7 +18,7 @@ import spacy
 from spacy.language import Language
 
 from nagarik.shared.catalog import Catalog, parse_catalog
-from nagarik.shared.text import case_ending_regex
+from nagarik.shared.text import case_ending_regex, indic_word_regex
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = PROJECT_ROOT / "build" / "spacy_nagarik"
@@ -47,7 +47,10 @@ def _is_indic(word: str) -> bool:
 
 def phrase_pattern(nlp: Language, phrase: str) -> list[dict[str, Any]]:
     words = [token.text for token in nlp.make_doc(phrase.lower()) if not token.is_space]
-    pattern: list[dict[str, Any]] = [{"LOWER": word} for word in words]
+    # Indic words by regular expression: typed with ZWNJ/ZWJ or nukta they are still the word.
+    pattern: list[dict[str, Any]] = [
+        {"LOWER": {"REGEX": f"^{indic_word_regex(word)}$"}} if _is_indic(word) else {"LOWER": word} for word in words
+    ]
     if words and _is_indic(words[-1]):
         pattern[-1] = {"LOWER": {"REGEX": case_ending_regex(words[-1])}}
     return pattern

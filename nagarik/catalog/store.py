@@ -80,6 +80,7 @@ def write_catalog(session: Session, catalog: Catalog) -> None:
                 fee=service.fee,
                 processing_time=service.processing_time,
                 where_to_apply=service.where,
+                deadline=service.deadline,
             )
         )
     for position, category in enumerate(catalog.grievance_categories):
@@ -196,6 +197,7 @@ def read_catalog(session: Session) -> Catalog:
                 fee=row.fee,
                 processing_time=row.processing_time,
                 where=row.where_to_apply,
+                deadline=row.deadline,
             )
             for row in session.execute(select(models.ServiceRow).order_by(models.ServiceRow.position)).scalars()
         ),

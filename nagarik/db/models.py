@@ -74,6 +74,7 @@ class ServiceRow(Base):
     fee: Mapped[dict[str, Any]]
     processing_time: Mapped[dict[str, Any]]
     where_to_apply: Mapped[dict[str, Any]]
+    deadline: Mapped[dict[str, Any] | None]  # the last date to apply, pay or renew, if the service has one
 
 
 class GrievanceCategoryRow(Base):

@@ -117,6 +117,7 @@ class Service:
     fee: Text
     processing_time: Text
     where: Text
+    deadline: Text | None = None  # the last date to apply, pay or renew ("what is the last date?")
 
 
 @dataclass(frozen=True)
@@ -328,6 +329,7 @@ def parse_catalog(path: Path) -> Catalog:
                 fee=reader.text("fee"),
                 processing_time=reader.text("processing_time"),
                 where=reader.text("where"),
+                deadline=reader.text("deadline") if "deadline" in reader.data else None,
             )
         )
     unique([(r, s.key) for r, s in zip(service_readers, services, strict=True)], "service")

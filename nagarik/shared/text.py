@@ -96,11 +96,16 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
 
 
 NUKTA = "\u093c"  # ज़/ज, फ़/फ: citizens type both, so matching ignores it
+# Zero-width non-joiner and joiner: phone keyboards put them inside Indic words (ಸರ್ಟಿಫಿಕೇಟ್‌,
+# ಆರ್‌ಟಿಐ) where the catalog has none; they change how a word is drawn, never which word it is.
+ZERO_WIDTH = "\u200c\u200d"
+_ZERO_WIDTH_OUT = str.maketrans("", "", ZERO_WIDTH)
 
 
 def fold(text: str) -> str:
-    """Lower-case, no nukta, NFC, punctuation to spaces, single spaces: how synonyms are compared."""
-    text = unicodedata.normalize("NFD", ascii_digits(text)).replace(NUKTA, "")
+    """Lower-case, no nukta, no ZWNJ/ZWJ, NFC, punctuation to spaces, single spaces: how synonyms
+    are compared."""
+    text = unicodedata.normalize("NFD", ascii_digits(text)).replace(NUKTA, "").translate(_ZERO_WIDTH_OUT)
     text = unicodedata.normalize("NFC", text).lower()
     # Keep letters, combining marks (vowel signs, virama) and digits; everything else separates.
     kept = [ch if unicodedata.category(ch)[0] in ("L", "M", "N") else " " for ch in text]
@@ -124,11 +129,31 @@ def takes_case_ending(word: str, stem: str) -> bool:
     return 0 < len(rest) <= MAX_CASE_ENDING and rest[0] not in INDIC_COMBINING_MARKS
 
 
+# The letters a consonant may be typed as: itself or its precomposed nukta form (ज: ज, ज़).
+_NUKTA_FORMS: dict[str, set[str]] = {}
+for _code in range(0x0900, 0x0980):
+    _decomposed = unicodedata.normalize("NFD", chr(_code))
+    if len(_decomposed) == 2 and _decomposed[1] == NUKTA:
+        _NUKTA_FORMS.setdefault(_decomposed[0], set()).add(chr(_code))
+
+
+def indic_word_regex(word: str) -> str:
+    """A regular expression (no anchors) for an Indic word as a phone may type it: ZWNJ or ZWJ
+    anywhere inside it, with or without nukta (spaCy's entity ruler compares raw token text)."""
+    parts = []
+    for letter in fold(word):
+        forms = sorted({letter, *_NUKTA_FORMS.get(letter, ())})
+        choice = re.escape(letter) if len(forms) == 1 else f"(?:{'|'.join(map(re.escape, forms))})"
+        parts.append(f"{choice}[{ZERO_WIDTH}{NUKTA}]*")
+    return "".join(parts)
+
+
 def case_ending_regex(stem: str) -> str:
-    """The same rule as a regular expression for spaCy's entity ruler (no `\\b`). Kannada
-    keyboards often put a zero-width non-joiner before the ending (ಲೈಸೆನ್ಸ್‌ಗೆ)."""
-    not_a_mark = f"[^{re.escape(INDIC_COMBINING_MARKS)}\u200c\u200d\\s]"
-    return f"^{re.escape(stem)}(?:[\u200c\u200d]?{not_a_mark}\\S{{0,{MAX_CASE_ENDING - 1}}})?$"
+    """The same rule as takes_case_ending as a regular expression for spaCy's entity ruler (no
+    `\\b`), with indic_word_regex's spellings of the stem. Kannada keyboards often put a zero-width
+    non-joiner before the ending (ಲೈಸೆನ್ಸ್‌ಗೆ)."""
+    not_a_mark = f"[^{re.escape(INDIC_COMBINING_MARKS)}{ZERO_WIDTH}\\s]"
+    return f"^{indic_word_regex(stem)}(?:{not_a_mark}\\S{{0,{MAX_CASE_ENDING - 1}}})?$"
 
 
 def synonym_in_text(synonym: str, text: str) -> bool:

@@ -23,8 +23,10 @@ def make_tracker(
     slots: dict[str, Any] | None = None,
     sender: str = DEMO_SENDER,
     active_loop: str | None = None,
+    history: list[dict[str, Any]] | None = None,
 ) -> Tracker:
-    """A tracker as the action server receives it after the citizen's latest message."""
+    """A tracker as the action server receives it after the citizen's latest message (after the
+    events of `history`, oldest first)."""
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.95} if intent else {},
@@ -34,7 +36,7 @@ def make_tracker(
         sender_id=sender,
         slots=dict(slots or {}),
         latest_message=latest,
-        events=[{"event": "user", "text": text, "parse_data": latest}],
+        events=[*(history or []), {"event": "user", "text": text, "parse_data": latest}],
         paused=False,
         followup_action=None,
         active_loop={"name": active_loop} if active_loop else {},

@@ -77,6 +77,46 @@ async def test_description_must_say_something(database, domain):
     assert slots["grievance_description"] == "ಬೀದಿ ದೀಪ ಒಂದು ವಾರದಿಂದ ಉರಿಯುತ್ತಿಲ್ಲ"
 
 
+def opened_by(text: str, entities: list[tuple[str, str]] = (), answered: str | None = None) -> list[dict]:
+    """The events before the description's answer: the message that started the form, the form,
+    and (if `answered`) a description already given."""
+    parse = {"text": text, "intent": {"name": "file_grievance"}, "entities": [{"entity": n, "value": v} for n, v in entities]}
+    events = [{"event": "user", "text": text, "parse_data": parse}, {"event": "active_loop", "name": FORM}]
+    if answered:
+        events.append({"event": "slot", "name": "grievance_description", "value": answered})
+    return events
+
+
+async def test_what_the_first_message_said_about_the_problem_is_kept(database, domain):
+    first = "ಬೀದಿ ದೀಪ  ಗಣೇಶ ದೇವಸ್ಥಾನದ ಬಳಿ ಕೆಲಸ ಮಾಡುತ್ತಿಲ್ಲ"
+    asked = {"requested_slot": "grievance_description"}
+    _, slots = await step(
+        domain, slots=asked, text="ಒಂದು ವಾರದಿಂದ ಕತ್ತಲು", intent="inform",
+        history=opened_by(first, [("grievance_category", "ಬೀದಿ ದೀಪ")]),
+    )  # fmt: skip
+    assert slots["grievance_description"] == "ಬೀದಿ ದೀಪ ಗಣೇಶ ದೇವಸ್ಥಾನದ ಬಳಿ ಕೆಲಸ ಮಾಡುತ್ತಿಲ್ಲ. ಒಂದು ವಾರದಿಂದ ಕತ್ತಲು"
+    # a category found in the words themselves counts too; an answer that repeats it is kept once
+    history = opened_by("garbage not collected in our lane since monday")
+    _, slots = await step(domain, slots=asked, text="Garbage not collected in our lane since Monday!", history=history)
+    assert slots["grievance_description"] == "Garbage not collected in our lane since Monday!"
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        opened_by("i want to file a complaint"),  # said nothing about the problem
+        opened_by('/file_grievance{"grievance_category":"streetlight"}', [("grievance_category", "streetlight")]),  # a button
+        opened_by("streetlight off near temple", [("grievance_category", "streetlight")], answered="Light off"),  # a correction
+        [],  # no form start in the tracker
+    ],
+)
+async def test_only_the_answer_when_the_start_said_nothing_about_the_problem(database, domain, history):
+    _, slots = await step(
+        domain, slots={"requested_slot": "grievance_description"}, text="no light for a week near the temple", history=history
+    )
+    assert slots["grievance_description"] == "no light for a week near the temple"
+
+
 async def test_off_topic_question_is_not_taken_as_the_location(database, domain):
     _, slots = await step(
         domain, slots={"requested_slot": "grievance_location"}, text="office timings?", intent="ask_office_hours"

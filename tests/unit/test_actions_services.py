@@ -1,7 +1,9 @@
 """Service answers come from the catalog in the citizen's language; unknowns are said honestly."""
 
+import datetime as dt
 import shutil
 
+import pytest
 import yaml
 from helpers import make_tracker, responses
 from rasa_sdk.executor import CollectingDispatcher
@@ -9,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.services_info import ActionHolidays, ActionOfficeHours, ActionServiceInfo
 from nagarik import db, settings
 from nagarik.catalog import store as catalog_store
+from nagarik.shared.clock import frozen
 
 
 async def run(action, domain, **tracker_args):
@@ -116,3 +119,62 @@ async def test_office_hours_and_holidays(database, domain, catalog):
     assert message["office_hours"] == catalog.office.hours["hi"] and message["today_status"]
     dispatcher, _ = await run(ActionHolidays(), domain, text="holidays", intent="ask_holidays")
     assert responses(dispatcher)[0] in ("utter_holidays", "utter_no_holidays")
+
+
+# Wednesday 2 December 2026, 11:30 in Bengaluru. The seed calendar: Sundays and the 2nd and 4th
+# Saturdays closed (12 and 26 December), Christmas on Friday 25 December.
+WEDNESDAY = dt.datetime(2026, 12, 2, 6, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "status"),
+    [
+        ("is the office open on saturday", "en", "The office is open on Saturday 05-12-2026."),  # the 1st Saturday
+        ("kya sunday ko office khula hai", "hi", "रविवार 06-12-2026 को कार्यालय बंद रहेगा (रविवार)।"),
+        ("ನಾಳೆ ಕಚೇರಿ ತೆರೆದಿದೆಯೇ", "kn", "ಗುರುವಾರ 03-12-2026 ರಂದು ಕಚೇರಿ ತೆರೆದಿರುತ್ತದೆ."),
+        ("open on christmas?", "en", "The office is closed on Friday 25-12-2026 (Christmas)."),
+        ("office open on 12-12-2026?", "en", "The office is closed on Saturday 12-12-2026 (2nd/4th Saturday)."),
+        (
+            "is the office open this weekend",
+            "en",
+            "The office is open on Saturday 05-12-2026.\nThe office is closed on Sunday 06-12-2026 (Sunday).",
+        ),
+    ],
+)
+async def test_a_named_day_gets_that_days_answer(database, domain, text, language, status):
+    with frozen(WEDNESDAY):
+        dispatcher, _ = await run(ActionOfficeHours(), domain, text=text, intent="ask_office_hours", slots={"language": language})
+    assert dispatcher.messages[0]["today_status"] == status
+
+
+async def test_no_named_day_or_today_named_gets_todays(database, domain):
+    for text in ("office timings", "is the office open on wednesday"):
+        with frozen(WEDNESDAY):
+            dispatcher, _ = await run(ActionOfficeHours(), domain, text=text, intent="ask_office_hours")
+        assert dispatcher.messages[0]["today_status"] == "The office is open today."
+
+
+async def test_a_services_last_date_from_the_catalog_or_that_it_has_none(database, domain, catalog):
+    dispatcher, slots = await run(
+        ActionServiceInfo(), domain, text="ಆಸ್ತಿ ತೆರಿಗೆ ಕೊನೆಯ ದಿನಾಂಕ", intent="ask_deadline",
+        entities=[("service", "ಆಸ್ತಿ ತೆರಿಗೆ")], slots={"language": "kn"},
+    )  # fmt: skip
+    answer = dispatcher.messages[0]
+    assert answer["response"] == "utter_service_deadline"
+    assert answer["deadline"] == catalog.service("property_tax").deadline["kn"] and "30" in answer["deadline"]
+    assert slots["service"] == "property_tax"
+    dispatcher, _ = await run(
+        ActionServiceInfo(), domain, text="last date for birth certificate", intent="ask_deadline",
+        entities=[("service", "birth certificate")],
+    )  # fmt: skip
+    assert responses(dispatcher)[0] == "utter_service_no_deadline"
+
+
+async def test_a_holiday_question_about_one_day_gets_that_days_answer(database, domain):
+    with frozen(WEDNESDAY):
+        dispatcher, _ = await run(ActionHolidays(), domain, text="ನಾಳೆ ರಜೆನಾ", intent="ask_holidays", slots={"language": "kn"})
+    assert responses(dispatcher) == ["utter_office_hours"]
+    assert dispatcher.messages[0]["today_status"] == "ಗುರುವಾರ 03-12-2026 ರಂದು ಕಚೇರಿ ತೆರೆದಿರುತ್ತದೆ."
+    with frozen(WEDNESDAY):
+        dispatcher, _ = await run(ActionHolidays(), domain, text="list of holidays", intent="ask_holidays")
+    assert responses(dispatcher) == ["utter_holidays"]  # Christmas is within 90 days

@@ -1,12 +1,15 @@
 """Identifiers, dates and names as citizens type them, in every script."""
 
 import datetime as dt
+import re
 
 import pytest
 
 from nagarik.shared.text import (
     best_match,
+    case_ending_regex,
     fold,
+    indic_word_regex,
     parse_application_number,
     parse_date,
     parse_grievance_id,
@@ -78,3 +81,44 @@ def test_romanised_misspellings_and_longest_synonym():
 def test_fold_keeps_vowel_signs_and_virama():
     assert fold("ಪ್ರಮಾಣ-ಪತ್ರ!!") == "ಪ್ರಮಾಣ ಪತ್ರ"
     assert fold("Trade  Licence?") == "trade licence"
+
+
+ZWNJ, ZWJ = "\u200c", "\u200d"
+
+
+def test_zero_width_joiners_and_nukta_do_not_change_a_word():
+    assert fold(f"ಸರ್ಟಿಫಿಕೇಟ್{ZWNJ}") == fold("ಸರ್ಟಿಫಿಕೇಟ್") == "ಸರ್ಟಿಫಿಕೇಟ್"
+    assert fold(f"ಆರ್{ZWNJ}ಟಿಐ") == "ಆರ್ಟಿಐ"  # not two words
+    assert fold("ज़मीन") == fold("ज़मीन") == fold("जमीन")  # precomposed, decomposed, none
+    assert synonym_in_text("ಜನನ ಸರ್ಟಿಫಿಕೇಟ್", f"ಜನನ ಸರ್ಟಿಫಿಕೇಟ್{ZWNJ}ಗೆ ಎಷ್ಟು ಶುಲ್ಕ")
+    assert synonym_in_text("ಆರ್ಟಿಐ", f"ನನ್ನ ಆರ್{ZWJ}ಟಿಐ ಅರ್ಜಿ")
+
+
+@pytest.mark.parametrize(
+    ("stem", "typed", "matches"),
+    [
+        ("ಸರ್ಟಿಫಿಕೇಟ್", f"ಸರ್ಟಿಫಿಕೇಟ್{ZWNJ}", True),  # what Kannada phone keyboards send
+        ("ಸರ್ಟಿಫಿಕೇಟ್", f"ಸರ್ಟಿಫಿಕೇಟ್{ZWNJ}ಗೆ", True),  # and with a case ending
+        ("ಆರ್ಟಿಐ", f"ಆರ್{ZWNJ}ಟಿಐ", True),
+        ("ಲೈಸೆನ್ಸ್", f"ಲೈಸೆನ್ಸ್{ZWJ}", True),
+        ("जमीन", "ज़मीन", True),  # precomposed nukta
+        ("ज़मीन", "जमीन", True),  # the catalog's nukta is optional too
+        ("ಪತ್ರ", "ಪತ್ರಕ್ಕೆ", True),
+        ("कार", "कार्ड", False),  # a vowel sign or virama after the stem: another word
+        ("ಸರ್ಟಿಫಿಕೇಟ್", f"ಸರ್ಟಿಫಿಕೇಟ್{ZWNJ}್", False),
+    ],
+)
+def test_the_entity_rulers_regex_takes_the_same_spellings(stem, typed, matches):
+    assert bool(re.search(case_ending_regex(stem), typed)) is matches
+
+
+def test_a_middle_word_of_a_phrase_takes_them_too():
+    assert re.search(f"^{indic_word_regex('ಜನನ')}$", f"ಜ{ZWNJ}ನನ")
+    assert not re.search(f"^{indic_word_regex('ಜನನ')}$", "ಜನನಿ")
+
+
+def test_the_actions_resolve_an_entity_typed_with_a_zero_width_non_joiner(catalog):
+    from actions.common import resolve
+
+    assert resolve(catalog.services, f"ಬರ್{ZWNJ}ತ್ ಸರ್ಟಿಫಿಕೇಟ್{ZWNJ}") == "birth_certificate"  # inside a word too
+    assert resolve(catalog.services, f"ಜಾತಿ ಸರ್ಟಿಫಿಕೇಟ್{ZWNJ}ಗೆ") == "caste_certificate"
