@@ -117,6 +117,7 @@ def test_a_status_change_in_the_browser_reaches_the_citizen_in_their_language(ne
             description="कचरा तीन दिन से नहीं उठाया गया", location="Jayanagar 9th main",
         )  # fmt: skip
         tracking_id = filing.grievance.tracking_id
+        grievances.change_status(session, tracking_id, "assigned", by=OFFICER)  # the lifecycle's way to in progress
     person.say("नमस्ते")  # the citizen wrote today: the notification goes as text, not the template
 
     page = new_page()
