@@ -65,14 +65,20 @@ def test_every_lifecycle_state_has_a_label_in_every_language():
     assert all(set(labels[state]) == {"en", "hi", "kn"} and all(labels[state].values()) for state in STATES)
 
 
+def assigned_streetlight(session, catalog, language: str) -> grievances.Filing:
+    """A citizen's streetlight complaint, assigned: the lifecycle's step before in progress or resolved."""
+    filing = grievances.file_grievance(
+        session, catalog, phone="919845012345", category="streetlight", description="Light off for a week",
+        location="5th cross jayanagar", language=language,
+    )  # fmt: skip
+    notifications.grievance_moved(session, filing.grievance.tracking_id, "assigned", by="bescom")
+    return filing
+
+
 def test_a_resolution_carries_its_note_and_the_rating_buttons_inside_and_outside_the_window(database, catalog):
     with db.session_scope() as session:
-        filing = grievances.file_grievance(
-            session, catalog, phone="919845012345", category="streetlight", description="Light off for a week",
-            location="5th cross jayanagar", language="kn",
-        )  # fmt: skip
+        filing = assigned_streetlight(session, catalog, "kn")
         tracking_id = filing.grievance.tracking_id
-        notifications.grievance_moved(session, tracking_id, "assigned", by="bescom")
         broadcast = notifications.grievance_moved(session, tracking_id, "resolved", "Lamp replaced", by="bescom")
         assert broadcast.template == "grievance_resolved" and broadcast.audience["phones"] == ["919845012345"]
         inside = message_body(broadcast, "kn", in_window=True, wards={})
@@ -89,12 +95,8 @@ def test_a_resolution_carries_its_note_and_the_rating_buttons_inside_and_outside
 
 def test_an_appeals_decision_reaches_the_citizen_with_its_words(database, catalog):
     with db.session_scope() as session:
-        filing = grievances.file_grievance(
-            session, catalog, phone="919845012345", category="streetlight", description="Light off for a week",
-            location="5th cross jayanagar", language="hi",
-        )  # fmt: skip
+        filing = assigned_streetlight(session, catalog, "hi")
         tracking_id = filing.grievance.tracking_id
-        notifications.grievance_moved(session, tracking_id, "assigned", by="bescom")
         notifications.grievance_moved(session, tracking_id, "resolved", "Lamp replaced", by="bescom")
         grievance_lifecycle.rate(session, filing.grievance, "poor")
         grievance_lifecycle.appeal(session, filing.grievance, "It went off again the next day")
@@ -103,3 +105,16 @@ def test_an_appeals_decision_reaches_the_citizen_with_its_words(database, catalo
         )
         label = notifications.grievance_status_labels()["appeal_decided"]["hi"]
         assert broadcast.template_params["hi"] == [tracking_id, f"{label}: A new pole will be put up by Friday"]
+
+
+def test_the_officers_photo_of_the_repair_heads_the_resolution_inside_the_window(database, catalog):
+    with db.session_scope() as session:
+        filing = assigned_streetlight(session, catalog, "en")
+        tracking_id = filing.grievance.tracking_id
+        photo = {"type": "image", "id": "1234567890", "filename": "pole.jpg"}
+        broadcast = notifications.grievance_moved(session, tracking_id, "resolved", "New lamp fitted", by="bescom", photo=photo)
+        inside = message_body(broadcast, "en", in_window=True, wards={})
+        assert inside["interactive"]["header"] == {"type": "image", "image": {"id": "1234567890"}}
+        assert len(inside["interactive"]["action"]["buttons"]) == 3
+        outside = message_body(broadcast, "en", in_window=False, wards={})
+        assert outside["template"]["name"] == "grievance_resolved"  # the approved template: no image header
