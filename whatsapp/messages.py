@@ -125,19 +125,33 @@ def media(kind: str, *, link: str | None = None, media_id: str | None = None, ca
     return {"type": kind, kind: body}
 
 
-def _interactive(kind: str, body: str, action: dict[str, Any], footer: str = "") -> Message:
+def _interactive(kind: str, body: str, action: dict[str, Any], footer: str = "", header: dict[str, Any] | None = None) -> Message:
     body, footer = clean(body).strip(), clean(footer).strip()
     if not body:
         raise UnsendableMessageError("an interactive message without a body")
     interactive: dict[str, Any] = {"type": kind, "body": {"text": cut(body, limits.INTERACTIVE_BODY)}}
+    if header:
+        interactive["header"] = header
     if footer:
         interactive["footer"] = {"text": cut(footer, limits.FOOTER)}
     interactive["action"] = action
     return {"type": "interactive", "interactive": interactive}
 
 
-def reply_buttons(body: str, buttons: Sequence[tuple[str, str]], footer: str = "") -> Message:
-    """1-3 reply buttons, each (payload, title); a tap comes back with the payload."""
+def image_header(media: dict[str, str]) -> dict[str, Any]:
+    """A reply-button message's image above its body: {"id": a media-store id} or {"link": https}."""
+    if media.get("id"):
+        return {"type": "image", "image": {"id": media["id"]}}
+    if str(media.get("link", "")).startswith("https://"):
+        return {"type": "image", "image": {"link": media["link"]}}
+    raise UnsendableMessageError("an image header needs a media id or an https link")
+
+
+def reply_buttons(
+    body: str, buttons: Sequence[tuple[str, str]], footer: str = "", image: dict[str, str] | None = None
+) -> Message:
+    """1-3 reply buttons, each (payload, title); a tap comes back with the payload. `image`
+    ({"id"} or {"link"}) goes above the body (an officer's photo of the repair)."""
     if not 1 <= len(buttons) <= limits.REPLY_BUTTONS:
         raise UnsendableMessageError(f"{len(buttons)} reply buttons: WhatsApp takes 1 to {limits.REPLY_BUTTONS}")
     ids = [checked_payload(payload, limits.BUTTON_ID) for payload, _ in buttons]
@@ -146,7 +160,7 @@ def reply_buttons(body: str, buttons: Sequence[tuple[str, str]], footer: str = "
     action = {
         "buttons": [{"type": "reply", "reply": {"id": id_, "title": shown}} for id_, shown in zip(ids, titles, strict=True)]
     }
-    return _interactive("button", body, action, footer)
+    return _interactive("button", body, action, footer, image_header(image) if image else None)
 
 
 def list_row(payload: str, name: str, description: str = "") -> dict[str, str]:

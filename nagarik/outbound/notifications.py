@@ -39,7 +39,9 @@ def grievance_status_labels() -> dict[str, dict[str, str]]:
     return labels
 
 
-def _notify(session: Session, template: str, phone: str, parameters: dict[str, list[str]], by: str) -> models.Broadcast:
+def _notify(
+    session: Session, template: str, phone: str, parameters: dict[str, list[str]], by: str, media: dict[str, str] | None = None
+) -> models.Broadcast:
     return broadcasts.create(
         session,
         kind="notification",
@@ -48,6 +50,7 @@ def _notify(session: Session, template: str, phone: str, parameters: dict[str, l
         created_by=by,
         template=template,
         template_params=parameters,
+        media=media,
     )
 
 
@@ -66,11 +69,13 @@ RESOLVED_TEMPLATE = "grievance_resolved"  # {{1}} tracking id, {{2}} the resolut
 
 
 def grievance_moved(
-    session: Session, tracking_id: str, status: str, note: str = "", *, by: str, actor: str = "official"
-) -> models.Broadcast:
+    session: Session, tracking_id: str, status: str, note: str = "", *, by: str, actor: str = "official",
+    photo: dict[str, str] | None = None,
+) -> models.Broadcast:  # fmt: skip
     """Change the grievance's status (as the lifecycle lets `actor`: IllegalTransition if not) and
     tell the citizen; `by` is kept in its history and on the message. A resolution carries its note
-    and the rating buttons (resolution_message)."""
+    and the rating buttons (resolution_message), and the officer's `photo` of the repair if given
+    ({"type": "image", "id"} from the media store or {"type": "image", "link"})."""
     grievance = grievances.change_status(session, tracking_id, status, note, by=by, actor=actor)
     labels = grievance_status_labels()[status]
     if status == "appeal_decided" and note.strip():
@@ -79,10 +84,8 @@ def grievance_moved(
         labels = {lang: f"{label}: {decision}" for lang, label in labels.items()}
     tell_followers(session, grievance, labels, by)
     if status == "resolved":
-        # The officer's photo is not sent: grievances keep no resolution photo yet, and a reply-button
-        # message takes no image (it would need an interactive header, which whatsapp.messages lacks).
         parameters = {lang: [tracking_id, note.strip() or labels[lang]] for lang in LANGUAGES}
-        return _notify(session, RESOLVED_TEMPLATE, grievance.phone, parameters, by)
+        return _notify(session, RESOLVED_TEMPLATE, grievance.phone, parameters, by, photo)
     parameters = {lang: [tracking_id, labels[lang]] for lang in LANGUAGES}
     return _notify(session, "grievance_update", grievance.phone, parameters, by)
 
@@ -119,5 +122,7 @@ def resolution_message(broadcast: models.Broadcast, language: str, in_window: bo
     payloads = [rating_payload(parameters[0], rating) for rating in grievance_lifecycle.RATINGS]
     if in_window:
         titles = quick_replies()[(RESOLVED_TEMPLATE, language)]
-        return messages.reply_buttons(broadcast.texts[language], list(zip(payloads, titles, strict=True)))
+        photo = broadcast.media if (broadcast.media or {}).get("type") == "image" else None
+        return messages.reply_buttons(broadcast.texts[language], list(zip(payloads, titles, strict=True)), image=photo)
+    # Outside the window: the approved template, which has no image header (the photo is not sent).
     return messages.template(RESOLVED_TEMPLATE, language, parameters, quick_replies=payloads)
