@@ -45,8 +45,9 @@ MayWork = Callable[[models.Official, models.Grievance], bool]
 
 class Mover(Protocol):
     def __call__(
-        self, session: Session, tracking_id: str, status: str, note: str = "", *, by: str, actor: str = "official"
-    ) -> Any: ...
+        self, session: Session, tracking_id: str, status: str, note: str = "", *, by: str, actor: str = "official",
+        photo: dict[str, str] | None = None,
+    ) -> Any: ...  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -341,20 +342,25 @@ def assign(session: Session, worker: Worker, grievance: models.Grievance, assign
     return True
 
 
-def change_status(session: Session, worker: Worker, grievance: models.Grievance, status: str, remark: str = "") -> Any:
+def change_status(
+    session: Session, worker: Worker, grievance: models.Grievance, status: str, remark: str = "",
+    photo: dict[str, str] | None = None,
+) -> Any:  # fmt: skip
     """A new status with a public remark, through the worker's `move` (the console's tells the
-    citizen); resolving and rejecting need the remark. What `move` returns (the notification)."""
+    citizen); resolving and rejecting need the remark, and a resolution may carry the officer's
+    `photo` of the repair (a stored image). What `move` returns (the notification)."""
     _check(worker, grievance)
     if status not in STATUSES:
         raise WorkError("grv_error_unknown_status")
     if status not in lifecycle.allowed_targets(grievance.status, worker.actor):
         raise WorkError("grv_error_illegal_transition")
     remark = _text(remark, required=status in NEEDS_REMARK)
-    return worker.move(session, grievance.tracking_id, status, remark, by=worker.name, actor=worker.actor)
+    photo = photo if status == "resolved" else None
+    return worker.move(session, grievance.tracking_id, status, remark, by=worker.name, actor=worker.actor, photo=photo)
 
 
-def resolve(session: Session, worker: Worker, grievance: models.Grievance, note: str) -> Any:
-    return change_status(session, worker, grievance, "resolved", note)
+def resolve(session: Session, worker: Worker, grievance: models.Grievance, note: str, photo: dict[str, str] | None = None) -> Any:
+    return change_status(session, worker, grievance, "resolved", note, photo)
 
 
 def reject(session: Session, worker: Worker, grievance: models.Grievance, reason: str) -> Any:

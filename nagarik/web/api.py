@@ -21,8 +21,9 @@ Scopes, by route:
                    (announcement: broadcast, emergency: alert, poll: polls, campaign: campaigns, reminder: dates,
                    notification: applications or grievances, after what it tells)
     applications   POST /api/applications/<number>/stage {"stage", "expected_on"}
-    grievances     POST /api/grievances/<tracking_id>/status {"status", "note"}
-                   POST /api/grievances/<tracking_id>/transitions {"to", "remark"}  (the same, in the lifecycle's words)
+    grievances     POST /api/grievances/<tracking_id>/status {"status", "note", "photo"}
+                   POST /api/grievances/<tracking_id>/transitions {"to", "remark", "photo"}  (the same, in the lifecycle's words;
+                   "photo" {"type": "image", "link"} with a resolution only)
                    GET  /api/grievances/<tracking_id>/transitions  -> the state and where it may go next
                    (a move the lifecycle does not allow: 409 {"error", "current", "target", "allowed"})
     grievance_appeals  POST /api/grievances/<tracking_id>/appeal-decision {"decision"}  (the appellate authority)
@@ -327,10 +328,23 @@ def application_stage(number: str, body: JsonObject, token: Token, start: Start)
 def grievance_status(tracking_id: str, body: JsonObject, token: Token, start: Start) -> dict[str, Any]:
     status = checks.text(body.get("status"), "status", 16)
     note = checks.text(body.get("note"), "note", LONGEST_NOTE)
+    photo = resolution_photo(body, status)
     with db.session_scope() as session:
-        broadcast = notifications.grievance_moved(session, tracking_id, status, note, by=token.who)
+        broadcast = notifications.grievance_moved(session, tracking_id, status, note, by=token.who, photo=photo)
         start(broadcast)
         return {"tracking_id": tracking_id, "status": status, "notification": broadcast.id}
+
+
+def resolution_photo(body: JsonObject, status: str) -> dict[str, str] | None:
+    """The officer's photo of the repair: {"type": "image", "link": "https://..."}, with a resolution only."""
+    photo = checks.media(body.get("photo"), "photo")
+    if photo is None:
+        return None
+    if photo["type"] != "image":
+        raise ApiError(400, "photo.type: must be image")
+    if status != "resolved":
+        raise ApiError(400, "photo: only a resolution carries a photo")
+    return photo
 
 
 def _grievance(session: Any, tracking_id: str) -> models.Grievance:
@@ -369,8 +383,11 @@ def grievance_transition(tracking_id: str, body: JsonObject, token: Token, start
     if not target:
         raise ApiError(400, f"to: expected one of {', '.join(grievance_lifecycle.STATES)}")
     remark = checks.text(body.get("remark"), "remark", LONGEST_NOTE)
+    photo = resolution_photo(body, target)
     with db.session_scope() as session:
-        broadcast = notifications.grievance_moved(session, tracking_id, target, remark, by=token.who, actor="official")
+        broadcast = notifications.grievance_moved(
+            session, tracking_id, target, remark, by=token.who, actor="official", photo=photo
+        )
         start(broadcast)
         return {"tracking_id": tracking_id, "status": target, "notification": broadcast.id}
 

@@ -53,14 +53,24 @@ class StageChange(BaseModel):
     expected_on: dt.date | None = Field(None, description="when the next step is expected")
 
 
+class Photo(BaseModel):
+    type: Literal["image"]
+    link: str = Field(description="an https:// address of a JPEG or PNG", max_length=checks.LONGEST_LINK)
+
+
+PHOTO = "with a resolution only: the officer's photo of the repair, above the rating buttons (inside WhatsApp's 24-hour window)"
+
+
 class StatusChange(BaseModel):
     status: str = Field(description="registered, acknowledged, assigned, in_progress, resolved, ...", max_length=16)
     note: str | None = Field(None, description="shown to the citizen", max_length=2000)
+    photo: Photo | None = Field(None, description=PHOTO)
 
 
 class Transition(BaseModel):
     to: str = Field(description="the state to move to (nagarik.citizens.grievance_lifecycle.STATES)", max_length=16)
     remark: str | None = Field(None, description="shown to the citizen (a resolution's or rejection's reason)", max_length=2000)
+    photo: Photo | None = Field(None, description=PHOTO)
 
 
 class AppealDecision(BaseModel):

@@ -149,13 +149,17 @@ def test_a_streetlight_from_filing_to_appeal_in_hindi(citizen, office, demo_cloc
     # Resolved: the note comes with Good / Average / Poor buttons; Poor, then the appeal.
     office.cli("grievance-status", tracking_id, "in_progress", "--by", "bescom-desk")
     seen_filer = latest_seq(filer.phone)
-    office.cli("grievance-status", tracking_id, "resolved", "--note", "नया बल्ब लगा दिया गया", "--by", "bescom-desk")
+    photo = "https://bescom.example/repairs/5th-cross-after.jpg"
+    office.cli(
+        "grievance-status", tracking_id, "resolved", "--note", "नया बल्ब लगा दिया गया", "--by", "bescom-desk", "--photo", photo
+    )
 
     def resolution() -> list[dict]:
         return [m for m in new_messages(filer.phone, seen_filer) if m["payload"].get("type") == "interactive"]
 
     notice = wait_until(resolution, "the resolution with its rating buttons", seconds=120)[-1]
     assert "नया बल्ब लगा दिया गया" in text_of(notice)
+    assert notice["payload"]["interactive"]["header"] == {"type": "image", "image": {"link": photo}}  # the officer's photo
     filer.last = [notice]
     rated = filer.tap(next(b for b in rating_ids(notice) if '"rating":"poor"' in b))
     assert devanagari(rated) and tracking_id in rated

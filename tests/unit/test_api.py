@@ -180,8 +180,10 @@ def test_the_lifecycle_refuses_an_illegal_move_with_409_and_appeals_need_their_s
     assert "registered cannot become resolved" in refused.json()["error"]
     assert api.post(f"{path}/status", json={"status": "closed"}).status_code == 409  # the old route too
     assert api.post(f"{path}/transitions", json={"to": "teleported"}).status_code == 400
+    photo = {"type": "image", "link": "https://ward-office.example/repairs/lamp.jpg"}
     for target in ("assigned", "in_progress", "resolved"):
-        moved = api.post(f"{path}/transitions", json={"to": target, "remark": "Lamp replaced"})
+        body = {"to": target, "remark": "Lamp replaced"} | ({"photo": photo} if target == "resolved" else {})
+        moved = api.post(f"{path}/transitions", json=body)
         assert moved.status_code == 200, moved.text
     resolved = api.get(f"/api/broadcasts/{moved.json()['notification']}")  # the resolution is a grievances' notification
     assert resolved.status_code == 200
@@ -193,6 +195,7 @@ def test_the_lifecycle_refuses_an_illegal_move_with_409_and_appeals_need_their_s
         assert grievance.events[-1].note == "Lamp replaced"
         broadcast = session.get(models.Broadcast, moved.json()["notification"])
         assert broadcast.template == "grievance_resolved" and broadcast.template_params["en"] == [tracking_id, "Lamp replaced"]
+        assert broadcast.media == photo  # the officer's photo heads the rating message
         grievance.status, grievance.rating = "appealed", "poor"
     decided = api.post(f"{path}/appeal-decision", json={"decision": "Upheld: the lamp works"})
     assert decided.status_code == 200 and decided.json()["status"] == "appeal_decided"
@@ -303,6 +306,10 @@ BAD = [
     ("/api/applications/BC-2026-001234/stage", {"stage": "approval", "expected_on": 5}, "expected_on"),
     ("/api/applications/BC-2026-001234/stage", {"stage": ["approval"]}, "stage"),
     ("/api/grievances/GRV-2026-000001/status", {"status": "resolved", "note": {"x": 1}}, "note"),
+    ("/api/grievances/GRV-2026-000001/status", {"status": "resolved", "photo": {"type": "image", "link": "http://x/a"}}, "photo"),
+    ("/api/grievances/GRV-2026-000001/status", {"status": "resolved", "photo": {"type": "video", "link": "https://x"}}, "photo"),
+    ("/api/grievances/GRV-2026-000001/status", {"status": "assigned", "photo": {"type": "image", "link": "https://x"}}, "photo"),
+    ("/api/grievances/GRV-2026-000001/transitions", {"to": "resolved", "photo": "https://x/a.jpg"}, "photo"),
 ]
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from nagarik import db
 from nagarik.citizens import grievances
 from nagarik.db import models
-from nagarik.outbound import notifications
+from nagarik.outbound import media_upload, notifications
 from nagarik.outbound.messages import message_body
 from nagarik.shared.clock import frozen
 from nagarik.web import console
@@ -293,6 +293,75 @@ def test_resolve_and_reject_need_their_note_and_tell_the_citizen(web: Console) -
     outside = message_body(notices()[0], "hi", in_window=False, wards={})
     assert outside["template"]["name"] == "grievance_resolved"
     assert [c["parameters"][0]["payload"] for c in outside["template"]["components"][1:]] == [b[0] for b in buttons]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+@pytest.fixture
+def uploaded(monkeypatch: pytest.MonkeyPatch) -> list[media_upload.Checked]:
+    """What would have gone to WhatsApp's media store: each file gets the id 7000 + n."""
+    files: list[media_upload.Checked] = []
+
+    async def upload(checked: media_upload.Checked) -> str:
+        files.append(checked)
+        return str(7000 + len(files))
+
+    monkeypatch.setattr(media_upload, "upload", upload)
+    return files
+
+
+def test_a_resolution_carries_the_officers_photo_above_the_rating_buttons(web: Console, uploaded: list) -> None:
+    login(web.client, "ravi")
+    token = csrf(web.client)
+    photo = {"photo": ("after.png", PNG, "image/png")}
+    form = {"csrf_token": token, "note": "Cleared"}
+    resolved = web.client.post(f"/console/grievances/{HEALTH}/resolve", data=form, files=photo)
+    assert resolved.status_code == 303, resolved.text
+    assert [(file.kind, file.mime_type) for file in uploaded] == [("image", "image/png")]
+    [notice] = notices()
+    assert notice.media == {"type": "image", "id": "7001"}
+    body = message_body(notice, "hi", in_window=True, wards={})
+    assert body["interactive"]["header"] == {"type": "image", "image": {"id": "7001"}}
+    assert "Cleared" in body["interactive"]["body"]["text"]
+    assert audited("grievance.resolve") == [("ravi", HEALTH, "with photo")]
+
+
+def test_a_resolution_photo_of_the_wrong_kind_or_size_resolves_nothing(web: Console, uploaded: list) -> None:
+    login(web.client, "ravi")
+    token = csrf(web.client)
+    for name, data in (("notes.pdf", b"%PDF-1.7\n" + b"\0" * 64), ("huge.png", PNG + b"\0" * (5 * media_upload.MB))):
+        refused = web.client.post(
+            f"/console/grievances/{HEALTH}/resolve", data={"csrf_token": token, "note": "Cleared"}, files={"photo": (name, data)}
+        )
+        assert refused.status_code == 400 and "must be a JPEG or PNG" in refused.text
+    assert uploaded == [] and row(HEALTH).status == "assigned" and notices() == []
+
+
+def test_no_photo_reaches_the_media_store_without_the_token_or_the_right(web: Console, uploaded: list) -> None:
+    login(web.client, "wasim")  # water, not health: the grievance does not exist for him
+    token = csrf(web.client)
+    photo = {"photo": ("after.png", PNG)}
+    other = web.client.post(f"/console/grievances/{HEALTH}/resolve", data={"csrf_token": token, "note": "x"}, files=photo)
+    assert other.status_code == 404
+    login(web.client, "ravi")
+    forged = web.client.post(f"/console/grievances/{HEALTH}/resolve", data={"csrf_token": "forged", "note": "x"}, files=photo)
+    assert forged.status_code in (400, 403)
+    assert uploaded == [] and row(HEALTH).status == "assigned"
+
+
+def test_a_photo_the_media_store_refuses_leaves_the_grievance_open(web: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def refuse(checked: media_upload.Checked) -> str:
+        raise media_upload.UploadError("HTTP 400, error 131053: Media upload error")
+
+    monkeypatch.setattr(media_upload, "upload", refuse)
+    login(web.client, "ravi")
+    refused = web.client.post(
+        f"/console/grievances/{HEALTH}/resolve",
+        data={"csrf_token": csrf(web.client), "note": "Cleared"}, files={"photo": ("after.png", PNG)},
+    )  # fmt: skip
+    assert refused.status_code == 400 and "could not be stored with WhatsApp" in refused.text
+    assert row(HEALTH).status == "assigned" and notices() == []
 
 
 def test_an_illegal_change_is_a_clear_message_and_the_page_offers_only_what_is_allowed(web: Console) -> None:

@@ -8,7 +8,7 @@ import datetime as dt
 from nagarik import db
 from nagarik.citizens.grievance_lifecycle import ACTORS
 from nagarik.officials.cli.common import start
-from nagarik.outbound import notifications
+from nagarik.outbound import checks, notifications
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -23,6 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     status.add_argument("status")
     status.add_argument("--note", default="")
     status.add_argument("--by", default="cli", help="who changed it (kept in the grievance's history)")
+    status.add_argument("--photo", help="with resolved: an https:// address of the repair's photo, above the rating buttons")
     status.add_argument(
         "--as", dest="actor", default="official", choices=[a for a in ACTORS if a != "citizen"],
         help="their part in the lifecycle: an appeal is decided as appellate, a 4th transfer as supervisor",
@@ -38,8 +39,13 @@ def stage(args: argparse.Namespace) -> None:
 
 
 def grievance_status(args: argparse.Namespace) -> None:
+    photo = checks.media({"type": "image", "link": args.photo}, "--photo") if args.photo else None
+    if photo and args.status != "resolved":
+        raise ValueError("--photo: only a resolution carries a photo")
     with db.session_scope() as session:
-        broadcast = notifications.grievance_moved(session, args.tracking_id, args.status, args.note, by=args.by, actor=args.actor)
+        broadcast = notifications.grievance_moved(
+            session, args.tracking_id, args.status, args.note, by=args.by, actor=args.actor, photo=photo
+        )
         told = (broadcast.id, broadcast.priority)
     tell(*told)
 

@@ -6,6 +6,7 @@ policy.can(official, WORK_GRIEVANCES, grievance) (404 if not), the work, its aud
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -13,13 +14,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from nagarik.catalog.store import current_catalog
 from nagarik.citizens import evidence, grievance_lifecycle, grievance_work, grievances, me_too
 from nagarik.citizens.grievance_lifecycle import IllegalTransition
 from nagarik.citizens.grievance_work import QueueFilter, Worker, WorkError
 from nagarik.db import models
-from nagarik.outbound import notifications
+from nagarik.outbound import media_upload, notifications
 from nagarik.shared.catalog import Catalog
 from nagarik.staff import audit, policy
 from nagarik.web import api
@@ -30,6 +32,7 @@ from whatsapp.cloud.media import stored_evidence
 from whatsapp.cloud.settings import evidence_dir
 
 router = APIRouter(prefix=security.PREFIX)
+log = logging.getLogger(__name__)
 
 EVIDENCE_TYPES = {"jpg": "image/jpeg", "png": "image/png", "mp4": "video/mp4", "3gp": "video/3gpp", "pdf": "application/pdf"}
 INLINE_TYPES = {"jpg", "png", "mp4", "3gp"}  # shown on the page; anything else is downloaded
@@ -332,10 +335,44 @@ async def change_status(request: Request, tracking_id: str) -> Response:
 
 @router.post("/grievances/{tracking_id}/resolve")
 async def resolve(request: Request, tracking_id: str) -> Response:
-    def work(session: Session, acting: Worker, grievance: models.Grievance, form: Form) -> Any:
-        return grievance_work.resolve(session, acting, grievance, form.get("note", ""))
+    """With the officer's photo of the repair if one is attached: it goes to WhatsApp's media store
+    only after the token and the right to work this grievance are checked."""
+    form = await request.form()
+    upload = form.get("photo")
+    photo, problem = None, ""
+    if isinstance(upload, UploadFile) and upload.filename:
+        given = security.csrf_given(request, form)
 
-    return await act(request, tracking_id, "grievance.resolve", work, _nothing)
+        def allowed(session: Session, visit: Visit) -> None:
+            security.check_csrf(given, visit.row)
+            render.require(visit, policy.WORK_GRIEVANCES, readable(session, visit, tracking_id))
+
+        await render.get(request, allowed)
+        photo, problem = await resolution_photo(upload)
+
+    def work(session: Session, acting: Worker, grievance: models.Grievance, form: Form) -> Any:
+        if problem:
+            raise WorkError(problem)
+        return grievance_work.resolve(session, acting, grievance, form.get("note", ""), photo)
+
+    return await act(request, tracking_id, "grievance.resolve", work, lambda form: "with photo" if photo else "")
+
+
+async def resolution_photo(upload: UploadFile) -> tuple[dict[str, str] | None, str]:
+    """A JPEG or PNG of the repair in WhatsApp's media store, or the console's words for why not."""
+    data = await upload.read(media_upload.LARGEST + 1)  # no more than any limit needs
+    try:
+        checked = media_upload.check(data, upload.filename or "photo")
+    except media_upload.MediaRefusedError:
+        return None, "grv_error_photo_type"
+    if checked.kind != "image":
+        return None, "grv_error_photo_type"
+    try:
+        media_id = await media_upload.upload(checked)
+    except (media_upload.UploadError, OSError, ValueError) as exc:  # Meta away, settings missing
+        log.warning("could not store a resolution's photo in the media store: %s", exc)
+        return None, "grv_error_photo_upload_failed"
+    return media_upload.as_media(checked, media_id), ""
 
 
 @router.post("/grievances/{tracking_id}/reject")
